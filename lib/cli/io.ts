@@ -1,0 +1,56 @@
+// Record streams at the edge of a program: JSON lines in from stdin (or files), out to stdout.
+import { createReadStream } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+import split2 from 'split2';
+import { AsError, ParseError } from '../errors.js';
+import { parse, stringify } from '../records/jsonl.js';
+import type { StreamItem } from '../records/types.js';
+
+/** readItems: items from a JSON-lines stream; a bad line stops with its file:line. */
+export async function* readItems(input: Readable, name = '<stdin>'): AsyncGenerator<StreamItem> {
+  let line = 0;
+  for await (const text of input.pipe(split2()) as AsyncIterable<string>) {
+    line++;
+    if (text.length === 0) continue;
+    try {
+      yield parse(text);
+    } catch (e) {
+      if (e instanceof AsError && e.code === 'STREAM') throw new ParseError(e.message, name, line, 1);
+      throw e;
+    }
+  }
+}
+
+/** openInput: stdin for '-' or no name, otherwise a file. */
+export function openInput(path?: string): { stream: Readable; name: string } {
+  if (path === undefined || path === '-') return { stream: process.stdin, name: '<stdin>' };
+  return { stream: createReadStream(path), name: path };
+}
+
+/** writeAll: writes chunks to a stream, waiting for drain (backpressure). */
+export async function writeChunk(out: Writable, chunk: string | Buffer): Promise<void> {
+  if (!out.write(chunk)) {
+    await new Promise<void>((resolve, reject) => {
+      const onDrain = () => { out.off('error', onError); resolve(); };
+      const onError = (e: Error) => { out.off('drain', onDrain); reject(e); };
+      out.once('drain', onDrain);
+      out.once('error', onError);
+    });
+  }
+}
+
+/** writeItems: items as JSON lines, batched into ~64 KiB writes. */
+export async function writeItems(items: AsyncIterable<StreamItem>, out: Writable = process.stdout): Promise<number> {
+  let buf = '';
+  let n = 0;
+  for await (const item of items) {
+    buf += stringify(item);
+    n++;
+    if (buf.length >= 65536) {
+      await writeChunk(out, buf);
+      buf = '';
+    }
+  }
+  if (buf.length > 0) await writeChunk(out, buf);
+  return n;
+}

@@ -1,0 +1,70 @@
+// The one exit point of every program: runs main, turns errors into one line on stderr,
+// and picks the exit code (0 complete, 1 failed or incomplete, 2 usage error).
+import { AsError, ParseError, UsageError } from '../errors.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+/** Main: a program body; resolves to an exit code (default 0). */
+export type Main = (argv: string[]) => Promise<number | void>;
+
+let quietPipe = false;
+
+/** isBrokenPipe: the reader of stdout went away (`| head`): a quiet, successful end. */
+export function isBrokenPipe(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as NodeJS.ErrnoException).code === 'EPIPE';
+}
+
+/** formatError: the single user-facing line (plus excerpt and caret for parse errors). */
+export function formatError(program: string, e: unknown): string {
+  if (e instanceof ParseError) {
+    let s = `${program}: ${e.file}:${e.line}:${e.column}: ${e.message}`;
+    if (e.excerpt !== undefined) s += `\n${e.excerpt}\n${' '.repeat(Math.max(0, e.column - 1))}^`;
+    return s;
+  }
+  if (e instanceof Error) return `${program}: ${e.message}`;
+  return `${program}: ${String(e)}`;
+}
+
+/** exitCodeFor: 2 for usage errors, 1 for everything else. */
+export function exitCodeFor(e: unknown): number {
+  return e instanceof UsageError ? EXIT_USAGE : EXIT_FAILED;
+}
+
+/** run: executes a program's main and exits the process; the only caller of process.exit. */
+export function run(program: string, main: Main): void {
+  process.stdout.on('error', (e) => {
+    if (isBrokenPipe(e)) {
+      quietPipe = true;
+      process.exit(EXIT_OK);
+    }
+  });
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code ?? EXIT_OK;
+      flushAndExit();
+    },
+    (e: unknown) => {
+      if (isBrokenPipe(e) || quietPipe) {
+        process.exitCode = EXIT_OK;
+      } else {
+        process.stderr.write(formatError(program, e) + '\n');
+        if (process.env.AS_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+        process.exitCode = exitCodeFor(e);
+      }
+      flushAndExit();
+    },
+  );
+}
+
+// Exit once stdout has drained, so no data written by main is lost; sockets or timers
+// left open by a failed run do not keep the process alive.
+function flushAndExit(): void {
+  const code = Number(process.exitCode ?? 0);
+  if (process.stdout.writableLength === 0) process.exit(code);
+  process.stdout.once('drain', () => process.exit(code));
+  process.stdout.once('close', () => process.exit(code));
+}
+
+export { AsError };

@@ -1,0 +1,69 @@
+// The items that travel between stages. In one process they are these objects; between
+// programs they are JSON lines (see jsonl.ts and docs/record-stream.md).
+
+/** A bin exactly as the server holds it: particle type + raw value bytes. */
+export interface Bin {
+  name: string;
+  /** Particle type (ParticleType in lib/protocol/constants.ts). */
+  type: number;
+  /**
+   * Raw particle bytes as on the wire: integer and double 8 bytes big-endian, string UTF-8
+   * bytes, blobs/HLL/list/map as is, bool one byte, GeoJSON the whole wire particle
+   * (flags, cell count, cells, JSON text), nil empty.
+   */
+  data: Buffer;
+}
+
+/** A stored user key: particle type (1 integer, 2 double, 3 string, 4 blob ...) + raw value. */
+export interface UserKey {
+  type: number;
+  data: Buffer;
+}
+
+/** One record of a namespace. */
+export interface RecordItem {
+  kind: 'record';
+  namespace: string;
+  /** '' when the record has no set. */
+  set: string;
+  /** The 20-byte RIPEMD-160 digest: the record's identity. */
+  digest: Buffer;
+  /** Present only when the server stored the key. */
+  key?: UserKey;
+  generation: number;
+  /** Expiry in seconds since 2010-01-01T00:00:00Z; 0 = never expires. */
+  voidTime: number;
+  /** Last-update time in ms since the Unix epoch, when known. */
+  lastUpdate?: number;
+  /** Bins in the order the server sent them; empty for metadata-only scans. */
+  bins: Bin[];
+}
+
+/** A secondary index definition (the fields of an `.asb` `* i` line). */
+export interface SindexItem {
+  kind: 'sindex';
+  namespace: string;
+  /** '' when the index has no set. */
+  set: string;
+  name: string;
+  /** N plain bin, L list elements, K map keys, V map values. */
+  indexType: 'N' | 'L' | 'K' | 'V';
+  /** The indexed bin (path). */
+  bin: string;
+  /** N numeric, S string, G geo2dsphere, B blob. */
+  binType: 'N' | 'S' | 'G' | 'B';
+  /** Base64 of the msgpack CDT context, when the index has one. */
+  context?: string;
+}
+
+/** A UDF module. */
+export interface UdfItem {
+  kind: 'udf';
+  name: string;
+  /** Always 'L' (Lua). */
+  udfType: 'L';
+  content: Buffer;
+}
+
+/** Everything a record stream carries. */
+export type StreamItem = RecordItem | SindexItem | UdfItem;
