@@ -23,3 +23,11 @@ export function userKey(key: number | bigint | string | Buffer): { type: number;
 export function partitionId(digest: Buffer): number {
   return (digest[0]! | (digest[1]! << 8)) & (PARTITIONS - 1);
 }
+
+/**
+ * digestModulo: what the server's digest_modulo(mod) expression returns: digest bytes
+ * 16..19 read as a little-endian u32 (the server reads them in x86 host order), mod `mod`.
+ */
+export function digestModulo(digest: Buffer, mod: number): number {
+  return digest.readUInt32LE(16) % mod;
+}

@@ -1,0 +1,201 @@
+// The file sinks: an .asb chunk stream into one file (or stdout) or into a directory of
+// `<namespace>_<NNNNN>.asb` files that roll over at a size limit. Files are written under
+// a `.part` name and renamed only when the whole backup succeeded, so a failed or
+// interrupted run never leaves a file that looks like a complete backup.
+import { mkdirSync, readdirSync, rmSync, existsSync, statSync, renameSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AsError, UsageError } from '../errors.js';
+import { encodeHeader } from '../asb/encode.js';
+import { writeChunk } from '../cli/io.js';
+
+/** One encoded block of an .asb file and what it holds. */
+export interface AsbChunk {
+  kind: 'record' | 'sindex' | 'udf';
+  bytes: Buffer;
+}
+
+/** What a sink wrote. */
+export interface WriteResult {
+  files: string[];
+  bytes: number;
+  records: number;
+}
+
+const PART = '.part';
+const FLUSH_AT = 1 << 20; // gather ~1 MiB before each write: fewer syscalls on the hot path
+
+/** BufferedFile: an open file with a write buffer (a resource, hence a class). */
+class BufferedFile {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  size = 0;
+  private constructor(private readonly handle: FileHandle, readonly path: string) {}
+
+  static async create(path: string): Promise<BufferedFile> {
+    try {
+      return new BufferedFile(await open(path, 'wx'), path);
+    } catch (e) {
+      throw new AsError('OUTPUT', `cannot create ${path}: ${(e as Error).message}`, { cause: e, value: path });
+    }
+  }
+
+  async write(b: Buffer): Promise<void> {
+    this.pending.push(b);
+    this.pendingBytes += b.length;
+    this.size += b.length;
+    if (this.pendingBytes >= FLUSH_AT) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.pendingBytes === 0) return;
+    const parts = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    try {
+      await this.handle.writev(parts);
+    } catch (e) {
+      throw new AsError('OUTPUT', `cannot write ${this.path}: ${(e as Error).message}`, { cause: e, value: this.path });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    await this.handle.close();
+  }
+}
+
+/** asbFilesIn: the .asb files (and leftover .asb.part files) of a directory. */
+export function asbFilesIn(dir: string): string[] {
+  return readdirSync(dir).filter((f) => f.endsWith('.asb') || f.endsWith('.asb' + PART));
+}
+
+/**
+ * prepareDirectory: creates the directory if missing; refuses one that already holds a
+ * backup unless removeFiles, which deletes only its .asb files.
+ */
+export function prepareDirectory(dir: string, removeFiles: boolean, log?: (s: string) => void): void {
+  if (!existsSync(dir)) {
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw new AsError('OUTPUT', `cannot create directory ${dir}: ${(e as Error).message}`, { value: dir });
+    }
+    log?.(`Directory ${dir} does not exist, creating`);
+    return;
+  }
+  if (!statSync(dir).isDirectory()) throw new UsageError(`--directory ${dir} is not a directory`, dir);
+  const existing = asbFilesIn(dir);
+  if (existing.length === 0) return;
+  if (!removeFiles) throw new UsageError(`directory ${dir} already holds a backup (${existing.length} .asb file(s)); use -r/--remove-files to clear it`, dir);
+  for (const f of existing) rmSync(join(dir, f));
+  log?.(`Removed ${existing.length} .asb file(s) from ${dir}`);
+}
+
+/** prepareOutputFile: refuses an existing file unless removeFiles, which deletes it. */
+export function prepareOutputFile(path: string, removeFiles: boolean): void {
+  if (path === '-' || !existsSync(path)) return;
+  if (!removeFiles) throw new UsageError(`output file ${path} already exists; use -r/--remove-files to overwrite it`, path);
+  rmSync(path);
+}
+
+/** Directory sink options. */
+export interface DirectoryOptions {
+  dir: string;
+  namespace: string;
+  /** Roll over before a record once the file holds this many bytes. */
+  fileLimit: number;
+  /** File name prefix; the namespace by default. */
+  prefix?: string;
+  /** The header of the first file when it is not ours to write (as-split-files copies it). */
+  firstHeader?: Buffer;
+  onFile?: (path: string) => void;
+}
+
+/** fileName: `<prefix>_<NNNNN>.asb`, the counter zero-padded to 5 digits. */
+export function fileName(prefix: string, n: number): string {
+  return `${prefix}_${String(n).padStart(5, '0')}.asb`;
+}
+
+/**
+ * writeDirectory: writes chunks into numbered files. Only the first file gets
+ * `# first-file` and the index and UDF blocks; a record never spans two files.
+ */
+export async function writeDirectory(chunks: AsyncIterable<AsbChunk>, opts: DirectoryOptions): Promise<WriteResult> {
+  const prefix = opts.prefix ?? opts.namespace;
+  const result: WriteResult = { files: [], bytes: 0, records: 0 };
+  let file: BufferedFile | undefined;
+  const next = async () => {
+    if (file) await file.close();
+    const name = join(opts.dir, fileName(prefix, result.files.length));
+    file = await BufferedFile.create(name + PART);
+    result.files.push(name);
+    opts.onFile?.(name);
+    const header = result.files.length === 1 ? (opts.firstHeader ?? encodeHeader(opts.namespace, true)) : encodeHeader(opts.namespace, false);
+    await file.write(header);
+    result.bytes += header.length;
+  };
+  try {
+    await next();
+    for await (const c of chunks) {
+      if (c.kind === 'record') {
+        if (file!.size >= opts.fileLimit && result.records > 0) await next();
+        result.records++;
+      }
+      await file!.write(c.bytes);
+      result.bytes += c.bytes.length;
+    }
+    await file!.close();
+    file = undefined;
+  } catch (e) {
+    await file?.close().catch(() => undefined);
+    throw e;
+  }
+  for (const f of result.files) renameSync(f + PART, f);
+  return result;
+}
+
+/** Single-file sink options; path '-' is stdout. */
+export interface FileOptions {
+  path: string;
+  namespace: string;
+  header?: Buffer;
+}
+
+/** writeSingleFile: the whole backup into one file (or stdout). */
+export async function writeSingleFile(chunks: AsyncIterable<AsbChunk>, opts: FileOptions): Promise<WriteResult> {
+  const header = opts.header ?? encodeHeader(opts.namespace, true);
+  const result: WriteResult = { files: [opts.path], bytes: header.length, records: 0 };
+  if (opts.path === '-') {
+    let batch: Buffer[] = [header];
+    let batchBytes = header.length;
+    for await (const c of chunks) {
+      if (c.kind === 'record') result.records++;
+      batch.push(c.bytes);
+      batchBytes += c.bytes.length;
+      result.bytes += c.bytes.length;
+      if (batchBytes >= 65536) {
+        await writeChunk(process.stdout, Buffer.concat(batch, batchBytes));
+        batch = [];
+        batchBytes = 0;
+      }
+    }
+    if (batchBytes > 0) await writeChunk(process.stdout, Buffer.concat(batch, batchBytes));
+    return result;
+  }
+  const file = await BufferedFile.create(opts.path + PART);
+  try {
+    await file.write(header);
+    for await (const c of chunks) {
+      if (c.kind === 'record') result.records++;
+      await file.write(c.bytes);
+      result.bytes += c.bytes.length;
+    }
+    await file.close();
+  } catch (e) {
+    await file.close().catch(() => undefined);
+    throw e;
+  }
+  renameSync(opts.path + PART, opts.path);
+  return result;
+}

@@ -1,0 +1,73 @@
+// The filter stage: keeps the records (and index definitions) a selection asks for. It
+// applies the same rules the server applies to a scan, so `as-scan | as-filter` selects
+// exactly what a server-side filtered scan would.
+import { digestModulo } from '../protocol/digest.js';
+import { SAMPLE_MODULUS } from '../protocol/expression.js';
+import type { StreamItem } from '../records/types.js';
+
+/** What to keep. Times are ms since the Unix epoch. */
+export interface FilterOptions {
+  /** Keep records of these sets only; index definitions of other sets (and without a set) are dropped. */
+  sets?: string[];
+  /** Keep only these bins in each record. */
+  bins?: string[];
+  /** Drop every bin (metadata only). */
+  noBins?: boolean;
+  modifiedAfter?: number;
+  modifiedBefore?: number;
+  /** Keep this percentage of records, chosen by digest (the server's digest_modulo). */
+  percent?: number;
+  /** Keep only records that never expire. */
+  noTtlOnly?: boolean;
+  noRecords?: boolean;
+  noIndexes?: boolean;
+  noUdfs?: boolean;
+}
+
+/**
+ * filterItems: a function returning the item to keep (possibly with fewer bins) or
+ * undefined to drop it. A record without a known last-update time cannot be judged by a
+ * modified window and is kept only when no window is asked for.
+ */
+export function filterItems(opts: FilterOptions): (item: StreamItem) => StreamItem | undefined {
+  const sets = opts.sets && opts.sets.length > 0 ? new Set(opts.sets) : undefined;
+  const bins = opts.bins && opts.bins.length > 0 ? new Set(opts.bins) : undefined;
+  const threshold = opts.percent !== undefined && opts.percent < 100 ? Math.round(opts.percent * (SAMPLE_MODULUS / 100)) : undefined;
+  const window = opts.modifiedAfter !== undefined || opts.modifiedBefore !== undefined;
+  return (item) => {
+    switch (item.kind) {
+      case 'sindex':
+        if (opts.noIndexes) return undefined;
+        return sets && !sets.has(item.set) ? undefined : item;
+      case 'udf':
+        return opts.noUdfs ? undefined : item;
+      case 'record': {
+        if (opts.noRecords) return undefined;
+        if (sets && !sets.has(item.set)) return undefined;
+        if (threshold !== undefined && digestModulo(item.digest, SAMPLE_MODULUS) >= threshold) return undefined;
+        if (opts.noTtlOnly && item.voidTime !== 0) return undefined;
+        if (window) {
+          const lut = item.lastUpdate;
+          if (lut === undefined) return undefined;
+          if (opts.modifiedAfter !== undefined && lut < opts.modifiedAfter) return undefined;
+          if (opts.modifiedBefore !== undefined && lut >= opts.modifiedBefore) return undefined;
+        }
+        if (opts.noBins) return item.bins.length === 0 ? item : { ...item, bins: [] };
+        if (bins) {
+          const kept = item.bins.filter((b) => bins.has(b.name));
+          return kept.length === item.bins.length ? item : { ...item, bins: kept };
+        }
+        return item;
+      }
+    }
+  };
+}
+
+/** filterStage: the filter as an async generator over any item stream. */
+export async function* filterStage<T extends StreamItem>(items: AsyncIterable<T>, opts: FilterOptions): AsyncGenerator<StreamItem> {
+  const keep = filterItems(opts);
+  for await (const item of items) {
+    const kept = keep(item);
+    if (kept !== undefined) yield kept;
+  }
+}

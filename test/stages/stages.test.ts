@@ -1,0 +1,103 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { filterItems } from '../../lib/stages/filter.js';
+import { throttle } from '../../lib/stages/throttle.js';
+import { prepareDirectory, prepareOutputFile, writeDirectory, writeSingleFile, type AsbChunk } from '../../lib/stages/files.js';
+import { digestModulo } from '../../lib/protocol/digest.js';
+import { particle } from '../../lib/protocol/particle.js';
+import { UsageError } from '../../lib/errors.js';
+import type { RecordItem, SindexItem } from '../../lib/records/types.js';
+import { randomBytes } from 'node:crypto';
+
+function rec(set: string, over: Partial<RecordItem> = {}): RecordItem {
+  return { kind: 'record', namespace: 'test', set, digest: randomBytes(20), generation: 1, voidTime: 0, bins: [{ name: 'a', ...particle.integer(1) }, { name: 'b', ...particle.string('x') }], ...over };
+}
+
+test('positive: filter keeps sets, bins, windows and TTL rules', () => {
+  const f = filterItems({ sets: ['a'], bins: ['b'] });
+  assert.equal(f(rec('z')), undefined);
+  const kept = f(rec('a')) as RecordItem;
+  assert.deepEqual(kept.bins.map((b) => b.name), ['b']);
+  const idx: SindexItem = { kind: 'sindex', namespace: 'test', set: '', name: 'i', indexType: 'N', bin: 'a', binType: 'N' };
+  assert.equal(f(idx), undefined, 'an index without a set is dropped when sets are chosen');
+  assert.equal(filterItems({ noIndexes: true })(idx), undefined);
+  assert.deepEqual((filterItems({ noBins: true })(rec('a')) as RecordItem).bins, []);
+  assert.equal(filterItems({ noTtlOnly: true })(rec('a', { voidTime: 5 })), undefined);
+  const w = filterItems({ modifiedAfter: 1000, modifiedBefore: 2000 });
+  assert.equal(w(rec('a', { lastUpdate: 999 })), undefined);
+  assert.ok(w(rec('a', { lastUpdate: 1000 })));
+  assert.equal(w(rec('a', { lastUpdate: 2000 })), undefined);
+  assert.equal(w(rec('a')), undefined, 'no known last-update time: not in any window');
+});
+
+test('positive: percent sampling is deterministic by digest and near the asked share', () => {
+  const f = filterItems({ percent: 10 });
+  let kept = 0;
+  for (let i = 0; i < 20000; i++) {
+    const r = rec('a');
+    const k = f(r) !== undefined;
+    assert.equal(k, digestModulo(r.digest, 10000) < 1000);
+    if (k) kept++;
+  }
+  assert.ok(kept > 1700 && kept < 2300, `kept ${kept} of 20000`);
+});
+
+test('positive: throttle never passes more than the byte rate', async () => {
+  async function* gen() { for (let i = 0; i < 40; i++) yield Buffer.alloc(50_000); }
+  const t0 = performance.now();
+  let n = 0;
+  for await (const c of throttle(gen(), (b) => b.length, { bytesPerSecond: 4_000_000 })) n += c.length;
+  const seconds = (performance.now() - t0) / 1000;
+  assert.equal(n, 2_000_000);
+  // 2 MB at 4 MB/s: the last chunk may leave at 1.95 MB worth of budget.
+  assert.ok(seconds >= 0.45, `took ${seconds}s`);
+});
+
+async function* chunks(list: AsbChunk[]) { yield* list; }
+const r = (n: number): AsbChunk => ({ kind: 'record', bytes: Buffer.alloc(n, 0x41) });
+
+test('positive: directory files roll over before a record once the limit is reached', async () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'asb-')), 'out');
+  prepareDirectory(dir, false);
+  const res = await writeDirectory(chunks([{ kind: 'sindex', bytes: Buffer.from('* i x\n') }, r(60), r(60), r(10), r(100)]), { dir, namespace: 'test', fileLimit: 100 });
+  assert.deepEqual(readdirSync(dir).sort(), ['test_00000.asb', 'test_00001.asb']);
+  const f0 = readFileSync(join(dir, 'test_00000.asb'), 'latin1');
+  const f1 = readFileSync(join(dir, 'test_00001.asb'), 'latin1');
+  assert.ok(f0.startsWith('Version 3.1\n# namespace test\n# first-file\n* i x\n'));
+  assert.ok(f1.startsWith('Version 3.1\n# namespace test\nAAAA'));
+  assert.equal(res.records, 4);
+  // 42 header bytes + 6 + 60 >= 100: the second record starts the second file, which then
+  // takes the rest (it passes the limit by at most one record).
+  assert.equal(f0.length, 42 + 6 + 60);
+  assert.equal(f1.length, 'Version 3.1\n# namespace test\n'.length + 60 + 10 + 100);
+});
+
+test('negative: a directory with a backup is refused without -r; -r removes only .asb files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'asb-'));
+  writeFileSync(join(dir, 'test_00000.asb'), 'x');
+  writeFileSync(join(dir, 'notes.txt'), 'keep');
+  assert.throws(() => prepareDirectory(dir, false), (e: unknown) => e instanceof UsageError && /already holds a backup/.test(e.message) && e.message.includes(dir));
+  prepareDirectory(dir, true);
+  assert.deepEqual(readdirSync(dir), ['notes.txt']);
+});
+
+test('negative: an existing output file is refused without -r', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'asb-'));
+  const f = join(dir, 'b.asb');
+  writeFileSync(f, 'x');
+  assert.throws(() => prepareOutputFile(f, false), /already exists/);
+  prepareOutputFile(f, true);
+  assert.equal(existsSync(f), false);
+});
+
+test('negative: a failing stream leaves only .part files, never a finished-looking backup', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'asb-'));
+  async function* failing() { yield r(10); throw new Error('scan broke'); }
+  await assert.rejects(writeSingleFile(failing(), { path: join(dir, 'b.asb'), namespace: 'test' }), /scan broke/);
+  assert.deepEqual(readdirSync(dir), ['b.asb.part']);
+  await assert.rejects(writeDirectory(failing(), { dir, namespace: 'test', fileLimit: 1000 }), /scan broke/);
+  assert.deepEqual(readdirSync(dir).sort(), ['b.asb.part', 'test_00000.asb.part']);
+});
