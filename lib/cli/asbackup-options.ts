@@ -1,0 +1,140 @@
+// asbackup's option table: every option of the seed page with the seed's letters and meanings
+// (-c no-cluster-change, -f priority, -w nodes in parallel, -% percent), plus long-only
+// options for newer features of today's tools that would otherwise clash.
+import { UsageError } from '../errors.js';
+import { resolveOptions, type ConfigEnv, type Resolved } from './config.js';
+import { configFileOptions, connectionOptions, generalOptions, timeoutOptions, type ConnectionValues } from './connection-options.js';
+import { exclusive, type OptionSpec, type OptionTable } from './options.js';
+import {
+  binList, intRange, nonEmpty, parseBase64, parseDigest, parseHostList, parseLocalDateTime, parseNamespace,
+  parseNodeList, parsePartitionList, parsePercent, parsePriority, setList, type HostSpec, type PartitionFilter,
+} from './parse-values.js';
+
+const DATE = '<YYYY-MM-DD_HH:MM:SS>';
+
+const backupOnly: OptionSpec[] = [
+  // Seed "Connection" rows that are asbackup's own: they go in [asbackup], as in the C tool.
+  {
+    long: 'node-list', short: 'l', type: 'string', group: 'Connection', section: 'program', arg: '<addr[:tlsname]:port[,...]>',
+    describe: 'Back up only these cluster nodes (default: all nodes).', validate: (v: string, l: string) => parseNodeList(v, l),
+  },
+  {
+    long: 'parallel', short: 'w', type: 'number', default: 10, group: 'Connection', section: 'program', arg: '<nodes>',
+    describe: 'Maximal number of nodes backed up in parallel.', validate: intRange(1, 100),
+  },
+  // Output
+  { long: 'directory', short: 'd', type: 'string', group: 'Output', arg: '<path>', describe: 'Directory for the .asb files; created if missing.', validate: nonEmpty },
+  { long: 'output-file', short: 'o', type: 'string', group: 'Output', arg: '<path>', describe: 'Single backup file; - means stdout.', validate: nonEmpty },
+  { long: 'estimate', short: 'e', type: 'boolean', group: 'Output', describe: 'Instead of a backup, estimate the average size of a backed-up record.' },
+  { long: 'estimate-samples', type: 'number', default: 10000, group: 'Output', arg: '<n>', describe: 'Records sampled by --estimate.', validate: intRange(1) },
+  { long: 'file-limit', short: 'F', type: 'number', default: 250, group: 'Output', arg: '<MiB>', describe: 'Start a new .asb file in --directory once a file reaches this size.', validate: intRange(1) },
+  { long: 'output-file-prefix', type: 'string', group: 'Output', arg: '<prefix>', describe: 'File-name prefix of the .asb files in --directory (default: the namespace).', validate: nonEmpty },
+  {
+    long: 'remove-files', short: 'r', type: 'boolean', group: 'Output', configKey: false,
+    describe: 'Clear the .asb files of --directory or remove an existing --output-file first.',
+  },
+  { long: 'compact', short: 'C', type: 'boolean', group: 'Output', describe: 'Write BLOB values raw instead of base-64 encoded.' },
+  { long: 'nice', short: 'N', type: 'number', group: 'Output', arg: '<MiB/s>', describe: 'Limit the write bandwidth to the backup file(s).', validate: intRange(1) },
+  // Data selection
+  { long: 'namespace', short: 'n', type: 'string', group: 'Data selection', arg: '<namespace>', describe: 'Namespace to back up (mandatory).', validate: parseNamespace },
+  { long: 'set', short: 's', type: 'string', group: 'Data selection', arg: '<set>[,<set>...]', describe: 'Set(s) to back up (default: all); quote a name containing a comma: \'a,b\'.', validate: setList },
+  { long: 'bin-list', short: 'B', type: 'string', group: 'Data selection', arg: '<bin>[,<bin>...]', describe: 'Bins to back up (default: all).', validate: binList },
+  { long: 'no-bins', short: 'x', type: 'boolean', group: 'Data selection', describe: 'Back up record metadata only (digest, TTL, generation, key), no bins.' },
+  { long: 'no-records', short: 'R', type: 'boolean', group: 'Data selection', describe: 'Back up no records, only secondary indexes and UDFs.' },
+  { long: 'no-indexes', short: 'I', type: 'boolean', group: 'Data selection', describe: 'Do not back up secondary index definitions.' },
+  { long: 'no-udfs', short: 'u', type: 'boolean', group: 'Data selection', describe: 'Do not back up UDF modules.' },
+  { long: 'percent', short: '%', type: 'number', default: 100, group: 'Data selection', arg: '<percentage>', describe: 'Back up a random sample of this percentage of the records.', validate: parsePercent },
+  { long: 'modified-after', short: 'a', type: 'string', group: 'Data selection', arg: DATE, describe: 'Only records last updated at or after this local time.', validate: parseLocalDateTime },
+  { long: 'modified-before', short: 'b', type: 'string', group: 'Data selection', arg: DATE, describe: 'Only records last updated before this local time.', validate: parseLocalDateTime },
+  { long: 'no-ttl-only', type: 'boolean', group: 'Data selection', describe: 'Only records that never expire.' },
+  { long: 'max-records', type: 'number', default: 0, group: 'Data selection', arg: '<n>', describe: 'Stop after about this many records (0 = all).', validate: intRange(0) },
+  { long: 'records-per-second', type: 'number', default: 0, group: 'Data selection', arg: '<n>', describe: 'Limit the scan to this many records per second in total (0 = no limit).', validate: intRange(0) },
+  {
+    long: 'partition-list', type: 'string', group: 'Data selection', arg: '<begin[-count]|digest>[,...]',
+    describe: 'Back up only these partitions (count, not end: 0-1024 = partitions 0..1023) or the records after a base64 digest.', validate: parsePartitionList,
+  },
+  { long: 'after-digest', type: 'string', group: 'Data selection', arg: '<digest>', describe: 'Back up the records after this base64 digest (resume).', validate: parseDigest },
+  { long: 'filter-exp', type: 'string', group: 'Data selection', arg: '<base64>', describe: 'Server filter expression, base64 of the packed expression.', validate: parseBase64 },
+  // Other (seed)
+  { long: 'priority', short: 'f', type: 'number', default: 0, group: 'Other', arg: '<priority>', describe: 'Scan priority on each node: 0 auto, 1 low, 2 medium, 3 high.', validate: parsePriority },
+  { long: 'no-cluster-change', short: 'c', type: 'boolean', group: 'Other', describe: 'Stop if the cluster changes (pending migrations) during the backup.' },
+  ...timeoutOptions('the scan'),
+];
+
+/** asbackupOptions: the complete table, in usage-text order. */
+export const asbackupOptions: OptionTable = [...connectionOptions, ...backupOnly, ...configFileOptions, ...generalOptions];
+
+/** asbackupSynopsis: first line(s) of the usage text. */
+export const asbackupSynopsis = ['-n <namespace> (-d <dir> | -o <file> | -e) [options]'];
+
+/** BackupOptions: asbackup's resolved options (camelCase of the long names), values parsed. */
+export interface BackupOptions extends ConnectionValues {
+  nodeList?: HostSpec[];
+  parallel: number;
+  directory?: string;
+  outputFile?: string;
+  estimate: boolean;
+  estimateSamples: number;
+  fileLimit: number;
+  outputFilePrefix?: string;
+  removeFiles: boolean;
+  compact: boolean;
+  nice?: number;
+  namespace?: string;
+  set?: string[];
+  binList?: string[];
+  noBins: boolean;
+  noRecords: boolean;
+  noIndexes: boolean;
+  noUdfs: boolean;
+  percent: number;
+  modifiedAfter?: Date;
+  modifiedBefore?: Date;
+  noTtlOnly: boolean;
+  maxRecords: number;
+  recordsPerSecond: number;
+  partitionList?: PartitionFilter[];
+  afterDigest?: Buffer;
+  filterExp?: string;
+  priority: number;
+  noClusterChange: boolean;
+}
+
+/** validateBackupOptions: the cross-option rules; throws UsageError naming the options. */
+export function validateBackupOptions(o: BackupOptions): void {
+  exclusive([['no-config-file', 'only-config-file', o.noConfigFile, o.onlyConfigFile]]);
+  if (o.namespace === undefined) throw new UsageError('--namespace (-n) is required');
+  const targets = (['directory', 'output-file', 'estimate'] as const).filter((k) => ({ directory: o.directory, 'output-file': o.outputFile, estimate: o.estimate })[k]);
+  if (targets.length === 0) throw new UsageError('one of --directory (-d), --output-file (-o) or --estimate (-e) is required');
+  if (targets.length > 1) throw new UsageError(`--${targets[0]} and --${targets[1]} are mutually exclusive`);
+  exclusive([
+    ['estimate', 'no-records', o.estimate, o.noRecords],
+    ['estimate', 'remove-files', o.estimate, o.removeFiles],
+    ['no-bins', 'bin-list', o.noBins, o.binList],
+    ['partition-list', 'after-digest', o.partitionList, o.afterDigest],
+    ['node-list', 'partition-list', o.nodeList, o.partitionList],
+    ['node-list', 'after-digest', o.nodeList, o.afterDigest],
+    ['filter-exp', 'modified-after', o.filterExp, o.modifiedAfter],
+    ['filter-exp', 'modified-before', o.filterExp, o.modifiedBefore],
+    ['filter-exp', 'no-ttl-only', o.filterExp, o.noTtlOnly],
+    ['output-file-prefix', 'output-file', o.outputFilePrefix, o.outputFile],
+  ]);
+  // Several sets are sent as a filter expression, which a user expression would replace.
+  if (o.filterExp !== undefined && (o.set?.length ?? 0) > 1) throw new UsageError('--filter-exp cannot be combined with more than one --set');
+  if (o.modifiedAfter && o.modifiedBefore && o.modifiedBefore <= o.modifiedAfter) {
+    throw new UsageError('--modified-before must be later than --modified-after');
+  }
+  if (o.noRecords && o.noIndexes && o.noUdfs) throw new UsageError('--no-records, --no-indexes and --no-udfs together leave nothing to back up');
+  parseHostList(o.host, o.port); // the host syntax was checked alone; now with the real -p
+}
+
+/**
+ * parseBackupArgs: resolveOptions over the asbackup table, then validateBackupOptions unless
+ * -Z/--version was given (the caller prints usage/version and exits).
+ */
+export function parseBackupArgs(argv: readonly string[], config?: ConfigEnv): { options: BackupOptions; resolved: Resolved } {
+  const resolved = resolveOptions(asbackupOptions, argv, 'asbackup', { config });
+  const options = resolved.values as unknown as BackupOptions;
+  if (!options.usage && !options.version) validateBackupOptions(options);
+  return { options, resolved };
+}

@@ -1,0 +1,94 @@
+// asrestore's option table. The seed page documents only asbackup, so asrestore keeps the
+// letters of the C asrestore (-t parallel, -w wait, -L indexes-last, -F no-udfs, -u unique,
+// -r replace, -g no-generation, -N bandwidth,tps, -T timeout) plus the shared connection,
+// TLS and config-file options.
+import { UsageError } from '../errors.js';
+import { resolveOptions, type ConfigEnv, type Resolved } from './config.js';
+import { configFileOptions, connectionOptions, generalOptions, timeoutOptions, type ConnectionValues } from './connection-options.js';
+import { exclusive, type OptionSpec, type OptionTable } from './options.js';
+import { binList, intRange, nonEmpty, parseHostList, parseNamespaceMapping, parseRestoreNice, setList, type NamespaceMapping, type RestoreNice } from './parse-values.js';
+
+const restoreOnly: OptionSpec[] = [
+  // Input
+  { long: 'directory', short: 'd', type: 'string', group: 'Input', arg: '<path>', describe: 'Restore every .asb file of this directory.', validate: nonEmpty },
+  { long: 'input-file', short: 'i', type: 'string', group: 'Input', arg: '<path>', describe: 'Restore this single backup file; - means stdin.', validate: nonEmpty },
+  { long: 'validate', type: 'boolean', group: 'Input', describe: 'Only read and check the backup files; connect to nothing.' },
+  // Data selection and write policy
+  {
+    long: 'namespace', short: 'n', type: 'string', group: 'Data selection', arg: '<ns>|<source>,<target>',
+    describe: 'Accept only records of <ns>, or restore namespace <source> into <target>.', validate: parseNamespaceMapping,
+  },
+  { long: 'set-list', short: 's', type: 'string', group: 'Data selection', arg: '<set>[,<set>...]', describe: 'Restore only these sets (default: all).', validate: setList },
+  { long: 'bin-list', short: 'B', type: 'string', group: 'Data selection', arg: '<bin>[,<bin>...]', describe: 'Restore only these bins (default: all).', validate: binList },
+  { long: 'no-records', short: 'R', type: 'boolean', group: 'Data selection', describe: 'Restore no records.' },
+  { long: 'no-indexes', short: 'I', type: 'boolean', group: 'Data selection', describe: 'Restore no secondary indexes.' },
+  { long: 'no-udfs', short: 'F', type: 'boolean', group: 'Data selection', describe: 'Restore no UDF modules.' },
+  { long: 'unique', short: 'u', type: 'boolean', group: 'Data selection', describe: 'Only create records; existing records are left untouched.' },
+  { long: 'replace', short: 'r', type: 'boolean', group: 'Data selection', describe: 'Replace existing records entirely instead of updating their bins.' },
+  { long: 'no-generation', short: 'g', type: 'boolean', group: 'Data selection', describe: 'Write even if the record\'s generation on the server is newer.' },
+  { long: 'ignore-record-error', type: 'boolean', group: 'Data selection', describe: 'Count and skip records the server rejects instead of stopping.' },
+  { long: 'extra-ttl', type: 'number', default: 0, group: 'Data selection', arg: '<seconds>', describe: 'Add this to the TTL of every expiring record.', validate: intRange(0, 2 ** 31 - 1) },
+  // Other
+  { long: 'indexes-last', short: 'L', type: 'boolean', group: 'Other', describe: 'Create secondary indexes after all records are restored.' },
+  { long: 'wait', short: 'w', type: 'boolean', group: 'Other', describe: 'Wait for secondary indexes to be built and UDFs to be everywhere.' },
+  { long: 'parallel', short: 't', type: 'number', default: 20, group: 'Other', arg: '<n>', describe: 'Number of parallel writers.', validate: intRange(1, 4096) },
+  { long: 'nice', short: 'N', type: 'string', group: 'Other', arg: '<MiB/s>,<TPS>', describe: 'Limit read bandwidth and writes per second (0 = no limit for that one).', validate: parseRestoreNice },
+  { long: 'timeout', short: 'T', type: 'number', default: 10000, group: 'Other', arg: '<ms>', describe: 'Timeout of info, index and UDF commands.', validate: intRange(0) },
+  ...timeoutOptions('each write'),
+];
+
+/** asrestoreOptions: the complete table, in usage-text order. */
+export const asrestoreOptions: OptionTable = [...connectionOptions, ...restoreOnly, ...configFileOptions, ...generalOptions];
+
+/** asrestoreSynopsis: first line(s) of the usage text. */
+export const asrestoreSynopsis = ['(-d <dir> | -i <file>) [options]'];
+
+/** RestoreOptions: asrestore's resolved options (camelCase of the long names), values parsed. */
+export interface RestoreOptions extends ConnectionValues {
+  directory?: string;
+  inputFile?: string;
+  validate: boolean;
+  namespace?: NamespaceMapping;
+  setList?: string[];
+  binList?: string[];
+  noRecords: boolean;
+  noIndexes: boolean;
+  noUdfs: boolean;
+  unique: boolean;
+  replace: boolean;
+  noGeneration: boolean;
+  ignoreRecordError: boolean;
+  extraTtl: number;
+  indexesLast: boolean;
+  wait: boolean;
+  parallel: number;
+  nice?: RestoreNice;
+  timeout: number;
+}
+
+/**
+ * validateRestoreOptions: the cross-option rules; throws UsageError naming the options.
+ * -u excludes -r and -g; -r with -g is allowed (replace, ignoring generation), as in C.
+ */
+export function validateRestoreOptions(o: RestoreOptions): void {
+  exclusive([['no-config-file', 'only-config-file', o.noConfigFile, o.onlyConfigFile]]);
+  if (o.directory === undefined && o.inputFile === undefined) throw new UsageError('one of --directory (-d) or --input-file (-i) is required');
+  exclusive([
+    ['directory', 'input-file', o.directory, o.inputFile],
+    ['unique', 'replace', o.unique, o.replace],
+    ['unique', 'no-generation', o.unique, o.noGeneration],
+  ]);
+  if (o.noRecords && o.noIndexes && o.noUdfs) throw new UsageError('--no-records, --no-indexes and --no-udfs together leave nothing to restore');
+  if (!o.validate) parseHostList(o.host, o.port);
+}
+
+/**
+ * parseRestoreArgs: resolveOptions over the asrestore table, then validateRestoreOptions
+ * unless -Z/--version was given (the caller prints usage/version and exits).
+ */
+export function parseRestoreArgs(argv: readonly string[], config?: ConfigEnv): { options: RestoreOptions; resolved: Resolved } {
+  const resolved = resolveOptions(asrestoreOptions, argv, 'asrestore', { config });
+  const options = resolved.values as unknown as RestoreOptions;
+  if (!options.usage && !options.version) validateRestoreOptions(options);
+  return { options, resolved };
+}
