@@ -1,0 +1,111 @@
+// asbackup: scan -> filter -> encode-asb -> throttle -> files, composed in one process.
+import { existsSync } from 'node:fs';
+import { run, EXIT_OK } from './run.js';
+import { usage } from './options.js';
+import { asbackupOptions, asbackupSynopsis, parseBackupArgs, type BackupOptions } from './asbackup-options.js';
+import { makeLogger, type Logger } from './log.js';
+import { Progress, formatBytes } from './progress.js';
+import { versionText } from './version.js';
+import { connectCluster } from './connect.js';
+import { filterStage } from '../stages/filter.js';
+import { throttle } from '../stages/throttle.js';
+import { prepareDirectory, prepareOutputFile, writeDirectory, writeSingleFile, type AsbChunk, type WriteResult } from '../stages/files.js';
+import { encodeItem } from '../asb/encode.js';
+import { backupSource, estimateRecordSize } from './backup-source.js';
+import type { StreamItem } from '../records/types.js';
+
+const MiB = 1024 * 1024;
+
+/** Summary: what a backup did. */
+export interface BackupSummary {
+  records: number;
+  indexes: number;
+  udfs: number;
+  bytes: number;
+  files: string[];
+  seconds: number;
+}
+
+/** encodeChunks: items to .asb chunks, counting them for progress and the summary. */
+async function* encodeChunks(items: AsyncIterable<StreamItem>, compact: boolean, counts: { indexes: number; udfs: number }, progress?: Progress): AsyncGenerator<AsbChunk> {
+  for await (const item of items) {
+    const bytes = encodeItem(item, compact);
+    if (item.kind === 'record') progress?.add(1, bytes.length);
+    else if (item.kind === 'sindex') counts.indexes++;
+    else counts.udfs++;
+    yield { kind: item.kind, bytes };
+  }
+}
+
+/** backup: runs a whole backup as the options say; throws on any failure. */
+export async function backup(o: BackupOptions, log: Logger): Promise<BackupSummary> {
+  const ns = o.namespace!;
+  // Cheap refusals first, before any connection is made.
+  if (o.outputFile !== undefined) prepareOutputFile(o.outputFile, o.removeFiles);
+  if (o.directory !== undefined && !o.removeFiles && existsSync(o.directory)) prepareDirectory(o.directory, false);
+  const cluster = await connectCluster(o, log);
+  try {
+    const source = await backupSource(cluster, o, log);
+    if (o.directory !== undefined) prepareDirectory(o.directory, o.removeFiles, log.info);
+    const progress = new Progress({ total: source.expectedRecords });
+    const counts = { indexes: 0, udfs: 0 };
+    let chunks: AsyncIterable<AsbChunk> = encodeChunks(filterStage(source.items, { sets: o.set }), o.compact, counts, progress);
+    if (o.nice) chunks = throttle(chunks, (c) => c.bytes.length, { bytesPerSecond: o.nice * MiB });
+    let result: WriteResult;
+    try {
+      result = o.directory !== undefined
+        ? await writeDirectory(chunks, { dir: o.directory, namespace: ns, fileLimit: o.fileLimit * MiB, prefix: o.outputFilePrefix, onFile: (f) => log.verbose(`Opened ${f}`) })
+        : await writeSingleFile(chunks, { path: o.outputFile!, namespace: ns });
+    } finally {
+      progress.stop();
+      source.close();
+    }
+    return { records: progress.records, indexes: counts.indexes, udfs: counts.udfs, bytes: result.bytes, files: result.files, seconds: progress.elapsed };
+  } finally {
+    cluster.close();
+  }
+}
+
+function summaryLines(s: BackupSummary): string[] {
+  const rate = s.seconds > 0 ? Math.round(s.records / s.seconds) : s.records;
+  const bpr = s.records > 0 ? Math.round(s.bytes / s.records) : 0;
+  return [
+    `Backed up ${s.records} record(s), ${s.indexes} secondary index(es), ${s.udfs} UDF file(s), ${s.bytes} byte(s) in total (~${bpr} B/rec)`,
+    `Wrote ${s.files.length} file(s) in ${s.seconds.toFixed(1)} s (${rate} rec/s, ${formatBytes(s.seconds > 0 ? s.bytes / s.seconds : s.bytes)}/s)`,
+  ];
+}
+
+/** main: the asbackup program. */
+export async function main(argv: string[]): Promise<number> {
+  const { options: o } = parseBackupArgs(argv);
+  if (o.usage) {
+    process.stdout.write(usage(asbackupOptions, 'asbackup', asbackupSynopsis));
+    return EXIT_OK;
+  }
+  if (o.version) {
+    process.stdout.write(versionText('asbackup'));
+    return EXIT_OK;
+  }
+  const log = makeLogger(o.verbose);
+  if (o.estimate) {
+    const cluster = await connectCluster(o, log);
+    try {
+      const est = await estimateRecordSize(cluster, o, log);
+      log.info(`Estimated overall record size is ${est.recordSize} byte(s) (from ${est.samples} sampled record(s))`);
+      log.info(`Estimated total backup size is ${est.totalSize} byte(s) (${est.expectedRecords} record(s), plus 10% for indexes and overhead)`);
+    } finally {
+      cluster.close();
+    }
+    return EXIT_OK;
+  }
+  const target = o.directory ?? (o.outputFile === '-' ? '[stdout]' : o.outputFile);
+  log.info(`Starting backup of ${o.host} (namespace: ${o.namespace}, set: ${o.set?.join(',') ?? '[all]'}, bins: ${o.binList?.join(',') ?? '[all]'}) to ${target}`);
+  const summary = await backup(o, log);
+  for (const line of summaryLines(summary)) log.info(line);
+  return EXIT_OK;
+}
+
+/** start: runs asbackup as a program (the bin shim calls it). */
+export function start(): void {
+  run('asbackup', main);
+}

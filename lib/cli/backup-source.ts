@@ -1,0 +1,160 @@
+// What a backup reads from the cluster: index definitions, UDF modules, then the records of
+// a partition scan with the selection applied on the server. Shared by asbackup and as-scan.
+import { Cluster } from '../cluster/cluster.js';
+import { scanPartitions, type ScanOptions } from '../cluster/scan.js';
+import { readSindexes, readUdfs, namespaceRecordCount, clusterStable } from '../cluster/metadata.js';
+import { compile, selectionFilter } from '../protocol/expression.js';
+import { PARTITIONS } from '../protocol/constants.js';
+import { partitionId } from '../protocol/digest.js';
+import { IncompleteError, ServerError, UsageError } from '../errors.js';
+import { encodeItem } from '../asb/encode.js';
+import type { PartitionFilter } from './parse-values.js';
+import type { BackupOptions } from './asbackup-options.js';
+import type { Logger } from './log.js';
+import type { StreamItem } from '../records/types.js';
+
+/** The selection part of the options, as asbackup and as-scan share it. */
+export type SourceOptions = Pick<BackupOptions,
+  'namespace' | 'set' | 'binList' | 'noBins' | 'noRecords' | 'noIndexes' | 'noUdfs' | 'percent' | 'modifiedAfter' | 'modifiedBefore' |
+  'noTtlOnly' | 'maxRecords' | 'recordsPerSecond' | 'partitionList' | 'afterDigest' | 'filterExp' | 'nodeList' | 'parallel' | 'priority' |
+  'noClusterChange' | 'socketTimeout' | 'maxRetries'>;
+
+/** A prepared backup source. */
+export interface BackupSource {
+  items: AsyncGenerator<StreamItem>;
+  /** Records the namespace (or set) holds, for percent and ETA; 0 when unknown. */
+  expectedRecords: number;
+  /** Stops the cluster watcher. */
+  close(): void;
+}
+
+/** partitionsOf: the partitions a --partition-list names. */
+function partitionsOf(list: PartitionFilter[]): number[] {
+  const out: number[] = [];
+  for (const f of list) {
+    // A digest item would need its own resume point inside one partition; --after-digest
+    // does that for the common case, so say so rather than scan the whole partition.
+    if ('digest' in f) throw new UsageError(`--partition-list: digest items are not supported (partition ${partitionId(f.digest)}); use --after-digest`);
+    for (let p = f.begin; p < f.begin + f.count; p++) out.push(p);
+  }
+  return out;
+}
+
+/** scanOptions: the scan the options ask for. */
+export function scanOptionsOf(cluster: Cluster, o: SourceOptions, log: Logger): ScanOptions {
+  const ns = o.namespace!;
+  const sets = o.set ?? [];
+  const filter = o.filterExp !== undefined
+    ? Buffer.from(o.filterExp, 'base64')
+    : (() => {
+        const e = selectionFilter({
+          modifiedAfter: o.modifiedAfter?.getTime(),
+          modifiedBefore: o.modifiedBefore?.getTime(),
+          percent: o.percent,
+          sets: sets.length > 1 ? sets : undefined,
+          noTtlOnly: o.noTtlOnly,
+        });
+        return e === undefined ? undefined : compile(e);
+      })();
+  const scan: ScanOptions = {
+    namespace: ns,
+    parallel: o.parallel,
+    priority: o.priority,
+    socketTimeoutMs: o.socketTimeout,
+    maxRetries: o.maxRetries,
+    log: log.verbose,
+  };
+  if (sets.length === 1) scan.set = sets[0];
+  if (o.binList) scan.bins = o.binList;
+  if (o.noBins) scan.noBins = true;
+  if (filter) scan.filter = filter;
+  if (o.maxRecords > 0) scan.maxRecords = o.maxRecords;
+  if (o.recordsPerSecond > 0) scan.recordsPerSecond = o.recordsPerSecond;
+  if (o.afterDigest) scan.afterDigest = o.afterDigest;
+  if (o.partitionList) scan.partitions = partitionsOf(o.partitionList);
+  if (o.nodeList) {
+    scan.partitions = cluster.partitionsOfNodes(ns, o.nodeList);
+    if (scan.partitions.length === 0) throw new UsageError(`--node-list: none of ${o.nodeList.map((h) => `${h.host}:${h.port}`).join(', ')} is the master of any partition of ${ns}`);
+    log.info(`Backing up ${scan.partitions.length} of ${PARTITIONS} partitions (masters in --node-list)`);
+  }
+  return scan;
+}
+
+/**
+ * watchCluster: with --no-cluster-change, checks before the first record and then every
+ * second that the cluster is stable and keeps its key; the returned check throws an
+ * IncompleteError once it is not.
+ */
+async function watchCluster(cluster: Cluster, ns: string, log: Logger): Promise<{ check(): void; stop(): void }> {
+  const first = await clusterStable(cluster, ns);
+  if (!first.stable) throw new IncompleteError(`--no-cluster-change: the cluster is not stable (${first.reason}); no backup taken`);
+  let problem: string | undefined;
+  const timer = setInterval(() => {
+    clusterStable(cluster, ns).then((s) => {
+      if (!s.stable) problem ??= s.reason;
+      else if (s.clusterKey !== first.clusterKey) problem ??= `the cluster changed (key ${first.clusterKey} -> ${s.clusterKey})`;
+    }, (e: Error) => { problem ??= e.message; });
+  }, 1000);
+  timer.unref();
+  log.verbose(`Cluster stable, key ${first.clusterKey}`);
+  return {
+    check() {
+      if (problem !== undefined) throw new IncompleteError(`--no-cluster-change: ${problem}; the backup is incomplete`);
+    },
+    stop() { clearInterval(timer); },
+  };
+}
+
+/** backupSource: prepares what a backup reads, in the order it is written. */
+export async function backupSource(cluster: Cluster, o: SourceOptions, log: Logger): Promise<BackupSource> {
+  const ns = o.namespace!;
+  if (!cluster.hasNamespace(ns)) throw new ServerError(20, `namespace "${ns}" not found on the cluster`);
+  const sets = o.set ?? [];
+  let expected = 0;
+  if (!o.noRecords) {
+    expected = sets.length === 0 ? await namespaceRecordCount(cluster, ns) : (await Promise.all(sets.map((s) => namespaceRecordCount(cluster, ns, s)))).reduce((a, b) => a + b, 0);
+    if (o.percent < 100) expected = Math.round((expected * o.percent) / 100);
+    if (o.maxRecords > 0) expected = Math.min(expected, o.maxRecords);
+    log.info(`${sets.length === 0 ? `Namespace ${ns} contains` : `Set(s) ${sets.join(',')} contain`} ${expected} record(s)`);
+  }
+  const scan = o.noRecords ? undefined : scanOptionsOf(cluster, o, log);
+  const watch = o.noClusterChange ? await watchCluster(cluster, ns, log) : undefined;
+  async function* items(): AsyncGenerator<StreamItem> {
+    if (!o.noIndexes) {
+      const idx = await readSindexes(cluster, ns, log.verbose);
+      log.info(idx.length === 0 ? 'No secondary indexes' : `Backing up ${idx.length} secondary index(es)`);
+      yield* idx;
+    }
+    if (!o.noUdfs) {
+      const udfs = await readUdfs(cluster);
+      log.info(`Backing up ${udfs.length} UDF file(s)`);
+      yield* udfs;
+    }
+    if (scan) {
+      for await (const rec of scanPartitions(cluster, scan)) {
+        watch?.check();
+        yield rec;
+      }
+      watch?.check();
+    }
+  }
+  return { items: items(), expectedRecords: expected, close: () => watch?.stop() };
+}
+
+/** estimateRecordSize: encodes a sample of records and reports the size of the backup. */
+export async function estimateRecordSize(cluster: Cluster, o: BackupOptions, log: Logger): Promise<{ recordSize: number; totalSize: number; samples: number; expectedRecords: number }> {
+  const ns = o.namespace!;
+  if (!cluster.hasNamespace(ns)) throw new ServerError(20, `namespace "${ns}" not found on the cluster`);
+  const expected = await namespaceRecordCount(cluster, ns);
+  const scan = scanOptionsOf(cluster, { ...o, maxRecords: 0, percent: 100, modifiedAfter: undefined, modifiedBefore: undefined, noTtlOnly: false, filterExp: undefined, nodeList: undefined, partitionList: undefined, afterDigest: undefined }, log);
+  scan.maxRecords = o.estimateSamples;
+  let n = 0;
+  let sum = 0;
+  for await (const rec of scanPartitions(cluster, scan)) {
+    sum += encodeItem(rec, o.compact).length;
+    n++;
+  }
+  const recordSize = n === 0 ? 0 : Math.ceil(sum / n);
+  const totalSize = Math.ceil(expected * recordSize * 1.1);
+  return { recordSize, totalSize, samples: n, expectedRecords: expected };
+}
