@@ -1,0 +1,282 @@
+// The dev cluster: nodes (one TCP listener each), partition ownership, shared store,
+// clock and fault switches.
+import { createServer, type Server, type Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { PARTITIONS } from '../protocol/constants.js';
+import { Namespace, clepochSeconds, isExpired, makeRec, type Rec, type StoredBin } from './store.js';
+import type { SindexDef } from './info.js';
+import { Connection } from './connection.js';
+
+/** One node of the dev cluster. */
+export class NodeState {
+  server: Server | null = null;
+  readonly connections = new Set<Connection>();
+  connectionsOpened = 0;
+  alive = false;
+  startedAt = Date.now();
+  constructor(readonly cluster: Cluster, readonly index: number, readonly id: string, readonly host: string, public port: number) {}
+
+  async start(): Promise<void> {
+    if (this.alive) return;
+    const server = createServer({ noDelay: true }, (socket: Socket) => this.accept(socket));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, this.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (e) => this.cluster.log(`node ${this.id}: listener error: ${e.message}`));
+    this.port = (server.address() as { port: number }).port;
+    this.server = server;
+    this.alive = true;
+    this.startedAt = Date.now();
+    this.cluster.rebalance();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.alive) return;
+    this.alive = false;
+    const server = this.server!;
+    this.server = null;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const c of this.connections) c.destroy();
+    this.connections.clear();
+    await closed;
+    this.cluster.rebalance();
+  }
+
+  private accept(socket: Socket): void {
+    if (!this.alive) {
+      socket.destroy();
+      return;
+    }
+    this.connectionsOpened++;
+    const conn = new Connection(this.cluster, this, socket);
+    this.connections.add(conn);
+    socket.once('close', () => this.connections.delete(conn));
+  }
+}
+
+export interface ClusterOptions {
+  nodes: number;
+  namespaces: string[];
+  host: string;
+  port: number;
+  replicationFactor: number;
+  log: (line: string) => void;
+}
+
+/** Fault switches state. */
+export interface FaultState {
+  migrations: boolean;
+  unavailablePid: number | null;
+  dropAfterRecords: number | null;
+  slowMs: number;
+}
+
+/** The shared state of every node. */
+export class Cluster {
+  readonly nodes: NodeState[] = [];
+  readonly namespaceNames: string[];
+  private readonly store = new Map<string, Namespace>();
+  readonly rf: number;
+  readonly udfs = new Map<string, Buffer>();
+  readonly sindexes = new Map<string, Map<string, SindexDef>>();
+  readonly faultState: FaultState = { migrations: false, unavailablePid: null, dropAfterRecords: null, slowMs: 0 };
+  partitionGeneration = -1;
+  rebalanceGeneration = 0;
+  peersGeneration = -1;
+  clusterGeneration = 0;
+  clusterKey = '';
+  rebalancedAt = Date.now();
+  clockOffset = 0;
+  /** owners[pid] = node indexes in replica order (0 = master). */
+  private owners: number[][] = [];
+  private maps = new Map<number, string[]>();
+  private lastAlive = '';
+  readonly log: (line: string) => void;
+
+  constructor(opts: ClusterOptions) {
+    this.namespaceNames = [...opts.namespaces];
+    for (const ns of this.namespaceNames) {
+      if (ns.length === 0 || ns.length >= 32) throw new Error(`bad namespace name '${ns}'`);
+      this.store.set(ns, new Namespace(ns));
+    }
+    this.rf = Math.max(1, opts.replicationFactor);
+    this.log = opts.log;
+    for (let i = 0; i < opts.nodes; i++) {
+      const id = 'BB9' + (i + 1).toString(16).toUpperCase().padStart(12, '0');
+      this.nodes.push(new NodeState(this, i, id, opts.host, opts.port === 0 ? 0 : opts.port + i));
+    }
+  }
+
+  now(): number {
+    return Date.now() + this.clockOffset;
+  }
+
+  namespace(ns: string): Namespace | undefined {
+    return this.store.get(ns);
+  }
+
+  aliveNodes(): NodeState[] {
+    return this.nodes.filter((n) => n.alive);
+  }
+
+  effectiveRf(): number {
+    return Math.max(1, Math.min(this.rf, this.aliveNodes().length));
+  }
+
+  principal(): string {
+    const alive = this.aliveNodes();
+    return alive.length > 0 ? alive[alive.length - 1]!.id : '0';
+  }
+
+  /** rebalance: recomputes ownership after a membership change; bumps the generations. */
+  rebalance(): void {
+    const alive = this.aliveNodes();
+    const sig = alive.map((n) => n.index).join(',');
+    const n = this.effectiveRf();
+    this.owners = [];
+    for (let p = 0; p < PARTITIONS; p++) {
+      const list: number[] = [];
+      if (alive.length > 0) for (let i = 0; i < n; i++) list.push(alive[(p + i) % alive.length]!.index);
+      this.owners.push(list);
+    }
+    this.maps.clear();
+    if (sig !== this.lastAlive) {
+      this.peersGeneration++;
+      this.lastAlive = sig;
+    }
+    this.bumpCluster();
+  }
+
+  /** bumpCluster: a new cluster key and partition generation (as after a rebalance). */
+  bumpCluster(): void {
+    this.partitionGeneration++;
+    this.rebalanceGeneration++;
+    this.clusterGeneration++;
+    this.clusterKey = randomBytes(6).toString('hex').toUpperCase().replace(/^0+/, '') || '1';
+    this.rebalancedAt = Date.now();
+    this.maps.clear();
+  }
+
+  /** replicaIndex: the node's replica position for a partition, -1 when it holds none. */
+  replicaIndex(node: NodeState, pid: number): number {
+    return this.owners[pid]?.indexOf(node.index) ?? -1;
+  }
+
+  /** replicaMaps: base64 bitmaps, one per replica column, of the partitions a node holds. */
+  replicaMaps(node: NodeState): string[] {
+    let m = this.maps.get(node.index);
+    if (!m) {
+      const n = this.effectiveRf();
+      m = [];
+      for (let col = 0; col < n; col++) {
+        const bits = Buffer.alloc(PARTITIONS / 8);
+        for (let p = 0; p < PARTITIONS; p++) if (this.owners[p]?.[col] === node.index) bits[p >> 3]! |= 0x80 >> (p & 7);
+        m.push(bits.toString('base64'));
+      }
+      this.maps.set(node.index, m);
+    }
+    return m;
+  }
+
+  /** Per-node namespace counts (records of the partitions it holds). */
+  nodeNamespaceStats(node: NodeState, ns: string): { objects: number; master: number; prole: number; nonExpirable: number; bytes: number } {
+    const space = this.store.get(ns)!;
+    const now = this.now();
+    let master = 0, prole = 0, nonExpirable = 0, bytes = 0;
+    for (let p = 0; p < PARTITIONS; p++) {
+      const ri = this.replicaIndex(node, p);
+      if (ri < 0) continue;
+      for (const r of space.partitions[p]!.records.values()) {
+        if (isExpired(r, now)) continue;
+        if (ri === 0) master++;
+        else prole++;
+        if (r.voidTime === 0) nonExpirable++;
+        bytes += r.wire.length;
+      }
+    }
+    return { objects: master + prole, master, prole, nonExpirable, bytes };
+  }
+
+  nodeSetStats(node: NodeState, ns: string): Map<string, { objects: number; bytes: number }> {
+    const space = this.store.get(ns)!;
+    const now = this.now();
+    const out = new Map<string, { objects: number; bytes: number }>();
+    for (let p = 0; p < PARTITIONS; p++) {
+      if (this.replicaIndex(node, p) < 0) continue;
+      for (const r of space.partitions[p]!.records.values()) {
+        if (r.set === '' || isExpired(r, now)) continue;
+        const c = out.get(r.set) ?? { objects: 0, bytes: 0 };
+        c.objects++;
+        c.bytes += r.wire.length;
+        out.set(r.set, c);
+      }
+    }
+    return out;
+  }
+
+  /** getLive: a record that exists and has not expired (expired ones are dropped). */
+  getLive(ns: Namespace, digest: Buffer): Rec | undefined {
+    const part = ns.partitionOf(digest);
+    const id = digest.toString('latin1');
+    const r = part.records.get(id);
+    if (r === undefined) return undefined;
+    if (isExpired(r, this.now())) {
+      part.delete(id);
+      return undefined;
+    }
+    return r;
+  }
+
+  /** store: writes a whole record. */
+  storeRecord(space: Namespace, r: Omit<Rec, 'wire' | 'opsAt' | 'id'>): Rec {
+    const rec = makeRec(space.name, r);
+    space.partitionOf(rec.digest).set(rec);
+    if (rec.set !== '') space.sets.add(rec.set);
+    return rec;
+  }
+
+  truncate(ns: string, set?: string, beforeMs?: number): void {
+    const space = this.store.get(ns)!;
+    const lut = beforeMs ?? this.now();
+    if (set !== undefined && set !== '') space.truncateLut.set(set, lut);
+    else space.nsTruncateLut = lut;
+    for (const part of space.partitions) {
+      for (const r of [...part.records.values()]) {
+        if (set !== undefined && set !== '' && r.set !== set) continue;
+        if (r.lastUpdate <= lut) part.delete(r.id);
+      }
+    }
+  }
+
+  /** helperPut: the test helper's direct write. */
+  helperPut(ns: string, set: string, digest: Buffer, bins: StoredBin[], opts: { key?: { type: number; data: Buffer }; ttl?: number; generation?: number } = {}): void {
+    const space = this.store.get(ns);
+    if (!space) throw new Error(`no namespace ${ns}`);
+    if (digest.length !== 20) throw new Error('digest must be 20 bytes');
+    const old = this.getLive(space, digest);
+    const ttl = opts.ttl ?? 0;
+    const now = this.now();
+    this.storeRecord(space, {
+      digest: Buffer.from(digest),
+      set,
+      key: opts.key ? Buffer.concat([Buffer.from([opts.key.type]), opts.key.data]) : undefined,
+      generation: opts.generation ?? (old ? (old.generation % 0xffff) + 1 : 1),
+      voidTime: ttl === 0 || ttl === -1 ? 0 : clepochSeconds(now) + ttl,
+      lastUpdate: now,
+      bins: bins.map((b) => ({ name: b.name, type: b.type, data: Buffer.from(b.data) })),
+    });
+  }
+
+  count(ns: string): number {
+    const space = this.store.get(ns);
+    if (!space) return 0;
+    const now = this.now();
+    let n = 0;
+    for (const part of space.partitions) for (const r of part.records.values()) if (!isExpired(r, now)) n++;
+    return n;
+  }
+}

@@ -1,0 +1,143 @@
+// In-memory Aerospike dev cluster speaking the real wire protocol (server CE 8.1.2
+// behaviour), for tests and demos. See docs/devserver.md.
+import { Cluster, type NodeState } from './cluster.js';
+import { CITRUSLEAF_EPOCH } from '../protocol/constants.js';
+
+export interface DevServerOptions {
+  /** Number of nodes (default 1). */
+  nodes?: number;
+  /** Namespaces (default ['test', 'bar']). */
+  namespaces?: string[];
+  /** Listen address (default 127.0.0.1). */
+  host?: string;
+  /** First node's port; the others follow. 0 (default) = ephemeral ports for every node. */
+  port?: number;
+  /** Replication factor (default 2, capped at the number of live nodes). */
+  replicationFactor?: number;
+  /** Log sink (default: nothing). */
+  log?: (line: string) => void;
+}
+
+export interface DevBin {
+  name: string;
+  type: number;
+  data: Buffer;
+}
+
+export interface DevRecord {
+  set: string;
+  key?: { type: number; data: Buffer };
+  generation: number;
+  /** Seconds since 2010-01-01; 0 = never expires. */
+  voidTime: number;
+  /** ms since the Unix epoch. */
+  lastUpdate: number;
+  bins: DevBin[];
+}
+
+export interface DevNode {
+  readonly id: string;
+  readonly port: number;
+  /** Closes the listener and every connection (like a crash); the cluster rebalances. */
+  stop(): Promise<void>;
+  /** Listens again on the same port; the cluster rebalances back. */
+  start(): Promise<void>;
+}
+
+export interface DevFaults {
+  /** Namespace/statistics migration counters > 0, cluster-stable with ignore-migrations=false fails. */
+  migrationsPending(on: boolean): void;
+  /** Scans answer partition-done 11 for this partition and skip it. */
+  partitionUnavailable(pid: number | null): void;
+  /** The next scan stream destroys its socket after sending n records. */
+  dropConnectionAfterRecords(n: number | null): void;
+  /** Delay every reply by ms. */
+  slowReplies(ms: number): void;
+  /** New cluster key and partition generation. */
+  clusterChange(): void;
+}
+
+export interface DevServer {
+  readonly seeds: Array<{ host: string; port: number }>;
+  readonly nodes: DevNode[];
+  readonly clock: { now(): number; advance(ms: number): void };
+  readonly faults: DevFaults;
+  put(ns: string, set: string, digest: Buffer, bins: DevBin[], opts?: { key?: { type: number; data: Buffer }; ttl?: number; generation?: number }): void;
+  get(ns: string, digest: Buffer): DevRecord | undefined;
+  count(ns: string): number;
+  truncate(ns: string, set?: string): void;
+  close(): Promise<void>;
+}
+
+class Node implements DevNode {
+  constructor(private readonly state: NodeState) {}
+  get id(): string { return this.state.id; }
+  get port(): number { return this.state.port; }
+  stop(): Promise<void> { return this.state.stop(); }
+  start(): Promise<void> { return this.state.start(); }
+}
+
+/** startDevServer: starts every node and returns once all of them listen. */
+export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
+  const nNodes = opts.nodes ?? 1;
+  if (!Number.isInteger(nNodes) || nNodes < 1 || nNodes > 64) throw new Error(`bad node count ${nNodes}`);
+  const cluster = new Cluster({
+    nodes: nNodes,
+    namespaces: opts.namespaces ?? ['test', 'bar'],
+    host: opts.host ?? '127.0.0.1',
+    port: opts.port ?? 0,
+    replicationFactor: opts.replicationFactor ?? 2,
+    log: opts.log ?? (() => {}),
+  });
+  try {
+    for (const n of cluster.nodes) await n.start();
+  } catch (e) {
+    for (const n of cluster.nodes) await n.stop();
+    throw e;
+  }
+  const nodes = cluster.nodes.map((s) => new Node(s));
+  return {
+    get seeds() { return cluster.nodes.map((n) => ({ host: n.host, port: n.port })); },
+    nodes,
+    clock: {
+      now: () => cluster.now(),
+      advance: (ms: number) => { cluster.clockOffset += ms; },
+    },
+    faults: {
+      migrationsPending: (on) => { cluster.faultState.migrations = on; },
+      partitionUnavailable: (pid) => { cluster.faultState.unavailablePid = pid; },
+      dropConnectionAfterRecords: (n) => { cluster.faultState.dropAfterRecords = n; },
+      slowReplies: (ms) => { cluster.faultState.slowMs = Math.max(0, ms); },
+      clusterChange: () => cluster.bumpCluster(),
+    },
+    put: (ns, set, digest, bins, o) => cluster.helperPut(ns, set, digest, bins, o),
+    get: (ns, digest) => {
+      const space = cluster.namespace(ns);
+      if (!space) return undefined;
+      const r = cluster.getLive(space, digest);
+      if (!r) return undefined;
+      return {
+        set: r.set,
+        key: r.key ? { type: r.key[0]!, data: Buffer.from(r.key.subarray(1)) } : undefined,
+        generation: r.generation,
+        voidTime: r.voidTime,
+        lastUpdate: r.lastUpdate,
+        bins: r.bins.map((b) => ({ name: b.name, type: b.type, data: Buffer.from(b.data) })),
+      };
+    },
+    count: (ns) => cluster.count(ns),
+    truncate: (ns, set) => {
+      if (!cluster.namespace(ns)) throw new Error(`no namespace ${ns}`);
+      cluster.truncate(ns, set);
+    },
+    close: async () => {
+      for (const n of cluster.nodes) await n.stop();
+    },
+  };
+}
+
+/** voidTimeToDate: a void time as a Date (undefined for 0 = never). */
+export function voidTimeToDate(voidTime: number): Date | undefined {
+  return voidTime === 0 ? undefined : new Date((voidTime + CITRUSLEAF_EPOCH) * 1000);
+}
+export { startDevServerThread, type DevServerThread } from './worker.js';

@@ -1,0 +1,174 @@
+// The shared in-memory store of a dev cluster: namespaces -> 4096 partitions -> records.
+// Every record keeps its scan reply in wire form (22-byte as_msg header, fields NAMESPACE,
+// DIGEST, SET, KEY, then one READ op per bin), so a scan is a header write plus memcpy.
+import { CITRUSLEAF_EPOCH, MSG_HEADER_SIZE, OpType, PARTITIONS } from '../protocol/constants.js';
+import { partitionId } from '../protocol/digest.js';
+
+/** A bin as stored: particle type + raw wire value. */
+export interface StoredBin {
+  name: string;
+  type: number;
+  data: Buffer;
+}
+
+/** One stored record. */
+export interface Rec {
+  digest: Buffer;
+  /** latin1 string of the digest: the map key. */
+  id: string;
+  set: string;
+  /** KEY field data (particle type byte + value) when a key was sent. */
+  key?: Buffer;
+  generation: number;
+  /** Seconds since 2010-01-01; 0 = never expires. */
+  voidTime: number;
+  /** ms since the Unix epoch. */
+  lastUpdate: number;
+  bins: StoredBin[];
+  /** Scan reply as_msg (no proto header). */
+  wire: Buffer;
+  /** Offset in wire where the ops start. */
+  opsAt: number;
+}
+
+/** One partition: records by digest, plus a cached descending-digest order. */
+export class Partition {
+  readonly records = new Map<string, Rec>();
+  private sorted: Rec[] | null = null;
+
+  /** Records in descending memcmp order of their digest (the real server's walk order). */
+  ordered(): Rec[] {
+    if (this.sorted === null) {
+      this.sorted = [...this.records.values()].sort((a, b) => Buffer.compare(b.digest, a.digest));
+    }
+    return this.sorted;
+  }
+
+  set(rec: Rec): void {
+    const old = this.records.get(rec.id);
+    this.records.set(rec.id, rec);
+    if (old === undefined) this.sorted = null;
+    else if (this.sorted !== null) {
+      const i = this.sorted.indexOf(old);
+      if (i >= 0) this.sorted[i] = rec;
+      else this.sorted = null;
+    }
+  }
+
+  delete(id: string): boolean {
+    const had = this.records.delete(id);
+    if (had) this.sorted = null;
+    return had;
+  }
+
+  clear(): void {
+    this.records.clear();
+    this.sorted = null;
+  }
+}
+
+/** A namespace of the store. */
+export class Namespace {
+  readonly partitions: Partition[] = [];
+  /** Every set name ever written (the real server keeps set definitions). */
+  readonly sets = new Set<string>();
+  /** Per-set truncate LUT (ms since Unix epoch), 0 when never truncated. */
+  readonly truncateLut = new Map<string, number>();
+  nsTruncateLut = 0;
+  constructor(readonly name: string) {
+    for (let i = 0; i < PARTITIONS; i++) this.partitions.push(new Partition());
+  }
+
+  partitionOf(digest: Buffer): Partition {
+    return this.partitions[partitionId(digest)]!;
+  }
+}
+
+/** nowVoid: the current time in seconds since the citrusleaf epoch. */
+export function clepochSeconds(nowMs: number): number {
+  return Math.floor(nowMs / 1000) - CITRUSLEAF_EPOCH;
+}
+
+/** isExpired: the record's void time has passed. */
+export function isExpired(rec: Rec, nowMs: number): boolean {
+  return rec.voidTime !== 0 && rec.voidTime <= clepochSeconds(nowMs);
+}
+
+/** opSize: bytes of a READ op carrying a bin. */
+function opSize(b: StoredBin): number {
+  return 8 + Buffer.byteLength(b.name, 'utf8') + b.data.length;
+}
+
+/** writeBinOp: a READ op with the bin at offset; returns the offset after it. */
+export function writeBinOp(buf: Buffer, at: number, b: StoredBin): number {
+  const nameLen = buf.write(b.name, at + 8, 'utf8');
+  buf.writeUInt32BE(4 + nameLen + b.data.length, at);
+  buf[at + 4] = OpType.READ;
+  buf[at + 5] = b.type;
+  buf[at + 6] = 0;
+  buf[at + 7] = nameLen;
+  b.data.copy(buf, at + 8 + nameLen);
+  return at + 8 + nameLen + b.data.length;
+}
+
+/** binsSize: bytes of READ ops for these bins. */
+export function binsSize(bins: StoredBin[]): number {
+  let n = 0;
+  for (const b of bins) n += opSize(b);
+  return n;
+}
+
+/** encodeRecordWire: the scan reply as_msg of a record. */
+export function encodeRecordWire(ns: string, rec: Omit<Rec, 'wire' | 'opsAt'>): { wire: Buffer; opsAt: number } {
+  const nsLen = Buffer.byteLength(ns, 'utf8');
+  const setLen = Buffer.byteLength(rec.set, 'utf8');
+  let nFields = 2;
+  let size = MSG_HEADER_SIZE + 5 + nsLen + 5 + 20;
+  if (setLen > 0) {
+    nFields++;
+    size += 5 + setLen;
+  }
+  if (rec.key !== undefined) {
+    nFields++;
+    size += 5 + rec.key.length;
+  }
+  const opsAt = size;
+  size += binsSize(rec.bins);
+  const buf = Buffer.allocUnsafe(size);
+  buf[0] = MSG_HEADER_SIZE;
+  buf.fill(0, 1, 6);
+  buf.writeUInt32BE(rec.generation >>> 0, 6);
+  buf.writeUInt32BE(rec.voidTime >>> 0, 10);
+  buf.writeUInt32BE(0, 14);
+  buf.writeUInt16BE(nFields, 18);
+  buf.writeUInt16BE(rec.bins.length, 20);
+  let at = MSG_HEADER_SIZE;
+  buf.writeUInt32BE(nsLen + 1, at);
+  buf[at + 4] = 0;
+  buf.write(ns, at + 5, 'utf8');
+  at += 5 + nsLen;
+  buf.writeUInt32BE(21, at);
+  buf[at + 4] = 4;
+  rec.digest.copy(buf, at + 5);
+  at += 25;
+  if (setLen > 0) {
+    buf.writeUInt32BE(setLen + 1, at);
+    buf[at + 4] = 1;
+    buf.write(rec.set, at + 5, 'utf8');
+    at += 5 + setLen;
+  }
+  if (rec.key !== undefined) {
+    buf.writeUInt32BE(rec.key.length + 1, at);
+    buf[at + 4] = 2;
+    rec.key.copy(buf, at + 5);
+    at += 5 + rec.key.length;
+  }
+  for (const b of rec.bins) at = writeBinOp(buf, at, b);
+  return { wire: buf, opsAt };
+}
+
+/** makeRec: a complete record with its wire form. */
+export function makeRec(ns: string, r: Omit<Rec, 'wire' | 'opsAt' | 'id'>): Rec {
+  const base = { ...r, id: r.digest.toString('latin1') };
+  return { ...base, ...encodeRecordWire(ns, base) };
+}
