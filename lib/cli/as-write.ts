@@ -1,0 +1,102 @@
+// as-write: the last stage of a pipeline. Writes a JSON-line record stream (stdin) to a
+// cluster with asrestore's write policy; sindex and udf items are applied in stream order.
+//   as-decode-asb backup.asb | as-filter -s users | as-write -h db1 -n restored
+import { run, EXIT_OK } from './run.js';
+import { exclusive, usage, type OptionSpec, type OptionTable } from './options.js';
+import { resolveOptions } from './config.js';
+import { configFileOptions, connectionOptions, generalOptions, timeoutOptions, type ConnectionValues } from './connection-options.js';
+import { intRange, parseHostList, parseNamespace } from './parse-values.js';
+import { makeLogger } from './log.js';
+import { versionText } from './version.js';
+import { connectCluster } from './connect.js';
+import { readItems } from './io.js';
+import type { StreamItem } from '../records/types.js';
+import { recordsOf } from '../restore/compose.js';
+import { newMetadataCounts } from '../restore/metadata.js';
+import { newCounts, writeRecords } from '../restore/writer.js';
+
+const writeOnly: OptionSpec[] = [
+  { long: 'namespace', short: 'n', type: 'string', group: 'Data selection', arg: '<ns>', describe: 'Write every item into this namespace (default: each item\'s own).', validate: (v: string, l: string) => parseNamespace(v, l) },
+  { long: 'unique', short: 'u', type: 'boolean', group: 'Data selection', describe: 'Only create records; existing records are left untouched.' },
+  { long: 'replace', short: 'r', type: 'boolean', group: 'Data selection', describe: 'Replace existing records entirely instead of updating their bins.' },
+  { long: 'no-generation', short: 'g', type: 'boolean', group: 'Data selection', describe: 'Write even if the record\'s generation on the server is newer.' },
+  { long: 'ignore-record-error', type: 'boolean', group: 'Data selection', describe: 'Count and skip records the server rejects instead of stopping.' },
+  { long: 'extra-ttl', type: 'number', default: 0, group: 'Data selection', arg: '<seconds>', describe: 'Add this to the TTL of every expiring record.', validate: intRange(0, 2 ** 31 - 1) },
+  { long: 'wait', short: 'w', type: 'boolean', group: 'Other', describe: 'Wait for secondary indexes to be built and UDFs to be everywhere.' },
+  { long: 'parallel', short: 't', type: 'number', default: 20, group: 'Other', arg: '<n>', describe: 'Number of parallel writers (scales the writes in flight).', validate: intRange(1, 4096) },
+  ...timeoutOptions('each write'),
+];
+
+/** asWriteOptions: the option table of as-write. */
+export const asWriteOptions: OptionTable = [...connectionOptions, ...writeOnly, ...configFileOptions, ...generalOptions];
+
+interface WriteProgramOptions extends ConnectionValues {
+  namespace?: string;
+  unique: boolean;
+  replace: boolean;
+  noGeneration: boolean;
+  ignoreRecordError: boolean;
+  extraTtl: number;
+  wait: boolean;
+  parallel: number;
+}
+
+// -n renames every item's namespace (records and indexes alike).
+async function* renamed(items: AsyncIterable<StreamItem>, ns: string | undefined): AsyncGenerator<StreamItem> {
+  for await (const item of items) yield ns !== undefined && item.kind !== 'udf' && item.namespace !== ns ? { ...item, namespace: ns } : item;
+}
+
+/** main: the as-write program; resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const o = resolveOptions(asWriteOptions, argv, 'as-write').values as unknown as WriteProgramOptions;
+  if (o.usage) {
+    process.stdout.write(usage(asWriteOptions, 'as-write', '[options] < records.jsonl'));
+    return EXIT_OK;
+  }
+  if (o.version) {
+    process.stdout.write(versionText('as-write'));
+    return EXIT_OK;
+  }
+  exclusive([
+    ['unique', 'replace', o.unique, o.replace],
+    ['unique', 'no-generation', o.unique, o.noGeneration],
+  ]);
+  parseHostList(o.host, o.port);
+  const log = makeLogger(o.verbose);
+  const cluster = await connectCluster(o, log);
+  const counts = newCounts();
+  const meta = newMetadataCounts();
+  const started = performance.now();
+  const report = (): void => {
+    const s = (performance.now() - started) / 1000;
+    log.info(`Wrote ${counts.inserted} of ${counts.read} record(s) in ${s.toFixed(1)} s: existed ${counts.existed}, fresher ${counts.fresher}, expired ${counts.expired}, no bins ${counts.skippedNoBins}, ignored errors ${counts.ignored}, failed ${counts.failed}; ${meta.indexes} secondary index(es), ${meta.udfs} UDF file(s)`);
+  };
+  try {
+    const records = recordsOf(renamed(readItems(process.stdin), o.namespace), { filter: {}, cluster, metadata: { wait: o.wait, log: log.verbose }, counts, meta });
+    await writeRecords(cluster, records, {
+      unique: o.unique,
+      replace: o.replace,
+      noGeneration: o.noGeneration,
+      extraTtl: o.extraTtl,
+      ignoreRecordError: o.ignoreRecordError,
+      maxRetries: o.maxRetries,
+      socketTimeoutMs: o.socketTimeout,
+      totalTimeoutMs: o.totalTimeout,
+      inFlight: Math.max(64, o.parallel * 32),
+      counts,
+      log: log.verbose,
+    });
+    report();
+    return EXIT_OK;
+  } catch (e) {
+    report();
+    throw e;
+  } finally {
+    cluster.close();
+  }
+}
+
+/** start: runs as-write as a program (the bin shim calls it). */
+export function start(): void {
+  run('as-write', (argv) => main(argv));
+}

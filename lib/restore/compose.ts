@@ -1,0 +1,77 @@
+// Between the decoder and the writer: the filter (sets, bins, -R/-I/-F), the metadata steps
+// applied in stream order (an .asb file has its indexes and UDFs before its records, so
+// they exist before the first record is written) or kept for after the records (-L), and
+// a stand-in for the writer when nothing may be written (--validate).
+import type { Cluster } from '../cluster/cluster.js';
+import { filterItems, type FilterOptions } from '../stages/filter.js';
+import type { RecordItem, SindexItem, StreamItem } from '../records/types.js';
+import { applySindex, applyUdf, type MetadataCounts, type MetadataOptions } from './metadata.js';
+import { nowClSeconds, ttlFor } from './write-policy.js';
+import type { WriteCounts } from './writer.js';
+
+/** Options of recordsOf. */
+export interface ComposeOptions {
+  filter: FilterOptions;
+  /** Apply metadata here; undefined = count it only (--validate). */
+  cluster?: Cluster;
+  metadata: MetadataOptions;
+  /** -L: keep the indexes in `deferred` instead of creating them now. */
+  indexesLast?: boolean;
+  deferred?: SindexItem[];
+  counts: WriteCounts;
+  meta: MetadataCounts;
+}
+
+/**
+ * recordsOf: the records of an item stream, after filtering; the indexes and UDFs met on
+ * the way are applied (or counted) before the next item is pulled.
+ */
+export async function* recordsOf(items: AsyncIterable<StreamItem>, o: ComposeOptions): AsyncGenerator<RecordItem> {
+  const keep = filterItems(o.filter);
+  for await (const item of items) {
+    const kept = keep(item);
+    if (kept === undefined) {
+      // A record dropped by the filter can only be one of an unwanted set (-R stops reading).
+      if (item.kind === 'record') {
+        o.counts.read++;
+        o.counts.skippedSet++;
+      }
+      continue;
+    }
+    if (kept.kind === 'record') {
+      yield kept;
+    } else if (kept.kind === 'sindex') {
+      if (o.indexesLast) {
+        o.deferred?.push(kept);
+      } else {
+        await applyIndex(kept, o);
+      }
+    } else {
+      o.metadata.log?.(`Restoring UDF file ${kept.name} (size ${kept.content.length})`);
+      if (o.cluster) await applyUdf(o.cluster, kept, o.metadata);
+      o.meta.udfs++;
+    }
+  }
+}
+
+/** applyIndex: one index, counted by outcome. */
+export async function applyIndex(s: SindexItem, o: Pick<ComposeOptions, 'cluster' | 'metadata' | 'meta'>): Promise<void> {
+  const outcome = o.cluster ? await applySindex(o.cluster, s, o.metadata) : 'created';
+  o.meta.indexes++;
+  if (outcome === 'matched') o.meta.matched++;
+  else if (outcome === 'replaced') o.meta.replaced++;
+}
+
+/**
+ * countRecords: what the writer would do without a server (--validate): records read,
+ * expired and without bins are counted; every other record counts as would-be inserted.
+ */
+export async function countRecords(records: AsyncIterable<RecordItem>, counts: WriteCounts, extraTtl = 0, now: () => number = Date.now): Promise<WriteCounts> {
+  for await (const r of records) {
+    counts.read++;
+    if (r.bins.length === 0) counts.skippedNoBins++;
+    else if (ttlFor(r.voidTime, nowClSeconds(now()), extraTtl) === undefined) counts.expired++;
+    else counts.inserted++;
+  }
+  return counts;
+}

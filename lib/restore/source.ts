@@ -1,0 +1,68 @@
+// The reading side of a restore: which .asb files, decoded one after the other, each item
+// with its size in the file (for throttling and progress) and its position (for errors).
+import { createReadStream, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeAsb } from '../asb/decode.js';
+import { ParseError, UsageError } from '../errors.js';
+import type { StreamItem } from '../records/types.js';
+
+/** SourceItem: a decoded item, its byte size in the file and where it starts. */
+export interface SourceItem {
+  item: StreamItem;
+  bytes: number;
+  file: string;
+  line: number;
+}
+
+/** listBackupFiles: every `*.asb` of a directory, sorted by name (the C tool uses readdir order). */
+export function listBackupFiles(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (e) {
+    throw new UsageError(`cannot read directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, dir);
+  }
+  const files = names.filter((f) => f.endsWith('.asb')).sort().map((f) => join(dir, f));
+  if (files.length === 0) throw new UsageError(`no backup files (*.asb) found in ${dir}`, dir);
+  return files;
+}
+
+/** totalSize: bytes of all files (0 for stdin), for percent complete. */
+export function totalSize(files: string[]): number {
+  let n = 0;
+  for (const f of files) if (f !== '-') n += statSync(f).size;
+  return n;
+}
+
+/** Options of readBackupFiles. */
+export interface ReadOptions {
+  /** -n: records of any other namespace are an error at their line, as in the C tool. */
+  namespace?: string;
+  /** -R: stop each file at its first record (only the global section is wanted). */
+  noRecords?: boolean;
+  onFile?: (path: string) => void;
+}
+
+/** readBackupFiles: the items of each file in turn ('-' is stdin). */
+export async function* readBackupFiles(files: string[], o: ReadOptions = {}): AsyncGenerator<SourceItem> {
+  for (const path of files) {
+    const name = path === '-' ? '<stdin>' : path;
+    o.onFile?.(name);
+    const input = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
+    try {
+      for await (const ev of decodeAsb(input, name)) {
+        if (ev.kind !== 'item') continue;
+        const item = ev.item;
+        if (item.kind === 'record') {
+          if (o.noRecords) break;
+          if (o.namespace !== undefined && item.namespace !== o.namespace) {
+            throw new ParseError(`Invalid namespace ${item.namespace} in backup record, expected: ${o.namespace}`, name, ev.line, 1);
+          }
+        }
+        yield { item, bytes: ev.end - ev.start, file: name, line: ev.line };
+      }
+    } finally {
+      if (path !== '-') (input as ReturnType<typeof createReadStream>).destroy();
+    }
+  }
+}

@@ -1,0 +1,229 @@
+// The write stage: puts every record to the master of its partition, as asrestore does
+// (tools-backup batch_uploader.c with single-record puts): fields NAMESPACE, SET (always,
+// maybe empty), DIGEST from the backup, KEY only if the backup has one; one WRITE op per bin
+// with its particle type and raw bytes. Many puts are in flight per node (pipelined lanes);
+// a bound on the total in flight makes a slow cluster slow the reader, so memory stays flat.
+import type { Cluster } from '../cluster/cluster.js';
+import type { Node } from '../cluster/node.js';
+import { ConnectError, ProtocolError } from '../errors.js';
+import { FieldType, OpType, ParticleType, ResultCode } from '../protocol/constants.js';
+import { partitionId } from '../protocol/digest.js';
+import { encodeMessage, type Field, type Op } from '../protocol/message.js';
+import { resultName } from '../protocol/result-codes.js';
+import { geojsonParticle, geojsonText } from '../records/jsonl.js';
+import type { RecordItem } from '../records/types.js';
+import { Lane } from './pipeline.js';
+import { nowClSeconds, ttlFor, writeBits, type WritePolicyOptions } from './write-policy.js';
+
+/** What happened to the records of a restore. */
+export interface WriteCounts {
+  /** Records that reached the write stage (plus, from the caller, those skipped before). */
+  read: number;
+  inserted: number;
+  /** -u: the record was already there. */
+  existed: number;
+  /** The server holds the record at a higher generation. */
+  fresher: number;
+  expired: number;
+  skippedNoBins: number;
+  /** Records of unwanted sets (counted by the caller's filter). */
+  skippedSet: number;
+  /** Per-record errors skipped with --ignore-record-error. */
+  ignored: number;
+  failed: number;
+}
+
+/** newCounts: all zero. */
+export function newCounts(): WriteCounts {
+  return { read: 0, inserted: 0, existed: 0, fresher: 0, expired: 0, skippedNoBins: 0, skippedSet: 0, ignored: 0, failed: 0 };
+}
+
+/** Options of writeRecords. */
+export interface WriteOptions extends WritePolicyOptions {
+  /** Target namespace; default: each record's own. */
+  namespace?: string;
+  extraTtl?: number;
+  ignoreRecordError?: boolean;
+  /** Retries of a write whose connection broke or timed out (default 5). */
+  maxRetries?: number;
+  /** Wait for an answer at most this long (ms, default 10000; 0 = 10 minutes). */
+  socketTimeoutMs?: number;
+  /** Server-side transaction timeout sent in the header (ms, 0 = server default). */
+  totalTimeoutMs?: number;
+  /** Writes in flight over the whole cluster (default 512). */
+  inFlight?: number;
+  /** Pipelined connections per node (default 2). */
+  lanesPerNode?: number;
+  /** Unix ms clock for TTLs (tests use the dev server's clock). */
+  now?: () => number;
+  /** Counts to add to (the caller may share them with a filter and the progress). */
+  counts?: WriteCounts;
+  /** Called for every record that was written (inserted). */
+  onWritten?: (record: RecordItem) => void;
+  log?: (msg: string) => void;
+}
+
+/** Result codes that only concern one record (skipped with --ignore-record-error). */
+const RECORD_ERRORS = new Set<number>([
+  ResultCode.PARAMETER, ResultCode.INCOMPATIBLE_TYPE, ResultCode.RECORD_TOO_BIG, ResultCode.BIN_NOT_FOUND,
+  ResultCode.KEY_MISMATCH, ResultCode.BIN_NAME, ResultCode.FORBIDDEN, ResultCode.KEY_EXISTS, 160,
+]);
+/** Transient answers: the same write is sent again after a pause. */
+const RETRY_CODES = new Set<number>([ResultCode.TIMEOUT, ResultCode.UNAVAILABLE, ResultCode.KEY_BUSY, ResultCode.DEVICE_OVERLOAD]);
+
+/** RecordWriteError: a record the server rejected (file position added by the caller). */
+export class RecordWriteError extends ProtocolError {
+  constructor(readonly record: RecordItem, readonly resultCode: number, message: string) {
+    super(message, resultCode);
+  }
+}
+
+/** putFrame: the whole proto frame of the put of one record (exported for tests). */
+export function putFrame(r: RecordItem, ns: string, bits: ReturnType<typeof writeBits>, ttl: number, transactionTtl = 0): Buffer {
+  const fields: Field[] = [
+    { type: FieldType.NAMESPACE, data: Buffer.from(ns, 'utf8') },
+    { type: FieldType.SET, data: Buffer.from(r.set, 'utf8') },
+    { type: FieldType.DIGEST, data: r.digest },
+  ];
+  if (r.key !== undefined) fields.push({ type: FieldType.KEY, data: Buffer.concat([Buffer.from([r.key.type]), r.key.data]) });
+  const ops: Op[] = r.bins.map((b) => ({ op: OpType.WRITE, type: b.type, name: b.name, data: b.type === ParticleType.GEOJSON ? clientGeo(b.data) : b.data }));
+  return encodeMessage({
+    info2: bits.info2,
+    info3: bits.info3,
+    generation: bits.sendGeneration ? r.generation : 0,
+    recordTtl: ttl,
+    transactionTtl,
+    fields,
+    ops,
+  });
+}
+
+// A client sends GeoJSON with flags 0 and no cells; a scanned particle may carry the
+// server's cells, which the server would ignore anyway.
+function clientGeo(data: Buffer): Buffer {
+  if (data.length >= 3 && data[0] === 0 && data[1] === 0 && data[2] === 0) return data;
+  return geojsonParticle(geojsonText(data));
+}
+
+/**
+ * writeRecords: writes every record and resolves with the counts once all answers are in.
+ * Rejects on the first record that fails (after the writes in flight have finished): a
+ * rejected record without --ignore-record-error, an unknown namespace, or a connection
+ * that kept failing after maxRetries retries.
+ */
+export async function writeRecords(cluster: Cluster, records: AsyncIterable<RecordItem>, opts: WriteOptions = {}): Promise<WriteCounts> {
+  const counts = opts.counts ?? newCounts();
+  const bits = writeBits(opts);
+  const now = opts.now ?? Date.now;
+  const maxRetries = opts.maxRetries ?? 5;
+  const timeoutMs = opts.socketTimeoutMs || 600_000;
+  const txnTtl = opts.totalTimeoutMs && opts.socketTimeoutMs ? Math.min(opts.totalTimeoutMs, opts.socketTimeoutMs) : (opts.totalTimeoutMs ?? 0);
+  const limit = Math.max(1, opts.inFlight ?? 512);
+  const lanesPerNode = Math.max(1, opts.lanesPerNode ?? 2);
+  const lanes = new Map<Node, { lanes: Lane[]; next: number }>();
+  let inFlight = 0;
+  let wake: (() => void) | undefined;
+  let failure: Error | undefined;
+
+  const laneFor = (node: Node): Lane => {
+    let l = lanes.get(node);
+    if (l === undefined) {
+      l = { lanes: Array.from({ length: lanesPerNode }, () => new Lane(node, timeoutMs)), next: 0 };
+      lanes.set(node, l);
+    }
+    // The least busy lane, so one slow connection does not hold everything.
+    let best = l.lanes[0]!;
+    for (const lane of l.lanes) if (lane.inFlight < best.inFlight) best = lane;
+    return best;
+  };
+
+  const put = async (r: RecordItem, ns: string, frame: Buffer): Promise<void> => {
+    for (let attempt = 0; ; attempt++) {
+      let code: number;
+      const node = cluster.masterOf(ns, partitionId(r.digest));
+      try {
+        if (node === undefined) {
+          if (!cluster.hasNamespace(ns)) throw new RecordWriteError(r, ResultCode.NAMESPACE_NOT_FOUND, `namespace ${ns} not found in the cluster`);
+          throw new ConnectError('', `no node holds partition ${partitionId(r.digest)} of namespace ${ns}`);
+        }
+        code = await laneFor(node).send(frame);
+      } catch (e) {
+        if (!(e instanceof ConnectError) || attempt >= maxRetries) throw e;
+        opts.log?.(`retrying a write (${attempt + 1}/${maxRetries}): ${e.message}`);
+        await pause(attempt);
+        await cluster.refresh().catch(() => undefined);
+        continue;
+      }
+      if (code === ResultCode.OK) {
+        counts.inserted++;
+        opts.onWritten?.(r);
+        return;
+      }
+      if (code === ResultCode.KEY_EXISTS && opts.unique) { counts.existed++; return; }
+      if (code === ResultCode.GENERATION) { counts.fresher++; return; }
+      if (RETRY_CODES.has(code) && attempt < maxRetries) {
+        await pause(attempt);
+        if (code === ResultCode.UNAVAILABLE) await cluster.refresh().catch(() => undefined);
+        continue;
+      }
+      const what = `record ${r.digest.toString('base64')} (set ${JSON.stringify(r.set)}) rejected by ${node.address}: ${resultName(code)} (${code})`;
+      if (RECORD_ERRORS.has(code) && opts.ignoreRecordError) {
+        counts.ignored++;
+        opts.log?.(`ignored: ${what}`);
+        return;
+      }
+      throw new RecordWriteError(r, code, what);
+    }
+  };
+
+  const settle = (p: Promise<void>): void => {
+    inFlight++;
+    // One handler for both outcomes: a promise fewer per record than catch().finally().
+    const done = (): void => {
+      inFlight--;
+      const w = wake;
+      wake = undefined;
+      w?.();
+    };
+    p.then(done, (e: unknown) => {
+      counts.failed++;
+      failure ??= e as Error;
+      done();
+    });
+  };
+  const until = async (cond: () => boolean): Promise<void> => {
+    while (!cond()) await new Promise<void>((resolve) => (wake = resolve));
+  };
+
+  try {
+    for await (const r of records) {
+      if (failure) break;
+      counts.read++;
+      const ns = opts.namespace ?? r.namespace;
+      // The server would answer PARAMETER to a put with no bins: skip, as asrestore does.
+      if (r.bins.length === 0) { counts.skippedNoBins++; continue; }
+      const ttl = ttlFor(r.voidTime, nowClSeconds(now()), opts.extraTtl ?? 0);
+      if (ttl === undefined) { counts.expired++; continue; }
+      const long = r.bins.find((b) => Buffer.byteLength(b.name) > 15);
+      if (long !== undefined) {
+        const e = new RecordWriteError(r, ResultCode.BIN_NAME, `bin name ${JSON.stringify(long.name)} is longer than 15 bytes (record ${r.digest.toString('base64')})`);
+        if (!opts.ignoreRecordError) { counts.failed++; failure = e; break; }
+        counts.ignored++;
+        continue;
+      }
+      await until(() => inFlight < limit);
+      settle(put(r, ns, putFrame(r, ns, bits, ttl, txnTtl)));
+    }
+  } finally {
+    // Whatever went wrong, let the writes in flight finish so the counts are true.
+    await until(() => inFlight === 0);
+    for (const l of lanes.values()) for (const lane of l.lanes) lane.close();
+  }
+  if (failure) throw failure;
+  return counts;
+}
+
+// Exponential backoff: 50 ms, 100 ms, ... at most 2 s.
+function pause(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** attempt)));
+}

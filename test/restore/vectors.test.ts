@@ -1,0 +1,158 @@
+// asrestore against the reference files of the official asbackup: every record comes back
+// bit for bit (particle types, key, set, TTL), with the 4 indexes and the UDF; and the
+// refusals: malformed file, wrong namespace, unreachable host, namespace not in the cluster.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startDevServer, type DevServer } from '../../lib/devserver/index.js';
+import { decodeItems } from '../../lib/asb/decode.js';
+import { Cluster } from '../../lib/cluster/cluster.js';
+import { parseSindexList } from '../../lib/restore/metadata.js';
+import type { RecordItem, StreamItem } from '../../lib/records/types.js';
+import { runProgram, sharedDir, tempDir } from '../helpers.js';
+
+const VEC = join(sharedDir, 'vectors');
+const EXTRA = 2 * 86400;
+let server: DevServer;
+let host: string;
+
+before(async () => {
+  server = await startDevServer({ nodes: 2, namespaces: ['test', 'bar', 'baz', 'qux'] });
+  host = `127.0.0.1:${server.seeds[0]!.port}`;
+});
+after(async () => {
+  await server.close();
+});
+
+async function recordsOf(files: string[]): Promise<RecordItem[]> {
+  const out: StreamItem[] = [];
+  for (const f of files) for await (const it of decodeItems([readFileSync(f)], f)) out.push(it);
+  return out.filter((i): i is RecordItem => i.kind === 'record');
+}
+
+const geoText = (b: { type: number; data: Buffer }) => (b.type === 23 ? b.data.subarray(3 + b.data.readUInt16BE(1) * 8) : b.data);
+
+/** Every record of the files is in `ns` exactly as backed up. */
+function assertRestored(recs: RecordItem[], ns: string): void {
+  assert.equal(recs.length, 200);
+  assert.equal(server.count(ns), 200);
+  for (const r of recs) {
+    const s = server.get(ns, r.digest);
+    assert.ok(s, `record ${r.digest.toString('base64')} restored`);
+    assert.equal(s.set, r.set);
+    assert.deepEqual(s.key, r.key);
+    assert.equal(s.generation, 1, 'a restored record starts at generation 1');
+    if (r.voidTime === 0) assert.equal(s.voidTime, 0);
+    else assert.ok(Math.abs(s.voidTime - (r.voidTime + EXTRA)) <= 1, `void time ${s.voidTime} vs ${r.voidTime + EXTRA}`);
+    assert.deepEqual(s.bins.map((b) => [b.name, b.type, geoText(b).toString('hex')]), r.bins.map((b) => [b.name, b.type, geoText(b).toString('hex')]));
+  }
+}
+
+async function assertMetadata(ns: string): Promise<void> {
+  const c = await Cluster.connect({ hosts: server.seeds, tendIntervalMs: 0 });
+  try {
+    const idx = parseSindexList(await c.infoOne(`sindex-list:ns=${ns};b64=true`)).map((s) => `${s.name}:${s.set}:${s.bin}:${s.binType}:${s.indexType}`).sort();
+    assert.deepEqual(idx, ['vec_geo_idx:vec:gidx:G:N', 'vec_int_idx:vec:iidx:N:N', 'vec_str_idx:vec:sidx:S:N', 'vec_tags_idx:vec:tags:S:L']);
+    assert.match(await c.infoOne('udf-list'), /filename=vecudf\.lua,/);
+  } finally {
+    c.close();
+  }
+}
+
+for (const [name, ns] of [['official-vec.asb', 'bar'], ['official-vec-compact.asb', 'baz']] as const) {
+  test(`positive: ${name} restores 200 records, 4 indexes and the UDF bit for bit`, async () => {
+    const r = await runProgram('asrestore', ['-h', host, '-n', `test,${ns}`, '-i', join(VEC, name), '--extra-ttl', String(EXTRA), '-w']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Inserted 200 record\(s\), skipped 0 .* failed 0/);
+    assert.match(r.stderr, /4 secondary index\(es\) \(matched 0, replaced 0\), 1 UDF file\(s\)/);
+    assertRestored(await recordsOf([join(VEC, name)]), ns);
+    await assertMetadata(ns);
+  });
+}
+
+test('positive: -d official-vec-dir restores all 4 files; a second run with -u finds every record existing', async () => {
+  const dir = join(VEC, 'official-vec-dir');
+  const r = await runProgram('asrestore', ['-h', host, '-n', 'test,qux', '-d', dir, '--extra-ttl', String(EXTRA)]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /Found 4 backup file\(s\)/);
+  assertRestored(await recordsOf(readdirSync(dir).sort().map((f) => join(dir, f))), 'qux');
+  await assertMetadata('qux');
+  const again = await runProgram('asrestore', ['-h', host, '-n', 'test,qux', '-d', dir, '--extra-ttl', String(EXTRA), '-u']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, /Inserted 0 record\(s\), skipped 200 \(existed 200, fresher 0/);
+  assert.match(again.stderr, /4 secondary index\(es\) \(matched 4, replaced 0\)/);
+});
+
+test('positive: --validate reads everything and connects to nothing', async () => {
+  const r = await runProgram('asrestore', ['-h', '127.0.0.1:1', '-i', join(VEC, 'official-vec.asb'), '--validate', '--extra-ttl', String(EXTRA)]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /200 record\(s\) read/);
+  assert.match(r.stderr, /Valid 200 record\(s\)/);
+  assert.match(r.stderr, /4 secondary index\(es\).*1 UDF file\(s\)/);
+});
+
+test('positive: -s and -B select sets and bins; unwanted sets are counted', async () => {
+  server.truncate('bar');
+  const r = await runProgram('asrestore', ['-h', host, '-n', 'test,bar', '-i', join(VEC, 'official-vec.asb'), '--extra-ttl', String(EXTRA), '-s', 'vec space', '-B', 'n,v', '-I', '-F']);
+  assert.equal(r.code, 0, r.stderr);
+  const recs = (await recordsOf([join(VEC, 'official-vec.asb')])).filter((x) => x.set === 'vec space');
+  const withBins = recs.filter((x) => x.bins.some((b) => b.name === 'n' || b.name === 'v'));
+  assert.ok(recs.length === 5);
+  assert.match(r.stderr, new RegExp(`Inserted ${withBins.length} record\\(s\\).*no bins ${recs.length - withBins.length}, unwanted set 195\\)`));
+  for (const x of withBins) assert.deepEqual(server.get('bar', x.digest)!.bins.map((b) => b.name).sort(), x.bins.filter((b) => b.name === 'n' || b.name === 'v').map((b) => b.name).sort());
+});
+
+test('positive: expired records are skipped and counted', async () => {
+  // Without --extra-ttl, records whose void time has passed (at least ttl-1h, a day after
+  // the files were written) are counted as expired.
+  const r = await runProgram('asrestore', ['-h', host, '-n', 'test,bar', '-i', join(VEC, 'official-vec.asb'), '--validate']);
+  assert.equal(r.code, 0, r.stderr);
+  const recs = await recordsOf([join(VEC, 'official-vec.asb')]);
+  const now = Math.floor(Date.now() / 1000) - 1262304000;
+  const expired = recs.filter((x) => x.voidTime !== 0 && x.voidTime <= now).length;
+  assert.match(r.stderr, new RegExp(`expired ${expired},`));
+  if (now > 533160750) assert.ok(expired >= 1, "ttl-1h has expired");
+});
+
+test('negative: a malformed file stops with file:line and exit 1, saying how many records were written', async () => {
+  const text = readFileSync(join(VEC, 'official-vec.asb'), 'latin1').split('\n');
+  // Break the 40th bin line after the header with an invalid type letter.
+  const at = text.findIndex((l, i) => i > 200 && l.startsWith('- I '));
+  text[at] = text[at]!.replace('- I ', '- Q ');
+  const bad = join(tempDir(), 'bad.asb');
+  writeFileSync(bad, text.join('\n'), 'latin1');
+  server.truncate('bar');
+  const r = await runProgram('asrestore', ['-h', host, '-n', 'test,bar', '-i', bad, '--extra-ttl', String(EXTRA)]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, new RegExp(`asrestore: ${bad.replace(/[.]/g, '\\.')}:${at + 1}:3: `));
+  assert.match(r.stderr, /Restore failed after \d+ record\(s\) were written/);
+});
+
+test('negative: a record of another namespace than -n is an error naming file and line', async () => {
+  const r = await runProgram('asrestore', ['-h', host, '-n', 'bar', '-i', join(VEC, 'official-vec.asb')]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /official-vec\.asb:\d+:1: Invalid namespace test in backup record, expected: bar/);
+});
+
+test('negative: an unreachable host gives one line naming it', async () => {
+  const r = await runProgram('asrestore', ['-h', '127.0.0.1:1', '-i', join(VEC, 'official-vec.asb')]);
+  assert.equal(r.code, 1);
+  const errLines = r.stderr.split('\n').filter((l) => l.startsWith('asrestore:'));
+  assert.equal(errLines.length, 1, r.stderr);
+  assert.match(errLines[0]!, /127\.0\.0\.1:1/);
+});
+
+test('negative: a target namespace the cluster does not have', async () => {
+  const r = await runProgram('asrestore', ['-h', host, '-n', 'test,nope', '-i', join(VEC, 'official-vec.asb')]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /namespace nope not found/);
+});
+
+test('negative: usage errors exit 2', async () => {
+  assert.equal((await runProgram('asrestore', ['-h', host])).code, 2);
+  assert.equal((await runProgram('asrestore', ['-i', 'x.asb', '-u', '-r'])).code, 2);
+  const help = await runProgram('asrestore', ['-Z']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout.toString(), /--input-file/);
+});
