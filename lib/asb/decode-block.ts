@@ -1,0 +1,271 @@
+// One `.asb` block -> StreamItem: a record (`+` lines then `-` bin lines), a `* i` sindex or
+// a `* u` UDF, read with the C reader's grammar, limits and messages (dec_text.c).
+import { ParticleType as P, BIN_NAME_MAX } from '../protocol/constants.js';
+import { geojsonParticle } from '../records/jsonl.js';
+import type { Bin, RecordItem, SindexItem, StreamItem, UdfItem, UserKey } from '../records/types.js';
+import {
+  BANG, BIN_LABELS, BOOL_FALSE, BOOL_TRUE, BYTES_TYPES, DIGEST_B64_SIZE, GLOBAL_INDEX, GLOBAL_UDF,
+  INDEX_TYPES, KEY_BYTES, KEY_DOUBLE, KEY_INT, KEY_STRING, KEY_STRING_B64, LABEL_LDT, LABEL_STRING_B64,
+  LABEL_TYPE, LF, MAX_BIN_COUNT, MAX_TOKEN_SIZE, MAX_BYTES_SIZE, MAX_GENERATION, MAX_VOID_TIME, MINUS, NAMESPACE_TOKEN_SIZE,
+  PATH_TYPES, PLUS, RECORD_LETTERS, SET_TOKEN_SIZE, SP, STAR,
+} from './constants.js';
+import { AsbCursor, printChar } from './decode-cursor.js';
+
+const LABEL_OK = new Uint8Array(256);
+for (const ch of BIN_LABELS) LABEL_OK[ch.charCodeAt(0)] = 1;
+const LETTER = Array.from(RECORD_LETTERS, (ch) => ch.charCodeAt(0)); // k n d s g t b
+
+/** parseBlock: the block at the cursor (its first byte decides the kind). */
+export function parseBlock(c: AsbCursor): StreamItem {
+  const at = c.p;
+  const first = c.char();
+  if (first === PLUS) return parseRecord(c);
+  if (first === STAR && !c.legacy) return parseGlobal(c);
+  throw c.error(`Invalid start character ${printChar(first)} in block`, at);
+}
+
+/** int64Bytes: 8 big-endian bytes of an integer from AsbCursor.int64(). */
+function int64Bytes(v: number | bigint): Buffer {
+  const out = Buffer.allocUnsafe(8);
+  if (typeof v === 'bigint') {
+    out.writeBigInt64BE(v);
+  } else {
+    const hi = Math.floor(v / 4294967296);
+    out.writeInt32BE(hi, 0);
+    out.writeUInt32BE(v - hi * 4294967296, 4);
+  }
+  return out;
+}
+
+/** A number field that must lie in [0, max]; reported at the delimiter like the C reader. */
+function ranged(c: AsbCursor, what: string, max: number): number {
+  const v = c.int64();
+  if (typeof v === 'bigint' || v < 0 || v > max) throw c.error(`Invalid ${what} ${v}`, c.p);
+  return v;
+}
+
+/** `<b64len> SP <base64>` (b64len a multiple of 4). */
+function base64Data(c: AsbCursor): Buffer {
+  const n = c.size();
+  if (n % 4 !== 0) throw c.error(`Invalid encoded data size ${n}`, c.p);
+  c.expect(SP);
+  return c.base64(n);
+}
+
+/** `<len> SP <raw bytes>`. */
+function rawData(c: AsbCursor): Buffer {
+  const n = c.size();
+  c.expect(SP);
+  return c.raw(n);
+}
+
+function parseKey(c: AsbCursor): UserKey {
+  const at = c.p;
+  const t = c.char();
+  let key: UserKey;
+  switch (t) {
+    case KEY_INT:
+      c.expect(SP);
+      key = { type: P.INTEGER, data: int64Bytes(c.int64()) };
+      break;
+    case KEY_DOUBLE: {
+      c.expect(SP);
+      const data = Buffer.allocUnsafe(8);
+      c.double(data, 0);
+      key = { type: P.FLOAT, data };
+      break;
+    }
+    case KEY_STRING:
+      c.expect(SP);
+      key = { type: P.STRING, data: rawData(c) };
+      break;
+    case KEY_STRING_B64:
+      c.expect(SP);
+      key = { type: P.STRING, data: base64Data(c) };
+      break;
+    case KEY_BYTES: {
+      const compact = c.peek() === BANG;
+      if (compact) c.p++;
+      c.expect(SP);
+      const data = compact ? rawData(c) : base64Data(c);
+      if (data.length > MAX_BYTES_SIZE) throw c.error(`Key value too large (${data.length} bytes)`, c.p);
+      key = { type: P.BLOB, data };
+      break;
+    }
+    default:
+      throw c.error(`Invalid key type character ${printChar(t)} in block`, at);
+  }
+  c.expect(LF);
+  return key;
+}
+
+function parseRecord(c: AsbCursor): RecordItem {
+  const rec: RecordItem = { kind: 'record', namespace: '', set: '', digest: Buffer.alloc(0), generation: 0, voidTime: 0, bins: [] };
+  // The fixed sequence k n d s g t b; at k an `n` skips k, at s a `g` skips s.
+  for (let i = 0; i < 7; i++) {
+    c.expect(SP);
+    const at = c.p;
+    const ch = c.char();
+    if (i === 0 && ch === LETTER[1]) i = 1;
+    else if (i === 3 && ch === LETTER[4]) i = 4;
+    else if (ch !== LETTER[i]) {
+      throw c.error(`Unexpected character ${printChar(ch)} in backup block, expected ${printChar(LETTER[i]!)}`, at);
+    }
+    c.expect(SP);
+    switch (i) {
+      case 0: rec.key = parseKey(c); break;
+      case 1: rec.namespace = c.token(false, NAMESPACE_TOKEN_SIZE, !c.legacy, 0); c.expect(LF); break;
+      case 2: rec.digest = c.base64(DIGEST_B64_SIZE).subarray(0, 20); c.expect(LF); break; // 7 groups: 21 bytes
+      case 3: rec.set = c.token(false, SET_TOKEN_SIZE, !c.legacy, 1); c.expect(LF); break;
+      case 4: rec.generation = ranged(c, 'generation count', MAX_GENERATION); c.expect(LF); break;
+      case 5: rec.voidTime = ranged(c, 'expiration time', MAX_VOID_TIME); c.expect(LF); break;
+      case 6: {
+        const n = ranged(c, 'bin count', MAX_BIN_COUNT);
+        c.expect(LF);
+        for (let j = 0; j < n; j++) addBin(rec.bins, parseBin(c, j < 64 ? 2 + j : -1));
+        break;
+      }
+    }
+    if (i < 6) c.expect(PLUS);
+  }
+  return rec;
+}
+
+/** addBin: a repeated bin name replaces the earlier value in place (the C client's rule). */
+function addBin(bins: Bin[], bin: Bin): void {
+  for (let i = 0; i < bins.length; i++) {
+    if (bins[i]!.name === bin.name) {
+      bins[i] = bin;
+      return;
+    }
+  }
+  bins.push(bin);
+}
+
+function parseBin(c: AsbCursor, slot: number): Bin {
+  c.expect(MINUS);
+  c.expect(SP);
+  const at = c.p;
+  const label = c.char();
+  if (LABEL_OK[label] !== 1) throw c.error(`Invalid bytes label ${printChar(label)}`, at);
+  const compact = c.peek() === BANG; // accepted after any label, used by the bytes family only
+  if (compact) c.p++;
+  c.expect(SP);
+  const name = c.token(true, MAX_TOKEN_SIZE, !c.legacy, slot);
+  let bin: Bin;
+  if (label === 0x4e /* N */) {
+    bin = { name, type: P.NULL, data: Buffer.alloc(0) };
+  } else {
+    c.expect(SP);
+    const type = LABEL_TYPE[label];
+    switch (label) {
+      case 0x5a: { // Z: boolean
+        const tok = c.token(false);
+        const v = tok.length === 1 ? tok.charCodeAt(0) : 0;
+        if (v !== BOOL_TRUE && v !== BOOL_FALSE) throw c.error(`Unknown boolean value encoding: "${tok}"`, c.p);
+        const data = Buffer.allocUnsafe(1);
+        data[0] = v === BOOL_TRUE ? 1 : 0;
+        bin = { name, type: P.BOOL, data };
+        break;
+      }
+      case 0x49: // I
+        bin = { name, type: P.INTEGER, data: int64Bytes(c.int64()) };
+        break;
+      case 0x44: { // D
+        const data = Buffer.allocUnsafe(8);
+        c.double(data, 0);
+        bin = { name, type: P.FLOAT, data };
+        break;
+      }
+      case 0x53: // S
+        bin = { name, type: P.STRING, data: rawData(c) };
+        break;
+      case LABEL_STRING_B64:
+        bin = { name, type: P.STRING, data: base64Data(c) };
+        break;
+      case 0x47: // G: the JSON text; the item holds the wire particle
+        bin = { name, type: P.GEOJSON, data: geojsonParticle(rawData(c)) };
+        break;
+      case LABEL_LDT:
+        throw c.error('The backup contains LDTs - please use an older version of this tool to restore the backup', c.p - 1);
+      default: {
+        if (type === undefined || !BYTES_TYPES.has(type)) throw c.error(`Invalid bytes label ${printChar(label)}`, at);
+        const data = compact ? rawData(c) : base64Data(c);
+        if (data.length > MAX_BYTES_SIZE) throw c.error(`Data bin value too large (${data.length} bytes)`, c.p);
+        bin = { name, type, data };
+      }
+    }
+  }
+  c.expect(LF);
+  // The C client refuses names the server would refuse, and the reader stops there (fatal).
+  if (name.length > BIN_NAME_MAX / 3 && Buffer.byteLength(name) > BIN_NAME_MAX) {
+    throw c.error(`Error while setting bin ${name}: name longer than ${BIN_NAME_MAX} bytes`, c.p - 1);
+  }
+  return bin;
+}
+
+function parseGlobal(c: AsbCursor): StreamItem {
+  c.expect(SP);
+  const at = c.p;
+  const t = c.char();
+  if (t === GLOBAL_INDEX) return parseIndex(c);
+  if (t === GLOBAL_UDF) return parseUdf(c);
+  throw c.error(`Invalid global type character ${printChar(t)} in block`, at);
+}
+
+function letterOf(c: AsbCursor, allowed: string, what: string): string {
+  const at = c.p;
+  const ch = c.char();
+  const s = String.fromCharCode(ch);
+  if (!allowed.includes(s)) throw c.error(`Invalid ${what} character ${printChar(ch)} in block`, at);
+  return s;
+}
+
+function parseIndex(c: AsbCursor): SindexItem {
+  const start = c.blockStart;
+  // Index lines are always unescaped (they only exist in 3.1 files).
+  c.expect(SP);
+  const namespace = c.token(true, undefined, true);
+  c.expect(SP);
+  const set = c.token(true, undefined, true);
+  c.expect(SP);
+  const name = c.token(true, undefined, true);
+  c.expect(SP);
+  const indexType = letterOf(c, INDEX_TYPES, 'index type') as SindexItem['indexType'];
+  c.expect(SP);
+  const nPaths = c.size();
+  if (nPaths === 0) throw c.error('Missing path(s) in index block', c.p);
+  const paths: { bin: string; type: SindexItem['binType'] }[] = [];
+  for (let i = 0; i < nPaths; i++) {
+    c.expect(SP);
+    const bin = c.token(true, undefined, true);
+    c.expect(SP);
+    paths.push({ bin, type: letterOf(c, PATH_TYPES, 'path type') as SindexItem['binType'] });
+    if (i !== nPaths - 1) c.expect(SP);
+  }
+  // asbackup >= 3.12 writes SP + context; older files end right after the path type.
+  let context: string | undefined;
+  if (c.peek() !== LF) {
+    c.expect(SP);
+    context = c.token(false, undefined, true);
+  }
+  c.expect(LF);
+  if (paths.length !== 1) throw c.error(`Index ${name} has ${paths.length} paths; only 1 is supported`, start);
+  const item: SindexItem = { kind: 'sindex', namespace, set, name, indexType, bin: paths[0]!.bin, binType: paths[0]!.type };
+  if (context !== undefined) item.context = context;
+  return item;
+}
+
+function parseUdf(c: AsbCursor): UdfItem {
+  c.expect(SP);
+  letterOf(c, 'L', 'UDF type');
+  c.expect(SP);
+  const name = c.token(true, undefined, true);
+  c.expect(SP);
+  const n = c.size();
+  if (n > MAX_BYTES_SIZE) throw c.error(`UDF file ${name} is too large (${n} bytes)`, c.p);
+  c.expect(SP);
+  const content = c.raw(n);
+  c.expect(LF);
+  return { kind: 'udf', name, udfType: 'L', content };
+}

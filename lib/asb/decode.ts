@@ -1,0 +1,160 @@
+// Streaming `.asb` decoder: input chunks -> a header event, then one event per block with
+// its byte range in the input. Memory stays at one chunk plus the largest block, whatever
+// the file size.
+import { ParseError } from '../errors.js';
+import type { StreamItem } from '../records/types.js';
+import { HASH, LF, MAX_META_LINE, VERSION_3_0, VERSION_3_1, VERSION_LINE_SIZE, VERSION_PREFIX } from './constants.js';
+import { parseBlock } from './decode-block.js';
+import { AsbCursor, NEED } from './decode-cursor.js';
+import { unescape } from './escape.js';
+
+/** AsbHeader: the facts of the version line and the meta lines. */
+export interface AsbHeader {
+  kind: 'header';
+  /** '3.0' (legacy: no escaping, no `*` lines) or '3.1'. */
+  version: string;
+  /** From `# namespace <ns>` (unescaped in 3.1 files); undefined when the line is absent. */
+  namespace?: string;
+  /** True when `# first-file` is present. */
+  firstFile: boolean;
+  /** Byte range of the header in the input (start is 0) and its first line (1). */
+  start: number;
+  end: number;
+  line: number;
+}
+
+/** DecodedItem: one block and where it is in the input: bytes [start, end), first line. */
+export interface DecodedItem {
+  kind: 'item';
+  item: StreamItem;
+  start: number;
+  end: number;
+  line: number;
+}
+
+/** AsbEvent: what decodeAsb yields: one AsbHeader first, then DecodedItems. */
+export type AsbEvent = AsbHeader | DecodedItem;
+
+type Source = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
+/**
+ * decodeAsb: decodes one `.asb` file from its chunks, strictly as asrestore reads it. Yields
+ * the AsbHeader, then a DecodedItem per block. Any violation throws ParseError with `file`,
+ * the line (LFs inside values count), the 1-based column and the line's text.
+ */
+export async function* decodeAsb(chunks: Source, fileName: string): AsyncGenerator<AsbEvent> {
+  const it = Symbol.asyncIterator in chunks
+    ? (chunks as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
+    : (chunks as Iterable<Uint8Array>)[Symbol.iterator]();
+  const c = new AsbCursor(fileName);
+
+  // fill: keeps the current block's bytes and appends input until `need` bytes from the
+  // block start are there (or the input ends). One concat per refill.
+  const fill = async (need: number): Promise<void> => {
+    const parts: Buffer[] = [];
+    let total = c.b.length - c.blockStart;
+    if (total > 0) parts.push(c.b.subarray(c.blockStart));
+    while (total < need) {
+      const r = await it.next();
+      if (r.done) {
+        c.eof = true;
+        break;
+      }
+      const chunk = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
+      if (chunk.length === 0) continue;
+      parts.push(chunk);
+      total += chunk.length;
+    }
+    c.base += c.blockStart;
+    c.p -= c.blockStart;
+    c.b = parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
+    c.blockStart = 0;
+  };
+
+  const header = await readHeader(c, fill);
+  yield header;
+
+  for (;;) {
+    let item: StreamItem;
+    const start = c.p;
+    try {
+      if (start >= c.b.length) {
+        if (c.eof) return;
+        NEED.need = 1;
+        throw NEED;
+      }
+      item = parseBlock(c);
+    } catch (e) {
+      if (e !== NEED) throw e;
+      c.p = c.blockStart;
+      c.nl = 0;
+      await fill(NEED.need);
+      continue;
+    }
+    const event: DecodedItem = { kind: 'item', item, start: c.base + start, end: c.base + c.p, line: c.line };
+    c.line += c.nl;
+    c.nl = 0;
+    c.blockStart = c.p;
+    yield event;
+  }
+}
+
+/** decodeItems: the items of a `.asb` file (decodeAsb without header and positions). */
+export async function* decodeItems(chunks: Source, fileName: string): AsyncGenerator<StreamItem> {
+  for await (const ev of decodeAsb(chunks, fileName)) if (ev.kind === 'item') yield ev.item;
+}
+
+/** readHeader: the version line and the meta lines, like restore.c open_file(). */
+async function readHeader(c: AsbCursor, fill: (need: number) => Promise<void>): Promise<AsbHeader> {
+  await fill(VERSION_LINE_SIZE);
+  const fail = (msg: string, line: number, col: number, text: Buffer): never => {
+    throw new ParseError(msg, c.file, line, col, text.toString('latin1').replace(/[^\x20-\x7e]/g, '.'));
+  };
+  if (c.b.length === 0) fail(`Error while reading version from backup file ${c.file}`, 1, 1, c.b);
+  // The C reader reads at most 12 bytes, stopping after an LF.
+  const lf = c.b.indexOf(LF);
+  const v = c.b.subarray(0, lf >= 0 && lf < VERSION_LINE_SIZE ? lf + 1 : VERSION_LINE_SIZE);
+  if (v.length !== VERSION_LINE_SIZE || v.toString('latin1', 0, 8) !== VERSION_PREFIX || v[11] !== LF) {
+    fail(`Invalid version line in backup file ${c.file}`, 1, 1, v.subarray(0, lf >= 0 ? lf : v.length));
+  }
+  const version = v.toString('latin1', 8, 11);
+  if (version !== VERSION_3_0 && version !== VERSION_3_1) {
+    fail(`Invalid backup file version ${version} in backup file ${c.file}`, 1, 9, v.subarray(0, 11));
+  }
+  c.legacy = version === VERSION_3_0;
+  const h: AsbHeader = { kind: 'header', version, firstFile: false, start: 0, end: 0, line: 1 };
+  c.p = c.blockStart = VERSION_LINE_SIZE;
+  c.line = 2;
+  // Meta lines: `#` directly after the version line only; the C reader reads each with a
+  // fixed buffer (MAX_META_LINE).
+  for (;;) {
+    if (c.p >= c.b.length) {
+      if (c.eof) break;
+      await fill(1);
+      continue;
+    }
+    if (c.b[c.p] !== HASH) break;
+    const end = c.b.indexOf(LF, c.p);
+    if (end < 0 || end - c.p > MAX_META_LINE) {
+      if (!c.eof && c.b.length - c.p <= MAX_META_LINE) {
+        await fill(c.b.length - c.p + 1);
+        continue;
+      }
+      const text = c.b.subarray(c.p, Math.min(c.b.length, c.p + MAX_META_LINE));
+      fail(end < 0 && c.eof ? 'Unexpected end of file in meta data line' : `Meta data line ${text.toString('latin1', 0, 40)}... too long`, c.line, 1, text);
+    }
+    const meta = c.b.toString('utf8', c.p + 1, end);
+    if (meta === ' first-file') {
+      h.firstFile = true;
+    } else if (meta.startsWith(' namespace')) {
+      // The C reader only compares the prefix; `# namespace` + SP + value names it.
+      if (meta[10] === ' ') h.namespace = c.legacy ? meta.slice(11) : unescape(meta.slice(11));
+    } else {
+      fail(`Invalid meta data line "#${meta}" in backup file ${c.file}:${c.line}`, c.line, 1, c.b.subarray(c.p, end));
+    }
+    c.line++;
+    c.p = c.blockStart = end + 1;
+  }
+  h.end = c.base + c.p;
+  return h;
+}
