@@ -62,6 +62,8 @@ export function run(program: string, main: Main): void {
 // left open by a failed run do not keep the process alive.
 function flushAndExit(): void {
   const code = Number(process.exitCode ?? 0);
+  // For `npm run bench`: the peak memory of this run, in KiB.
+  if (process.env.AS_REPORT_RSS) process.stderr.write(`peak-rss-kib ${process.resourceUsage().maxRSS}\n`);
   if (process.stdout.writableLength === 0) process.exit(code);
   process.stdout.once('drain', () => process.exit(code));
   process.stdout.once('close', () => process.exit(code));

@@ -1,0 +1,123 @@
+// npm run bench: where we stand. Fills a dev server (or the server given with --host) with
+// N records of ~380 B through asrestore, then measures a scan that discards records (the
+// ceiling for a backup), asbackup to a directory and to /dev/null, the .asb codec and
+// start-up time. Prints records/s, MiB/s and peak RSS for each.
+//   npm run bench -- [--records 300000] [--host 127.0.0.1:3000] [--namespace test] [--nodes 1]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, readdirSync, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import minimist from 'minimist';
+import { benchScan } from './scan.js';
+import { benchAsb } from './asb.js';
+import { encodeHeader, encodeItem } from '../lib/asb/encode.js';
+import { computeDigest, userKey } from '../lib/protocol/digest.js';
+import { particle } from '../lib/protocol/particle.js';
+import type { RecordItem } from '../lib/records/types.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const MiB = 1024 * 1024;
+
+/** A record of ~380 bytes in the .asb file: key, 7 bins of the common types. */
+function benchRecord(i: number, ns: string): RecordItem {
+  const key = userKey(`user-${i}`);
+  return {
+    kind: 'record', namespace: ns, set: 'bench', digest: computeDigest('bench', key.type, key.data), key, generation: 1, voidTime: 0,
+    bins: [
+      { name: 'name', ...particle.string(`name of user number ${i} `.padEnd(60, '.')) },
+      { name: 'email', ...particle.string(`user${i}@example.com`) },
+      { name: 'age', ...particle.integer(i % 100) },
+      { name: 'score', ...particle.double(i / 3) },
+      { name: 'avatar', ...particle.blob(Buffer.alloc(64, i & 255)) },
+      { name: 'tags', ...particle.list(Buffer.from('93a403726564a5036772656ea40374616e', 'hex')) },
+      { name: 'active', ...particle.bool((i & 1) === 1) },
+    ],
+  };
+}
+
+async function makeFile(path: string, n: number, ns: string): Promise<number> {
+  const out = createWriteStream(path);
+  out.write(encodeHeader(ns, true));
+  for (let i = 0; i < n; i++) if (!out.write(encodeItem(benchRecord(i, ns)))) await once(out, 'drain');
+  out.end();
+  await once(out, 'finish');
+  return statSync(path).size;
+}
+
+interface Ran { seconds: number; stderr: string; rssMiB: number }
+
+function runBin(name: string, args: string[]): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [join(root, 'bin', name), ...args], { env: { ...process.env, AS_REPORT_RSS: '1', AS_TOOLS_CONF_DIRS: '/nonexistent' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+    child.on('close', (code) => {
+      const seconds = (performance.now() - t0) / 1000;
+      if (code !== 0) return reject(new Error(`${name} exited ${code}: ${stderr}`));
+      const rss = /peak-rss-kib (\d+)/.exec(stderr);
+      resolve({ seconds, stderr, rssMiB: rss ? Number(rss[1]) / 1024 : NaN });
+    });
+  });
+}
+
+function row(what: string, records: number, seconds: number, bytes: number, rssMiB?: number): string {
+  const rate = Math.round(records / seconds).toLocaleString('en-US').padStart(10);
+  const mibs = (bytes / MiB / seconds).toFixed(1).padStart(7);
+  const rss = rssMiB === undefined ? '' : `${rssMiB.toFixed(0).padStart(6)} MiB`;
+  return `${what.padEnd(34)} ${String(records).padStart(9)} rec ${seconds.toFixed(2).padStart(7)} s ${rate} rec/s ${mibs} MiB/s ${rss}`;
+}
+
+async function main(): Promise<void> {
+  const argv = minimist(process.argv.slice(2), { string: ['host', 'namespace'], default: { records: 300000, namespace: 'test', nodes: 1 } });
+  const n = Number(argv.records);
+  const ns = String(argv.namespace);
+  const work = mkdtempSync(join(tmpdir(), 'asbench-'));
+  let server: { seeds: Array<{ host: string; port: number }>; close(): Promise<void> } | undefined;
+  let host: string = argv.host;
+  try {
+    if (!host) {
+      const { startDevServerThread } = await import('../lib/devserver/index.js');
+      server = await startDevServerThread({ nodes: Number(argv.nodes), namespaces: [ns] });
+      host = `127.0.0.1:${server.seeds[0]!.port}`;
+    }
+    process.stdout.write(`bench: ${n} records of ~380 B against ${argv.host ? host : `a ${argv.nodes}-node dev server at ${host}`}, Node ${process.version}\n`);
+    const file = join(work, 'input.asb');
+    const fileBytes = await makeFile(file, n, ns);
+    process.stdout.write(`input file: ${(fileBytes / MiB).toFixed(1)} MiB (${Math.round(fileBytes / n)} B/record)\n\n`);
+
+    const restore = await runBin('asrestore', ['-h', host, '-n', ns, '-i', file, '-g']);
+    const lines: string[] = [row('asrestore -i (fill)', n, restore.seconds, fileBytes, restore.rssMiB)];
+
+    const [h, p] = host.split(':');
+    await benchScan(h!, Number(p), ns); // warm the server's caches
+    const scan = await benchScan(h!, Number(p), ns);
+    lines.push(row('discard scan (ceiling)', scan.records, scan.seconds, fileBytes * (scan.records / n)));
+
+    const dir = join(work, 'backup');
+    const backup = await runBin('asbackup', ['-h', host, '-n', ns, '-d', dir, '-r']);
+    const outBytes = readdirSync(dir).reduce((s, f) => s + statSync(join(dir, f)).size, 0);
+    lines.push(row('asbackup -d', n, backup.seconds, outBytes, backup.rssMiB));
+    const nul = await runBin('asbackup', ['-h', host, '-n', ns, '-o', '/dev/null', '-r']);
+    lines.push(row('asbackup -o /dev/null', n, nul.seconds, outBytes, nul.rssMiB));
+    const scanBin = await runBin('as-scan', ['-h', host, '-n', ns]);
+    lines.push(row('as-scan > /dev/null (JSON lines)', n, scanBin.seconds, outBytes, scanBin.rssMiB));
+
+    const codec = await benchAsb();
+    let startup = Infinity;
+    for (let i = 0; i < 5; i++) startup = Math.min(startup, (await runBin('asbackup', ['--version'])).seconds);
+
+    process.stdout.write(`${'what'.padEnd(34)} ${'records'.padStart(13)} ${'time'.padStart(9)} ${'rate'.padStart(16)} ${'bandwidth'.padStart(13)} peak RSS\n`);
+    for (const l of lines) process.stdout.write(l + '\n');
+    process.stdout.write(`\nasbackup -d / discard scan: ${((scan.seconds / backup.seconds) * 100).toFixed(0)} % of the ceiling (wall time, start-up included)\n`);
+    process.stdout.write(`.asb codec: encode ${codec.encodeMiBs.toFixed(0)} MiB/s, decode ${codec.decodeMiBs.toFixed(0)} MiB/s\n`);
+    process.stdout.write(`start-up (asbackup --version, best of 5): ${(startup * 1000).toFixed(0)} ms\n`);
+  } finally {
+    await server?.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
