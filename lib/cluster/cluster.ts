@@ -1,0 +1,209 @@
+// The cluster as a backup client sees it: nodes found from seeds and peers, per-namespace
+// partition owners, and a tender that keeps both current every second.
+import { ConnectError } from '../errors.js';
+import type { ConnectionOptions } from './connection.js';
+import { formatAddress } from './connection.js';
+import type { HostAddress } from './hosts.js';
+import { Node } from './node.js';
+import { parseReplicas, PartitionTable } from './partitions.js';
+import { parsePeers } from './peers.js';
+
+/** Options of Cluster.connect. */
+export interface ClusterOptions {
+  hosts: HostAddress[];
+  /** Port for hosts written without one (default 3000). */
+  port?: number;
+  /** Use `peers-clear-alt` (alternate access addresses). */
+  useServicesAlternate?: boolean;
+  /** Connect / idle timeout of sockets (ms, default 5000 connect, 30000 idle). */
+  timeoutMs?: number;
+  /** Interval of the tender (ms, default 1000; 0 = no background tending). */
+  tendIntervalMs?: number;
+  /** Progress and diagnostics (stderr in the programs). */
+  log?: (msg: string) => void;
+  /** Socket factory and the like (TLS seam). */
+  connection?: ConnectionOptions;
+}
+
+/** Failed tends in a row after which a node is dropped. */
+const MAX_FAILURES = 2;
+
+/** Cluster: connect with `Cluster.connect`, always `close()` at the end. */
+export class Cluster {
+  private byName = new Map<string, Node>();
+  readonly partitions = new PartitionTable();
+  private timer: NodeJS.Timeout | undefined;
+  private tending: Promise<void> | undefined;
+  private readonly log: (msg: string) => void;
+  private readonly connOpts: ConnectionOptions;
+  private readonly peersCommand: string;
+
+  private constructor(private readonly opts: ClusterOptions) {
+    this.log = opts.log ?? (() => {});
+    this.connOpts = { connectTimeoutMs: opts.timeoutMs ?? 5000, idleTimeoutMs: Math.max(opts.timeoutMs ?? 30000, 30000), ...opts.connection };
+    this.peersCommand = opts.useServicesAlternate ? 'peers-clear-alt' : 'peers-clear-std';
+  }
+
+  /**
+   * connect: seeds from the host list (each host tried in turn), discovers the peers and
+   * fetches the partition maps. Fails with a ConnectError naming every host tried when
+   * none answers.
+   */
+  static async connect(opts: ClusterOptions): Promise<Cluster> {
+    const c = new Cluster(opts);
+    const errors: string[] = [];
+    for (const h of opts.hosts) {
+      try {
+        await c.addNode(h.host, h.port, 'connecting to seed');
+      } catch (e) {
+        errors.push((e as Error).message);
+        c.log(`seed ${formatAddress(h.host, h.port)} failed: ${(e as Error).message}`);
+      }
+    }
+    if (c.byName.size === 0) {
+      const tried = opts.hosts.map((h) => formatAddress(h.host, h.port)).join(', ');
+      throw new ConnectError(tried, `cannot connect to any seed host (${tried}): ${errors.join('; ')}`);
+    }
+    await c.tend();
+    const every = opts.tendIntervalMs ?? 1000;
+    if (every > 0) {
+      c.timer = setInterval(() => void c.refresh().catch((e) => c.log(`tend failed: ${(e as Error).message}`)), every);
+      c.timer.unref();
+    }
+    return c;
+  }
+
+  /** nodes: the active nodes. */
+  get nodes(): Node[] {
+    return [...this.byName.values()];
+  }
+
+  // Validates a host as a node (by asking its name) and adds it; returns the node.
+  private async addNode(host: string, port: number, what: string, expectName?: string): Promise<Node> {
+    const probe = new Node('?', host, port, this.connOpts);
+    try {
+      const info = await probe.info(['node', 'partition-generation', 'build'], { what });
+      const name = info.get('node') ?? '';
+      if (name === '') throw new ConnectError(probe.address, `${probe.address}: no node name while ${what}`);
+      if (expectName !== undefined && name !== expectName) throw new ConnectError(probe.address, `${probe.address}: node is ${name}, expected ${expectName}`);
+      const known = this.byName.get(name);
+      if (known) return known;
+      const node = new Node(name, host, port, this.connOpts);
+      this.byName.set(name, node);
+      this.log(`add node ${name} ${node.address} (build ${info.get('build') ?? '?'})`);
+      return node;
+    } finally {
+      probe.close();
+    }
+  }
+
+  /** refresh: one tend now (waits for a tend already running). */
+  refresh(): Promise<void> {
+    this.tending ??= this.tend().finally(() => (this.tending = undefined));
+    return this.tending;
+  }
+
+  // Asks every node for its generations; refetches peers / partitions when they moved;
+  // drops nodes that keep failing.
+  private async tend(): Promise<void> {
+    const peersToAdd = new Map<string, Array<{ host: string; port: number }>>();
+    await Promise.all(this.nodes.map(async (node) => {
+      try {
+        const info = await node.info(['node', 'peers-generation', 'partition-generation'], { what: 'tending' });
+        if (info.get('node') !== node.name) throw new Error(`${node.address}: node name changed to ${info.get('node')}`);
+        node.failures = 0;
+        const pg = Number(info.get('peers-generation'));
+        if (pg !== node.peersGeneration) {
+          const peers = parsePeers((await node.info([this.peersCommand], { what: 'fetching peers' })).get(this.peersCommand) ?? '');
+          for (const p of peers.peers) if (!this.byName.has(p.name)) peersToAdd.set(p.name, p.hosts);
+          node.peersGeneration = pg;
+        }
+        const partGen = Number(info.get('partition-generation'));
+        if (partGen !== node.partitionGeneration) {
+          const r = await node.info(['partition-generation', 'replicas'], { what: 'fetching partition map' });
+          this.partitions.update(node, parseReplicas(r.get('replicas') ?? ''));
+          node.partitionGeneration = Number(r.get('partition-generation'));
+        }
+      } catch (e) {
+        node.failures++;
+        this.log(`node ${node} tend failed (${node.failures}): ${(e as Error).message}`);
+        if (node.failures >= MAX_FAILURES || isRefused(e)) this.dropNode(node);
+      }
+    }));
+    for (const [name, hosts] of peersToAdd) {
+      for (const h of hosts) {
+        try {
+          const node = await this.addNode(h.host, h.port, 'connecting to peer', name);
+          const r = await node.info(['partition-generation', 'replicas'], { what: 'fetching partition map' });
+          this.partitions.update(node, parseReplicas(r.get('replicas') ?? ''));
+          node.partitionGeneration = Number(r.get('partition-generation'));
+          break;
+        } catch (e) {
+          this.log(`peer ${name} at ${formatAddress(h.host, h.port)} failed: ${(e as Error).message}`);
+        }
+      }
+    }
+  }
+
+  private dropNode(node: Node): void {
+    if (this.byName.get(node.name) !== node) return;
+    this.log(`drop node ${node}`);
+    this.byName.delete(node.name);
+    this.partitions.remove(node);
+    node.close();
+  }
+
+  /** masterOf: the node currently master of a partition, if known. */
+  masterOf(ns: string, pid: number): Node | undefined {
+    const n = this.partitions.owner(ns, pid, 0);
+    return n !== undefined && n.active ? n : undefined;
+  }
+
+  /** hasNamespace: true when some node reported the namespace in its partition map. */
+  hasNamespace(ns: string): boolean {
+    return this.partitions.has(ns);
+  }
+
+  /** partitionsOfNodes: partitions whose master is one of the given addresses (`--node-list`). */
+  partitionsOfNodes(ns: string, addresses: HostAddress[]): number[] {
+    const want = new Set(addresses.map((a) => formatAddress(a.host, a.port)));
+    const out: number[] = [];
+    for (let p = 0; p < 4096; p++) {
+      const n = this.masterOf(ns, p);
+      if (n !== undefined && want.has(n.address)) out.push(p);
+    }
+    return out;
+  }
+
+  /** infoAll: one info command on every node; values by node (in-band errors throw). */
+  async infoAll(cmd: string): Promise<Map<Node, string>> {
+    const nodes = this.nodes;
+    const values = await Promise.all(nodes.map((n) => n.infoValue(cmd)));
+    return new Map(nodes.map((n, i) => [n, values[i]!]));
+  }
+
+  /** infoOne: one info command on one node (the first that answers). */
+  async infoOne(cmd: string): Promise<string> {
+    let last: unknown = new ConnectError('', 'no node in the cluster');
+    for (const n of this.nodes) {
+      try {
+        return await n.infoValue(cmd);
+      } catch (e) {
+        if (!(e instanceof ConnectError)) throw e;
+        last = e;
+      }
+    }
+    throw last;
+  }
+
+  /** close: stops tending and closes every connection. */
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    for (const n of this.nodes) n.close();
+    this.byName.clear();
+  }
+}
+
+function isRefused(e: unknown): boolean {
+  return e instanceof ConnectError && /connection refused/.test(e.message);
+}

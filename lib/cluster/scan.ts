@@ -1,0 +1,310 @@
+// Partition scans: partitions grouped by current master, one scan command per stream,
+// resume points per partition, retry rounds on the refreshed map, and backpressure from
+// the consumer down to the sockets.
+import { randomBytes } from 'node:crypto';
+import { FieldType, Info1, Info3, OpType, PARTITIONS, ProtoType, ResultCode } from '../protocol/constants.js';
+import { decompressBody } from '../protocol/compress.js';
+import { encodeMessage, Fields, type Field } from '../protocol/message.js';
+import { partitionId } from '../protocol/digest.js';
+import { resultName } from '../protocol/result-codes.js';
+import { ConnectError, IncompleteError, ProtocolError, ServerError, UsageError } from '../errors.js';
+import type { RecordItem } from '../records/types.js';
+import type { Cluster } from './cluster.js';
+import type { Connection } from './connection.js';
+import type { Node } from './node.js';
+import { BatchQueue } from './batch-queue.js';
+import { RecordParser, ScanResultError } from './record-parser.js';
+
+/** Options of a partition scan. */
+export interface ScanOptions {
+  namespace: string;
+  set?: string;
+  /** Only these bins. */
+  bins?: string[];
+  /** Metadata only. */
+  noBins?: boolean;
+  /** Compiled filter expression (lib/protocol/expression.ts compile). */
+  filter?: Buffer;
+  /** Partitions to scan (default all 4096). */
+  partitions?: number[];
+  /** Resume: records of this digest's partition below it, plus every later partition. */
+  afterDigest?: Buffer;
+  /** Stop after this many records (exact; 0 = no limit). */
+  maxRecords?: number;
+  /** Server-side rate limit for the whole scan, split over the streams. */
+  recordsPerSecond?: number;
+  /** Nodes scanned at once (default 10). */
+  parallel?: number;
+  /**
+   * Scan commands per node at once: 0 auto (2), 1 low (1), 2 medium (2), 3 high (4). The
+   * node's partitions are split evenly between them.
+   */
+  priority?: number;
+  /** Server-side socket timeout, and how long we wait for a frame (ms, default 30000). */
+  socketTimeoutMs?: number;
+  /** Retry rounds for unfinished partitions (default 5). */
+  maxRetries?: number;
+  onProgress?: (p: ScanProgress) => void;
+  log?: (msg: string) => void;
+}
+
+/** Progress after each batch of records. */
+export interface ScanProgress {
+  records: number;
+  partitionsDone: number;
+  partitionsTotal: number;
+  round: number;
+}
+
+const STREAMS_PER_NODE = [2, 1, 2, 4];
+/** Result codes after which a node's partitions are retried (next round, refreshed map). */
+const RETRYABLE = new Set<number>([ResultCode.UNAVAILABLE, ResultCode.TIMEOUT, ResultCode.KEY_BUSY, ResultCode.DEVICE_OVERLOAD, ResultCode.SCAN_ABORT, ResultCode.CLUSTER_KEY_MISMATCH, 201, 203]);
+
+/** Per-partition state: done, or where to resume and why the last attempt failed. */
+interface Part {
+  pid: number;
+  resume: Buffer;
+  hasResume: boolean;
+  done: boolean;
+  failedRound: number;
+  error: string;
+}
+
+/** scanPartitions: every record of the selection, each exactly once (see scanBatches). */
+export async function* scanPartitions(cluster: Cluster, opts: ScanOptions): AsyncGenerator<RecordItem> {
+  for await (const batch of scanBatches(cluster, opts)) yield* batch;
+}
+
+/**
+ * scanBatches: the records as they arrive, one array per frame. Throws ServerError for an
+ * unknown namespace or a non-retryable result, IncompleteError naming the partitions that
+ * could not be scanned after `maxRetries` rounds. Stopping the iteration early closes the
+ * sockets.
+ */
+export async function* scanBatches(cluster: Cluster, opts: ScanOptions): AsyncGenerator<RecordItem[]> {
+  const ns = opts.namespace;
+  const maxRetries = opts.maxRetries ?? 5;
+  const log = opts.log ?? (() => {});
+  const parts = planParts(opts);
+  const byPid: Array<Part | undefined> = new Array(PARTITIONS);
+  for (const p of parts) byPid[p.pid] = p;
+  if (!cluster.hasNamespace(ns)) await cluster.refresh();
+  if (!cluster.hasNamespace(ns)) throw new ServerError(ResultCode.NAMESPACE_NOT_FOUND, `namespace "${ns}" not found in the cluster`);
+  const max = opts.maxRecords ?? 0;
+  let delivered = 0;
+  for (let round = 1; ; round++) {
+    const todo = parts.filter((p) => !p.done);
+    if (todo.length === 0) return;
+    if (round > maxRetries + 1) throw incomplete(todo);
+    if (round > 1) {
+      log(`retrying ${todo.length} partition(s), round ${round}: ${todo[0]!.error}`);
+      await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** (round - 2))));
+      await cluster.refresh();
+    }
+    const groups = new Map<Node, Part[]>();
+    for (const p of todo) {
+      const node = cluster.masterOf(ns, p.pid);
+      if (node === undefined) {
+        p.failedRound = round;
+        const none = `no node holds partition ${p.pid}`;
+        if (p.error === '') p.error = none;
+        else if (!p.error.includes('no node holds')) p.error += ` (then ${none})`;
+        continue;
+      }
+      let g = groups.get(node);
+      if (g === undefined) groups.set(node, (g = []));
+      g.push(p);
+    }
+    const round_ = new Round(ns, opts, round, byPid, max === 0 ? 0 : max - delivered);
+    const running = round_.run(groups);
+    try {
+      for (;;) {
+        const batch = await round_.queue.take();
+        if (batch === null) break;
+        if (max > 0 && delivered + batch.length >= max) {
+          yield batch.slice(0, max - delivered);
+          return;
+        }
+        delivered += batch.length;
+        opts.onProgress?.({ records: delivered, partitionsDone: parts.reduce((n, p) => n + (p.done ? 1 : 0), 0), partitionsTotal: parts.length, round });
+        yield batch;
+      }
+      if (round_.fatal) throw round_.fatal;
+    } finally {
+      round_.abort();
+      await running;
+    }
+  }
+}
+
+// The partitions asked for, each with its resume digest.
+function planParts(opts: ScanOptions): Part[] {
+  const pids = new Set<number>();
+  const resume = new Map<number, Buffer>();
+  if (opts.afterDigest !== undefined) {
+    if (opts.afterDigest.length !== 20) throw new UsageError('after-digest must be 20 bytes');
+    const first = partitionId(opts.afterDigest);
+    resume.set(first, opts.afterDigest);
+    const allowed = opts.partitions === undefined ? undefined : new Set(opts.partitions);
+    for (let p = first; p < PARTITIONS; p++) if (allowed === undefined || allowed.has(p)) pids.add(p);
+  } else {
+    for (const p of opts.partitions ?? Array.from({ length: PARTITIONS }, (_, i) => i)) {
+      if (!Number.isInteger(p) || p < 0 || p >= PARTITIONS) throw new UsageError(`partition ${p} is not in 0..4095`);
+      pids.add(p);
+    }
+  }
+  return [...pids].sort((a, b) => a - b).map((pid) => {
+    const r = resume.get(pid);
+    return { pid, resume: r ? Buffer.from(r) : Buffer.alloc(20), hasResume: r !== undefined, done: false, failedRound: 0, error: '' };
+  });
+}
+
+function incomplete(todo: Part[]): IncompleteError {
+  const shown = todo.slice(0, 10).map((p) => p.pid).join(', ');
+  const more = todo.length > 10 ? ` (+${todo.length - 10} more)` : '';
+  const reason = todo[0]!.error || 'not scanned';
+  return new IncompleteError(`partitions ${shown}${more} could not be scanned: ${reason}`, todo.map((p) => p.pid));
+}
+
+/** One retry round: the node streams, their shared queue, and the first fatal error. */
+class Round {
+  readonly queue: BatchQueue;
+  fatal: Error | undefined;
+  private aborted = false;
+  private conns = new Set<Connection>();
+  private streams = 0;
+
+  constructor(private ns: string, private opts: ScanOptions, private round: number, private byPid: Array<Part | undefined>, private remaining: number) {
+    this.queue = new BatchQueue(16);
+  }
+
+  async run(groups: Map<Node, Part[]>): Promise<void> {
+    const list = [...groups];
+    const parallel = Math.max(1, this.opts.parallel ?? 10);
+    const perNode = STREAMS_PER_NODE[this.opts.priority ?? 0] ?? 2;
+    this.streams = Math.max(1, Math.min(parallel, list.length) * perNode);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < list.length && !this.aborted) {
+        const [node, parts] = list[next++]!;
+        const k = Math.min(perNode, parts.length);
+        await Promise.all(Array.from({ length: k }, (_, i) => this.stream(node, parts.filter((_, j) => j % k === i))));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(parallel, list.length) }, worker));
+    this.queue.finish();
+  }
+
+  abort(): void {
+    this.aborted = true;
+    for (const c of this.conns) c.close();
+    this.queue.abort();
+  }
+
+  private request(parts: Part[]): Buffer {
+    const o = this.opts;
+    const fields: Field[] = [Fields.string(FieldType.NAMESPACE, this.ns)];
+    if (o.set !== undefined && o.set !== '') fields.push(Fields.string(FieldType.SET, o.set));
+    if (o.recordsPerSecond) fields.push(Fields.u32(FieldType.RPS, Math.max(1, Math.floor(o.recordsPerSecond / this.streams))));
+    fields.push(Fields.u32(FieldType.SOCKET_TIMEOUT, o.socketTimeoutMs ?? 30000));
+    fields.push(Fields.raw(FieldType.TASK_ID, randomBytes(8)));
+    if (o.filter !== undefined) fields.push(Fields.raw(FieldType.FILTER, o.filter));
+    const full = parts.filter((p) => !p.hasResume);
+    const partial = parts.filter((p) => p.hasResume);
+    if (full.length > 0) {
+      const a = Buffer.allocUnsafe(full.length * 2);
+      full.forEach((p, i) => a.writeUInt16LE(p.pid, i * 2));
+      fields.push(Fields.raw(FieldType.PID_ARRAY, a));
+    }
+    if (partial.length > 0) fields.push(Fields.raw(FieldType.DIGEST_ARRAY, Buffer.concat(partial.map((p) => p.resume))));
+    if (this.remaining > 0) fields.push(Fields.u64(FieldType.MAX_RECORDS, BigInt(this.remaining)));
+    const ops = o.noBins ? [] : (o.bins ?? []).map((name) => ({ op: OpType.READ, type: 0, name, data: Buffer.alloc(0) }));
+    return encodeMessage({ info1: Info1.READ | (o.noBins ? Info1.GET_NO_BINS : 0), info3: Info3.PARTITION_DONE, recordTtl: 0xffffffff, fields, ops });
+  }
+
+  // One scan command on one connection; on a retryable failure its unfinished
+  // partitions keep their resume digests for the next round.
+  private async stream(node: Node, parts: Part[]): Promise<void> {
+    const what = `scanning partitions`;
+    const byPid = this.byPid;
+    const round = this.round;
+    let conn: Connection | undefined;
+    try {
+      conn = await node.acquire(what);
+      this.conns.add(conn);
+      if (this.aborted) throw new Aborted();
+      conn.write(this.request(parts));
+      const parser = new RecordParser(this.ns, {
+        record(pid, body, at) {
+          const p = byPid[pid];
+          if (p !== undefined) {
+            body.copy(p.resume, 0, at, at + 20);
+            p.hasResume = true;
+          }
+        },
+        partitionDone(pid, rc) {
+          const p = byPid[pid];
+          if (p === undefined) return;
+          if (rc === 0) p.done = true;
+          else {
+            p.failedRound = round;
+            p.error = `${node.address}: partition ${pid}: ${resultName(rc)} (${rc})`;
+          }
+        },
+      });
+      const timeout = (this.opts.socketTimeoutMs ?? 30000) + 5000;
+      for (;;) {
+        const f = await conn.readFrame(what, timeout);
+        if (this.aborted) throw new Aborted();
+        let body = f.body;
+        if (f.type === ProtoType.MSG_COMPRESSED) body = decompressBody(body);
+        else if (f.type !== ProtoType.MSG) throw new ProtocolError(`${node.address}: unexpected proto type ${f.type} while ${what}`);
+        const batch: RecordItem[] = [];
+        const end = parser.parse(body, batch);
+        if (batch.length > 0) {
+          this.queue.push(batch);
+          if (this.queue.full) await this.queue.waitSpace();
+        }
+        if (end) break;
+      }
+      for (const p of parts) if (p.failedRound !== round) p.done = true;
+      this.conns.delete(conn);
+      node.release(conn);
+    } catch (e) {
+      if (conn) {
+        this.conns.delete(conn);
+        node.release(conn, false);
+      }
+      if (this.aborted) return;
+      this.failed(node, parts, e);
+    }
+  }
+
+  private failed(node: Node, parts: Part[], e: unknown): void {
+    let reason: string;
+    if (e instanceof ScanResultError) {
+      const rc = e.resultCode;
+      if (rc === ResultCode.NAMESPACE_NOT_FOUND) return this.fail(new ServerError(rc, `namespace "${this.ns}" not found (node ${node.address})`, node.address));
+      reason = `${node.address}: ${resultName(rc)} (${rc})`;
+      if (!RETRYABLE.has(rc)) return this.fail(new ServerError(rc, `${reason} while scanning namespace "${this.ns}"`, node.address));
+    } else if (e instanceof ConnectError || e instanceof ProtocolError) {
+      reason = e.message;
+      if (!reason.startsWith(node.address)) reason = `${node.address}: ${reason}`;
+    } else {
+      return this.fail(e instanceof Error ? e : new Error(String(e)));
+    }
+    this.opts.log?.(`scan of ${parts.length} partition(s) on ${node} failed: ${reason}`);
+    for (const p of parts) {
+      if (p.done) continue;
+      p.failedRound = this.round;
+      p.error = reason;
+    }
+  }
+
+  private fail(e: Error): void {
+    this.fatal ??= e;
+    this.abort();
+  }
+}
+
+class Aborted extends Error {}
