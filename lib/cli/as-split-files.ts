@@ -5,6 +5,7 @@ import { parseArgs, usage, type OptionTable } from './options.js';
 import { intRange, nonEmpty } from './parse-values.js';
 import { openInput } from './io.js';
 import { asbBlocks, type AsbPiece } from '../stages/asb-blocks.js';
+import { batched } from '../stages/filter.js';
 import { prepareDirectory, writeDirectory, type AsbChunk } from '../stages/files.js';
 import { UsageError } from '../errors.js';
 import { makeLogger } from './log.js';
@@ -38,7 +39,7 @@ run('as-split-files', async (argv) => {
   async function* blocks(): AsyncGenerator<AsbChunk> {
     for await (const p of pieces) if (p.kind !== 'header') yield p;
   }
-  const res = await writeDirectory(blocks(), {
+  const res = await writeDirectory(batched(blocks()), {
     dir: v.directory as string,
     namespace,
     fileLimit: (v.fileLimit as number) * 1024 * 1024,

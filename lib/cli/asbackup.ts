@@ -7,7 +7,7 @@ import { makeLogger, type Logger } from './log.js';
 import { Progress, formatBytes } from './progress.js';
 import { versionText } from './version.js';
 import { connectCluster } from './connect.js';
-import { filterStage } from '../stages/filter.js';
+import { filterBatches } from '../stages/filter.js';
 import { throttle } from '../stages/throttle.js';
 import { prepareDirectory, prepareOutputFile, writeDirectory, writeSingleFile, type AsbChunk, type WriteResult } from '../stages/files.js';
 import { encodeItem } from '../asb/encode.js';
@@ -26,16 +26,26 @@ export interface BackupSummary {
   seconds: number;
 }
 
-/** encodeChunks: items to .asb chunks, counting them for progress and the summary. */
-async function* encodeChunks(items: AsyncIterable<StreamItem>, compact: boolean, counts: { indexes: number; udfs: number }, progress?: Progress): AsyncGenerator<AsbChunk> {
-  for await (const item of items) {
-    const bytes = encodeItem(item, compact);
-    if (item.kind === 'record') progress?.add(1, bytes.length);
-    else if (item.kind === 'sindex') counts.indexes++;
-    else counts.udfs++;
-    yield { kind: item.kind, bytes };
+/** encodeBatches: items to .asb chunks, counting them for progress and the summary. */
+async function* encodeBatches(batches: AsyncIterable<StreamItem[]>, compact: boolean, counts: { indexes: number; udfs: number }, progress?: Progress): AsyncGenerator<AsbChunk[]> {
+  for await (const batch of batches) {
+    const out: AsbChunk[] = new Array(batch.length);
+    let records = 0;
+    let bytes = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const item = batch[i]!;
+      const b = encodeItem(item, compact);
+      out[i] = { kind: item.kind, bytes: b };
+      if (item.kind === 'record') { records++; bytes += b.length; }
+      else if (item.kind === 'sindex') counts.indexes++;
+      else counts.udfs++;
+    }
+    progress?.add(records, bytes);
+    yield out;
   }
 }
+
+const batchBytes = (batch: AsbChunk[]): number => batch.reduce((n, c) => n + c.bytes.length, 0);
 
 /** backup: runs a whole backup as the options say; throws on any failure. */
 export async function backup(o: BackupOptions, log: Logger): Promise<BackupSummary> {
@@ -49,8 +59,8 @@ export async function backup(o: BackupOptions, log: Logger): Promise<BackupSumma
     if (o.directory !== undefined) prepareDirectory(o.directory, o.removeFiles, log.info);
     const progress = new Progress({ total: source.expectedRecords });
     const counts = { indexes: 0, udfs: 0 };
-    let chunks: AsyncIterable<AsbChunk> = encodeChunks(filterStage(source.items, { sets: o.set }), o.compact, counts, progress);
-    if (o.nice) chunks = throttle(chunks, (c) => c.bytes.length, { bytesPerSecond: o.nice * MiB });
+    let chunks: AsyncIterable<AsbChunk[]> = encodeBatches(filterBatches(source.items, { sets: o.set }), o.compact, counts, progress);
+    if (o.nice) chunks = throttle(chunks, batchBytes, { bytesPerSecond: o.nice * MiB });
     let result: WriteResult;
     try {
       result = o.directory !== undefined

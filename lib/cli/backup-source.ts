@@ -1,7 +1,7 @@
 // What a backup reads from the cluster: index definitions, UDF modules, then the records of
 // a partition scan with the selection applied on the server. Shared by asbackup and as-scan.
 import { Cluster } from '../cluster/cluster.js';
-import { scanPartitions, type ScanOptions } from '../cluster/scan.js';
+import { scanBatches, scanPartitions, type ScanOptions } from '../cluster/scan.js';
 import { readSindexes, readUdfs, namespaceRecordCount, clusterStable } from '../cluster/metadata.js';
 import { compile, selectionFilter } from '../protocol/expression.js';
 import { PARTITIONS } from '../protocol/constants.js';
@@ -21,7 +21,7 @@ export type SourceOptions = Pick<BackupOptions,
 
 /** A prepared backup source. */
 export interface BackupSource {
-  items: AsyncGenerator<StreamItem>;
+  items: AsyncGenerator<StreamItem[]>;
   /** Records the namespace (or set) holds, for percent and ETA; 0 when unknown. */
   expectedRecords: number;
   /** Stops the cluster watcher. */
@@ -119,21 +119,22 @@ export async function backupSource(cluster: Cluster, o: SourceOptions, log: Logg
   }
   const scan = o.noRecords ? undefined : scanOptionsOf(cluster, o, log);
   const watch = o.noClusterChange ? await watchCluster(cluster, ns, log) : undefined;
-  async function* items(): AsyncGenerator<StreamItem> {
+  // Batches (one per server frame) keep the per-record cost of the stages synchronous.
+  async function* items(): AsyncGenerator<StreamItem[]> {
     if (!o.noIndexes) {
       const idx = await readSindexes(cluster, ns, log.verbose);
       log.info(idx.length === 0 ? 'No secondary indexes' : `Backing up ${idx.length} secondary index(es)`);
-      yield* idx;
+      if (idx.length > 0) yield idx;
     }
     if (!o.noUdfs) {
       const udfs = await readUdfs(cluster);
       log.info(`Backing up ${udfs.length} UDF file(s)`);
-      yield* udfs;
+      if (udfs.length > 0) yield udfs;
     }
     if (scan) {
-      for await (const rec of scanPartitions(cluster, scan)) {
+      for await (const batch of scanBatches(cluster, scan)) {
         watch?.check();
-        yield rec;
+        yield batch;
       }
       watch?.check();
     }

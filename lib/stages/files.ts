@@ -40,11 +40,16 @@ class BufferedFile {
     }
   }
 
-  async write(b: Buffer): Promise<void> {
+  /** add: buffers b; true when enough is buffered that the caller should flush. */
+  add(b: Buffer): boolean {
     this.pending.push(b);
     this.pendingBytes += b.length;
     this.size += b.length;
-    if (this.pendingBytes >= FLUSH_AT) await this.flush();
+    return this.pendingBytes >= FLUSH_AT;
+  }
+
+  async write(b: Buffer): Promise<void> {
+    if (this.add(b)) await this.flush();
   }
 
   async flush(): Promise<void> {
@@ -118,10 +123,11 @@ export function fileName(prefix: string, n: number): string {
 }
 
 /**
- * writeDirectory: writes chunks into numbered files. Only the first file gets
- * `# first-file` and the index and UDF blocks; a record never spans two files.
+ * writeDirectory: writes batches of chunks into numbered files. Only the first file gets
+ * `# first-file` and the index and UDF blocks; a record never spans two files. Batches
+ * keep the per-record work synchronous: only a full write buffer waits.
  */
-export async function writeDirectory(chunks: AsyncIterable<AsbChunk>, opts: DirectoryOptions): Promise<WriteResult> {
+export async function writeDirectory(batches: AsyncIterable<AsbChunk[]>, opts: DirectoryOptions): Promise<WriteResult> {
   const prefix = opts.prefix ?? opts.namespace;
   const result: WriteResult = { files: [], bytes: 0, records: 0 };
   let file: BufferedFile | undefined;
@@ -137,13 +143,15 @@ export async function writeDirectory(chunks: AsyncIterable<AsbChunk>, opts: Dire
   };
   try {
     await next();
-    for await (const c of chunks) {
-      if (c.kind === 'record') {
-        if (file!.size >= opts.fileLimit && result.records > 0) await next();
-        result.records++;
+    for await (const batch of batches) {
+      for (const c of batch) {
+        if (c.kind === 'record') {
+          if (file!.size >= opts.fileLimit && result.records > 0) await next();
+          result.records++;
+        }
+        if (file!.add(c.bytes)) await file!.flush();
+        result.bytes += c.bytes.length;
       }
-      await file!.write(c.bytes);
-      result.bytes += c.bytes.length;
     }
     await file!.close();
     file = undefined;
@@ -162,34 +170,38 @@ export interface FileOptions {
   header?: Buffer;
 }
 
-/** writeSingleFile: the whole backup into one file (or stdout). */
-export async function writeSingleFile(chunks: AsyncIterable<AsbChunk>, opts: FileOptions): Promise<WriteResult> {
+/** writeSingleFile: the whole backup, in batches of chunks, into one file (or stdout). */
+export async function writeSingleFile(batches: AsyncIterable<AsbChunk[]>, opts: FileOptions): Promise<WriteResult> {
   const header = opts.header ?? encodeHeader(opts.namespace, true);
   const result: WriteResult = { files: [opts.path], bytes: header.length, records: 0 };
   if (opts.path === '-') {
-    let batch: Buffer[] = [header];
-    let batchBytes = header.length;
-    for await (const c of chunks) {
-      if (c.kind === 'record') result.records++;
-      batch.push(c.bytes);
-      batchBytes += c.bytes.length;
-      result.bytes += c.bytes.length;
-      if (batchBytes >= 65536) {
-        await writeChunk(process.stdout, Buffer.concat(batch, batchBytes));
-        batch = [];
-        batchBytes = 0;
+    let out: Buffer[] = [header];
+    let outBytes = header.length;
+    for await (const batch of batches) {
+      for (const c of batch) {
+        if (c.kind === 'record') result.records++;
+        out.push(c.bytes);
+        outBytes += c.bytes.length;
+        result.bytes += c.bytes.length;
+      }
+      if (outBytes >= 65536) {
+        await writeChunk(process.stdout, Buffer.concat(out, outBytes));
+        out = [];
+        outBytes = 0;
       }
     }
-    if (batchBytes > 0) await writeChunk(process.stdout, Buffer.concat(batch, batchBytes));
+    if (outBytes > 0) await writeChunk(process.stdout, Buffer.concat(out, outBytes));
     return result;
   }
   const file = await BufferedFile.create(opts.path + PART);
   try {
     await file.write(header);
-    for await (const c of chunks) {
-      if (c.kind === 'record') result.records++;
-      await file.write(c.bytes);
-      result.bytes += c.bytes.length;
+    for await (const batch of batches) {
+      for (const c of batch) {
+        if (c.kind === 'record') result.records++;
+        if (file.add(c.bytes)) await file.flush();
+        result.bytes += c.bytes.length;
+      }
     }
     await file.close();
   } catch (e) {

@@ -71,3 +71,29 @@ export async function* filterStage<T extends StreamItem>(items: AsyncIterable<T>
     if (kept !== undefined) yield kept;
   }
 }
+
+/** filterBatches: the filter over batches of items (the in-process hot path). */
+export async function* filterBatches(batches: AsyncIterable<StreamItem[]>, opts: FilterOptions): AsyncGenerator<StreamItem[]> {
+  const keep = filterItems(opts);
+  for await (const batch of batches) {
+    const out: StreamItem[] = [];
+    for (const item of batch) {
+      const kept = keep(item);
+      if (kept !== undefined) out.push(kept);
+    }
+    if (out.length > 0) yield out;
+  }
+}
+
+/** batched: groups any item stream into arrays of up to `size` (for batch stages). */
+export async function* batched<T>(items: AsyncIterable<T>, size = 256): AsyncGenerator<T[]> {
+  let batch: T[] = [];
+  for await (const item of items) {
+    batch.push(item);
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}

@@ -56,7 +56,7 @@ test('positive: throttle never passes more than the byte rate', async () => {
   assert.ok(seconds >= 0.45, `took ${seconds}s`);
 });
 
-async function* chunks(list: AsbChunk[]) { yield* list; }
+async function* chunks(list: AsbChunk[]) { yield list.slice(0, 2); yield list.slice(2); }
 const r = (n: number): AsbChunk => ({ kind: 'record', bytes: Buffer.alloc(n, 0x41) });
 
 test('positive: directory files roll over before a record once the limit is reached', async () => {
@@ -95,7 +95,7 @@ test('negative: an existing output file is refused without -r', () => {
 
 test('negative: a failing stream leaves only .part files, never a finished-looking backup', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'asb-'));
-  async function* failing() { yield r(10); throw new Error('scan broke'); }
+  async function* failing() { yield [r(10)]; throw new Error('scan broke'); }
   await assert.rejects(writeSingleFile(failing(), { path: join(dir, 'b.asb'), namespace: 'test' }), /scan broke/);
   assert.deepEqual(readdirSync(dir), ['b.asb.part']);
   await assert.rejects(writeDirectory(failing(), { dir, namespace: 'test', fileLimit: 1000 }), /scan broke/);
