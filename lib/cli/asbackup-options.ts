@@ -100,6 +100,30 @@ export interface BackupOptions extends ConnectionValues {
   noClusterChange: boolean;
 }
 
+/**
+ * validateSelection: the cross-option rules of what is read (shared with as-scan); throws
+ * UsageError naming the options.
+ */
+export function validateSelection(o: Omit<BackupOptions, 'directory' | 'outputFile' | 'estimate' | 'removeFiles' | 'outputFilePrefix'>): void {
+  if (o.namespace === undefined) throw new UsageError('--namespace (-n) is required');
+  exclusive([
+    ['no-bins', 'bin-list', o.noBins, o.binList],
+    ['partition-list', 'after-digest', o.partitionList, o.afterDigest],
+    ['node-list', 'partition-list', o.nodeList, o.partitionList],
+    ['node-list', 'after-digest', o.nodeList, o.afterDigest],
+    ['filter-exp', 'modified-after', o.filterExp, o.modifiedAfter],
+    ['filter-exp', 'modified-before', o.filterExp, o.modifiedBefore],
+    ['filter-exp', 'no-ttl-only', o.filterExp, o.noTtlOnly],
+  ]);
+  // Several sets are sent as a filter expression, which a user expression would replace.
+  if (o.filterExp !== undefined && (o.set?.length ?? 0) > 1) throw new UsageError('--filter-exp cannot be combined with more than one --set');
+  if (o.modifiedAfter && o.modifiedBefore && o.modifiedBefore <= o.modifiedAfter) {
+    throw new UsageError('--modified-before must be later than --modified-after');
+  }
+  if (o.noRecords && o.noIndexes && o.noUdfs) throw new UsageError('--no-records, --no-indexes and --no-udfs together leave nothing to back up');
+  parseHostList(o.host, o.port); // the host syntax was checked alone; now with the real -p
+}
+
 /** validateBackupOptions: the cross-option rules; throws UsageError naming the options. */
 export function validateBackupOptions(o: BackupOptions): void {
   exclusive([['no-config-file', 'only-config-file', o.noConfigFile, o.onlyConfigFile]]);
@@ -110,22 +134,9 @@ export function validateBackupOptions(o: BackupOptions): void {
   exclusive([
     ['estimate', 'no-records', o.estimate, o.noRecords],
     ['estimate', 'remove-files', o.estimate, o.removeFiles],
-    ['no-bins', 'bin-list', o.noBins, o.binList],
-    ['partition-list', 'after-digest', o.partitionList, o.afterDigest],
-    ['node-list', 'partition-list', o.nodeList, o.partitionList],
-    ['node-list', 'after-digest', o.nodeList, o.afterDigest],
-    ['filter-exp', 'modified-after', o.filterExp, o.modifiedAfter],
-    ['filter-exp', 'modified-before', o.filterExp, o.modifiedBefore],
-    ['filter-exp', 'no-ttl-only', o.filterExp, o.noTtlOnly],
     ['output-file-prefix', 'output-file', o.outputFilePrefix, o.outputFile],
   ]);
-  // Several sets are sent as a filter expression, which a user expression would replace.
-  if (o.filterExp !== undefined && (o.set?.length ?? 0) > 1) throw new UsageError('--filter-exp cannot be combined with more than one --set');
-  if (o.modifiedAfter && o.modifiedBefore && o.modifiedBefore <= o.modifiedAfter) {
-    throw new UsageError('--modified-before must be later than --modified-after');
-  }
-  if (o.noRecords && o.noIndexes && o.noUdfs) throw new UsageError('--no-records, --no-indexes and --no-udfs together leave nothing to back up');
-  parseHostList(o.host, o.port); // the host syntax was checked alone; now with the real -p
+  validateSelection(o);
 }
 
 /**

@@ -55,6 +55,7 @@ export async function backup(o: BackupOptions, log: Logger): Promise<BackupSumma
   if (o.directory !== undefined && !o.removeFiles && existsSync(o.directory)) prepareDirectory(o.directory, false);
   const cluster = await connectCluster(o, log);
   try {
+    log.info(`Processing ${cluster.nodes.length} node(s)`);
     const source = await backupSource(cluster, o, log);
     if (o.directory !== undefined) prepareDirectory(o.directory, o.removeFiles, log.info);
     const progress = new Progress({ total: source.expectedRecords });

@@ -15,6 +15,6 @@ export async function connectCluster(o: ConnectionValues, log: Logger): Promise<
     useServicesAlternate: o.serviceAlternate,
     log: log.verbose,
   });
-  log.info(`Processing ${cluster.nodes.length} node(s)`);
+  log.verbose(`Connected to ${cluster.nodes.length} node(s)`);
   return cluster;
 }

@@ -1,0 +1,254 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startDevServerThread, type DevServerThread } from '../../lib/devserver/index.js';
+import { decodeItems } from '../../lib/asb/decode.js';
+import { computeDigest, partitionId } from '../../lib/protocol/digest.js';
+import { particle } from '../../lib/protocol/particle.js';
+import type { RecordItem, StreamItem } from '../../lib/records/types.js';
+import { runProgram, runPipeline, tempDir } from '../helpers.js';
+import { loadDataset, PER_SET } from '../dataset.js';
+
+let server: DevServerThread;
+let host: string;
+let total: number;
+const LATE = 10;
+let cutoff: Date;
+
+function localStamp(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}_${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+before(async () => {
+  server = await startDevServerThread({ nodes: 3, namespaces: ['test', 'bar', 'empty'] });
+  host = `127.0.0.1:${server.seeds[0]!.port}`;
+  total = await loadDataset(server.seeds[0]!.port);
+  // Records written a day later, for the modified-after/before window.
+  await server.clock.advance(86_400_000);
+  cutoff = new Date((await server.clock.now()) - 3_600_000);
+  for (let i = 0; i < LATE; i++) {
+    const k = particle.string(`late-${i}`);
+    await server.put('test', 'late', computeDigest('late', k.type, k.data), [{ name: 'v', ...particle.integer(i) }], { key: k });
+  }
+  total += LATE;
+});
+
+after(async () => {
+  await server.close();
+});
+
+async function itemsOfDir(dir: string): Promise<{ files: string[]; items: StreamItem[]; texts: Buffer[] }> {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.asb')).sort();
+  const items: StreamItem[] = [];
+  const texts: Buffer[] = [];
+  for (const f of files) {
+    const buf = readFileSync(join(dir, f));
+    texts.push(buf);
+    for await (const it of decodeItems([buf], f)) items.push(it);
+  }
+  return { files, items, texts };
+}
+
+const records = (items: StreamItem[]) => items.filter((i): i is RecordItem => i.kind === 'record');
+
+test('positive: -d backs up every record bit for bit, with the index and UDF in the first file', async () => {
+  const dir = join(tempDir(), 'bk');
+  const r = await runProgram('asbackup', ['-h', host, '-n', 'test', '-d', dir]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, new RegExp(`Backed up ${total} record\\(s\\), 1 secondary index\\(es\\), 1 UDF file\\(s\\)`));
+  const { files, items, texts } = await itemsOfDir(dir);
+  assert.deepEqual(files, ['test_00000.asb']);
+  assert.ok(texts[0]!.toString('latin1').startsWith('Version 3.1\n# namespace test\n# first-file\n* i test b test_b_sidx N 1 sidx S\n* u L dataset.lua '));
+  const recs = records(items);
+  assert.equal(recs.length, total);
+  assert.equal(new Set(recs.map((x) => x.digest.toString('hex'))).size, total, 'every record exactly once');
+  for (const rec of recs) {
+    const stored = (await server.get('test', rec.digest))!;
+    assert.ok(stored, 'record exists on the server');
+    assert.equal(rec.set, stored.set);
+    assert.equal(rec.generation, stored.generation);
+    assert.equal(rec.voidTime, stored.voidTime);
+    assert.deepEqual(rec.key, stored.key);
+    // GeoJSON: the .asb keeps the text; the cells are the server's to compute.
+    const strip = (b: { name: string; type: number; data: Buffer }) => (b.type === 23 ? { ...b, data: b.data.subarray(3 + b.data.readUInt16BE(1) * 8) } : b);
+    assert.deepEqual(rec.bins.map(strip), stored.bins.map(strip));
+  }
+});
+
+test('positive: -o - writes the same backup to stdout as -o file', async () => {
+  const dir = tempDir();
+  const file = join(dir, 'one.asb');
+  const a = await runProgram('asbackup', ['-h', host, '-n', 'test', '-o', file, '-w', '1', '-f', '1']);
+  assert.equal(a.code, 0, a.stderr);
+  const b = await runProgram('asbackup', ['-h', host, '-n', 'test', '-o', '-', '-w', '1', '-f', '1']);
+  assert.equal(b.code, 0, b.stderr);
+  assert.ok(b.stdout.equals(readFileSync(file)), 'stdout holds the same bytes');
+  assert.doesNotMatch(b.stdout.toString('latin1'), /\[INF\]/, 'no log lines in the data');
+  const again = await runProgram('asbackup', ['-h', host, '-n', 'test', '-o', file]);
+  assert.equal(again.code, 2);
+  assert.match(again.stderr, /already exists.*-r/);
+  assert.equal((await runProgram('asbackup', ['-h', host, '-n', 'test', '-o', file, '-r'])).code, 0);
+});
+
+test('positive: the shell pipeline gives the same files as the wrapper', async () => {
+  const base = tempDir();
+  const sel = ['-s', 'a,b', '-B', 'int,str,geo'];
+  const w = await runProgram('asbackup', ['-h', host, '-n', 'test', '-d', join(base, 'w'), '-w', '1', '-f', '1', ...sel]);
+  assert.equal(w.code, 0, w.stderr);
+  const p = await runPipeline([
+    ['as-scan', ['-h', host, '-n', 'test', '-w', '1', '-f', '1', ...sel]],
+    ['as-filter', sel],
+    ['as-encode-asb', []],
+    ['as-split-files', ['-d', join(base, 'p')]],
+  ]);
+  for (const r of p) assert.equal(r.code, 0, r.stderr);
+  const wf = readdirSync(join(base, 'w'));
+  assert.deepEqual(readdirSync(join(base, 'p')), wf);
+  for (const f of wf) assert.ok(readFileSync(join(base, 'w', f)).equals(readFileSync(join(base, 'p', f))), f);
+});
+
+test('positive: data selection options', async (t) => {
+  const run = async (args: string[]) => {
+    const dir = join(tempDir(), 'sel');
+    const r = await runProgram('asbackup', ['-h', host, '-n', 'test', '-d', dir, ...args]);
+    assert.equal(r.code, 0, r.stderr);
+    return (await itemsOfDir(dir)).items;
+  };
+  await t.test('-s keeps one set and drops indexes of other sets', async () => {
+    const items = await run(['-s', 'a']);
+    assert.equal(records(items).length, PER_SET);
+    assert.ok(records(items).every((r) => r.set === 'a'));
+    assert.equal(items.filter((i) => i.kind === 'sindex').length, 0);
+  });
+  await t.test('-B keeps the listed bins', async () => {
+    const recs = records(await run(['-s', 'a', '-B', 'int,flag']));
+    assert.ok(recs.every((r) => r.bins.map((b) => b.name).sort().join() === 'flag,int'));
+  });
+  await t.test('-x keeps metadata only', async () => {
+    const recs = records(await run(['-x']));
+    assert.equal(recs.length, total);
+    assert.ok(recs.every((r) => r.bins.length === 0));
+  });
+  await t.test('-R keeps only index and UDF definitions; -I -u drop them', async () => {
+    const items = await run(['-R']);
+    assert.deepEqual(items.map((i) => i.kind), ['sindex', 'udf']);
+    const none = await run(['-I', '-u', '-s', 'a']);
+    assert.ok(none.every((i) => i.kind === 'record'));
+  });
+  await t.test('-% samples by digest, deterministically', async () => {
+    const a = records(await run(['-%', '50']));
+    const b = records(await run(['--percent', '50']));
+    assert.ok(a.length > total * 0.3 && a.length < total * 0.7, `${a.length} of ${total}`);
+    assert.deepEqual(a.map((r) => r.digest.toString('hex')).sort(), b.map((r) => r.digest.toString('hex')).sort());
+  });
+  await t.test('-a / -b select by last-update time (local time)', async () => {
+    const late = records(await run(['-a', localStamp(cutoff)]));
+    assert.equal(late.length, LATE);
+    assert.ok(late.every((r) => r.set === 'late'));
+    const early = records(await run(['-b', localStamp(cutoff)]));
+    assert.equal(early.length, total - LATE);
+  });
+  await t.test('-C writes bytes values raw', async () => {
+    const dir = join(tempDir(), 'c');
+    const r = await runProgram('asbackup', ['-h', host, '-n', 'test', '-s', 'a', '-B', 'blob', '-C', '-d', dir]);
+    assert.equal(r.code, 0, r.stderr);
+    const text = readFileSync(join(dir, 'test_00000.asb'));
+    assert.ok(text.includes(Buffer.from('\n- B! blob 4 ')));
+  });
+});
+
+test('positive: -F rolls over to new files; only the first has the global lines', async () => {
+  const big = 'x'.repeat(200_000);
+  for (let i = 0; i < 12; i++) {
+    const k = particle.string(`big-${i}`);
+    await server.put('bar', 'big', computeDigest('big', k.type, k.data), [{ name: 's', ...particle.string(big) }], { key: k });
+  }
+  const dir = join(tempDir(), 'f');
+  const r = await runProgram('asbackup', ['-h', host, '-n', 'bar', '-d', dir, '-F', '1']);
+  assert.equal(r.code, 0, r.stderr);
+  const { files, texts, items } = await itemsOfDir(dir);
+  assert.ok(files.length >= 2, `${files.length} files`);
+  assert.deepEqual(files, files.map((_, i) => `bar_${String(i).padStart(5, '0')}.asb`));
+  texts.forEach((t, i) => {
+    const s = t.toString('latin1');
+    assert.ok(s.startsWith(i === 0 ? 'Version 3.1\n# namespace bar\n# first-file\n' : 'Version 3.1\n# namespace bar\n+ '), `file ${i}`);
+    // A file passes the limit by at most one record.
+    assert.ok(t.length < 1024 * 1024 + 210_000, `file ${i} is ${t.length} bytes`);
+  });
+  assert.equal(records(items).length, 12);
+});
+
+test('positive: -e estimates the record size and writes nothing', async () => {
+  const cwd = tempDir();
+  const r = await runProgram('asbackup', ['-h', host, '-n', 'test', '-e'], { cwd });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /Estimated overall record size is \d+ byte\(s\)/);
+  assert.match(r.stderr, /Estimated total backup size is \d+ byte\(s\)/);
+  assert.deepEqual(readdirSync(cwd), []);
+});
+
+test('positive: -l backs up the partitions each node is master of; together they are the whole', async () => {
+  const seen = new Map<string, number>();
+  for (const node of server.nodes) {
+    const r = await runProgram('asbackup', ['-h', host, '-n', 'test', '-o', '-', '-R', '-I', '-u', '-l', `127.0.0.1:${node.port}`].filter((a) => a !== '-R'));
+    assert.equal(r.code, 0, r.stderr);
+    for await (const it of decodeItems([r.stdout], 'stdout')) {
+      if (it.kind !== 'record') continue;
+      const d = it.digest.toString('hex');
+      seen.set(d, (seen.get(d) ?? 0) + 1);
+    }
+  }
+  assert.equal(seen.size, total);
+  assert.ok([...seen.values()].every((n) => n === 1));
+  void partitionId;
+});
+
+test('negative: -c stops when migrations are pending, exit 1', async () => {
+  await server.faults.migrationsPending(true);
+  try {
+    const dir = join(tempDir(), 'c');
+    const r = await runProgram('asbackup', ['-h', host, '-n', 'test', '-d', dir, '-c']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /no-cluster-change.*migration/);
+  } finally {
+    await server.faults.migrationsPending(false);
+  }
+});
+
+test('positive: --usage groups every option as the seed page; --version', async () => {
+  const u = await runProgram('asbackup', ['--usage']);
+  assert.equal(u.code, 0);
+  for (const s of ['Connection', 'TLS', 'Output', 'Data selection', 'Configuration file', 'Other', '--no-cluster-change', '--percent', '--priority', '--service-alternate']) {
+    assert.ok(u.stdout.toString().includes(s), s);
+  }
+  const v = await runProgram('asbackup', ['--version']);
+  assert.equal(v.code, 0);
+  assert.match(v.stdout.toString(), /Version \d+\.\d+\.\d+/);
+});
+
+test('negative: bad input gives one clear line and the documented exit code', async () => {
+  const full = tempDir();
+  writeFileSync(join(full, 'test_00000.asb'), 'x');
+  // A directory that cannot be created (its parent is a file): fails even for root.
+  const locked = join(tempDir(), 'locked');
+  writeFileSync(locked, 'not a directory');
+  const cases: Array<[string[], number, RegExp]> = [
+    [['-n', 'test', '-d', 'x', '--bogus'], 2, /unknown option --bogus/],
+    [['-d', 'x'], 2, /--namespace/],
+    [['-n', 'test', '-d', 'x', '-a', '2024-13-01'], 2, /YYYY-MM-DD_HH:MM:SS/],
+    [['-n', 'test', '-d', 'x', '-%', '0'], 2, /percent/],
+    [['-n', 'test', '-d', 'x', '-%', '101'], 2, /percent/],
+    [['-n', 'test', '-h', '127.0.0.1:1', '-d', join(tempDir(), 'u')], 1, /127\.0\.0\.1:1/],
+    [['-n', 'test', '-d', full], 2, /already holds a backup/],
+    [['-n', 'nosuch', '-d', join(tempDir(), 'n')], 1, /nosuch/],
+    [['-n', 'test', '-d', join(locked, 'sub')], 1, /locked/],
+  ];
+  for (const [args, code, message] of cases) {
+    const r = await runProgram('asbackup', args.includes('-h') ? args : ['-h', host, ...args]);
+    assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message, args.join(' '));
+    assert.equal(r.stderr.trim().split('\n').filter((l) => !l.includes('[INF]')).length, 1, `one line for ${args.join(' ')}: ${r.stderr}`);
+  }
+});
