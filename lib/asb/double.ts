@@ -21,9 +21,9 @@ export function formatDouble(v: Buffer | number): string {
  * writeDouble: formatDouble() written as bytes into out[pos..] (at most 24 bytes); returns
  * the end position. The encoder's hot path: no intermediate strings but toExponential's.
  */
-export function writeDouble(data: Buffer, out: Buffer, pos: number): number {
-  const x = data.readDoubleBE(0);
-  const negBit = (data[0]! & 0x80) !== 0;
+export function writeDouble(data: Buffer, out: Buffer, pos: number, at = 0): number {
+  const x = data.readDoubleBE(at);
+  const negBit = (data[at]! & 0x80) !== 0;
   if (x !== x) return put(out, pos, negBit ? '-nan' : 'nan');
   if (x === Infinity) return put(out, pos, 'inf');
   if (x === -Infinity) return put(out, pos, '-inf');

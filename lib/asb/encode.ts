@@ -4,7 +4,7 @@
 import { AsError } from '../errors.js';
 import { ParticleType as P } from '../protocol/constants.js';
 import { geojsonText } from '../records/jsonl.js';
-import type { Bin, RecordItem, SindexItem, StreamItem, UdfItem, UserKey } from '../records/types.js';
+import type { Bin, RecordItem, SindexItem, StreamItem, UdfItem, UserKey, WireBatch } from '../records/types.js';
 import {
   BIN_LETTER, BYTES_TYPES, MAX_BIN_COUNT, MAX_GENERATION, MAX_VOID_TIME, META_FIRST_FILE, META_NAMESPACE, VERSION_LINE,
 } from './constants.js';
@@ -95,30 +95,49 @@ function byte(c: number): void {
   buf[pos++] = c;
 }
 
-function raw(b: Buffer): void {
-  const n = b.length;
+function raw(b: Buffer, from = 0, to = b.length): void {
+  const n = to - from;
   ensure(n);
-  if (n > SHORT) buf.set(b, pos);
-  else for (let i = 0; i < n; i++) buf[pos + i] = b[i]!;
+  if (n > SHORT) b.copy(buf, pos, from, to);
+  else for (let i = 0; i < n; i++) buf[pos + i] = b[from + i]!;
   pos += n;
 }
 
 /** `<len> SP <bytes>`: length-prefixed raw data. */
-function sized(b: Buffer): void {
-  uint(b.length);
+function sized(b: Buffer, from = 0, to = b.length): void {
+  uint(to - from);
   byte(0x20);
-  raw(b);
+  raw(b, from, to);
 }
 
 const B64 = Uint8Array.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/', (c) => c.charCodeAt(0));
 
 /** Writes base64 of b (standard alphabet, `=` padding); short values in JS, long natively. */
-function base64(b: Buffer): void {
-  const n = b.length;
+function base64(b: Buffer, from = 0, to = b.length): void {
+  const n = to - from;
   const len = Math.ceil(n / 3) * 4;
   ensure(len);
   if (n > 4 * SHORT) {
-    pos += buf.latin1Write(b.toString('base64'), pos);
+    pos += buf.latin1Write(b.toString('base64', from, to), pos);
+    return;
+  }
+  if (from !== 0) {
+    // Short values of a larger buffer (wire form): index relative to `from`.
+    let i = from;
+    for (; i + 3 <= to; i += 3) {
+      const v = (b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!;
+      buf[pos++] = B64[v >> 18]!;
+      buf[pos++] = B64[(v >> 12) & 63]!;
+      buf[pos++] = B64[(v >> 6) & 63]!;
+      buf[pos++] = B64[v & 63]!;
+    }
+    if (i < to) {
+      const v = (b[i]! << 16) | (i + 1 < to ? b[i + 1]! << 8 : 0);
+      buf[pos++] = B64[v >> 18]!;
+      buf[pos++] = B64[(v >> 12) & 63]!;
+      buf[pos++] = i + 1 < to ? B64[(v >> 6) & 63]! : 0x3d;
+      buf[pos++] = 0x3d;
+    }
     return;
   }
   let i = 0;
@@ -139,10 +158,10 @@ function base64(b: Buffer): void {
 }
 
 /** `<b64len> SP <base64>`: the length counts base64 characters. */
-function sizedBase64(b: Buffer): void {
-  uint(Math.ceil(b.length / 3) * 4);
+function sizedBase64(b: Buffer, from = 0, to = b.length): void {
+  uint(Math.ceil((to - from) / 3) * 4);
   byte(0x20);
-  base64(b);
+  base64(b, from, to);
 }
 
 function lf(): void {
@@ -150,12 +169,12 @@ function lf(): void {
 }
 
 /** Writes the decimal text of 8 big-endian bytes (an int64). */
-function int64(data: Buffer): void {
-  if (data.length !== 8) throw new AsError('ASB_ENCODE', `integer value of ${data.length} bytes (expected 8)`);
-  const hi = data.readInt32BE(0);
+function int64(data: Buffer, at = 0, size = data.length): void {
+  if (size !== 8) throw new AsError('ASB_ENCODE', `integer value of ${size} bytes (expected 8)`);
+  const hi = data.readInt32BE(at);
   // Below 2^53 in magnitude a double holds the value exactly: no BigInt needed.
   if (hi >= -0x200000 && hi < 0x200000) {
-    const v = hi * 4294967296 + data.readUInt32BE(4);
+    const v = hi * 4294967296 + data.readUInt32BE(at + 4);
     if (v < 0) {
       byte(0x2d);
       uint(-v);
@@ -164,14 +183,14 @@ function int64(data: Buffer): void {
     }
     return;
   }
-  ascii(data.readBigInt64BE(0).toString());
+  ascii(data.readBigInt64BE(at).toString());
 }
 
 /** Writes a double (8 big-endian bytes) as printf("%.17g"). */
-function double(data: Buffer): void {
-  if (data.length !== 8) throw new AsError('ASB_ENCODE', `double value of ${data.length} bytes (expected 8)`);
+function double(data: Buffer, at = 0, size = data.length): void {
+  if (size !== 8) throw new AsError('ASB_ENCODE', `double value of ${size} bytes (expected 8)`);
   ensure(24); // longest: -2.2250738585072014e-308
-  pos = writeDouble(data, buf, pos);
+  pos = writeDouble(data, buf, pos, at);
 }
 
 // Bin line prefixes `- X ` and `- X! ` per particle type, built once.
@@ -290,6 +309,131 @@ export function encodeItem(item: StreamItem, compact = false): Buffer {
   // The block is a view of the slab; the next block starts after it.
   const out = buf.subarray(start, pos);
   start = pos;
+  return out;
+}
+
+/** Writes name bytes as they came from the server, escaped (backslash before `\`, SP, LF). */
+function nameBytes(b: Buffer, from: number, to: number): void {
+  ensure((to - from) * 2);
+  for (let i = from; i < to; i++) {
+    const c = b[i]!;
+    if (c === 0x5c || c === 0x20 || c === 0x0a) buf[pos++] = 0x5c;
+    buf[pos++] = c;
+  }
+}
+
+// AS_MSG field and particle numbers the wire writer reads (lib/protocol/constants.ts).
+const F_SET = 1;
+const F_KEY = 2;
+const F_DIGEST = 4;
+
+/** One record of a scan frame (AS_MSG at `at`), written as an .asb block. */
+function writeWireRecord(b: Buffer, at: number, nsEscaped: Buffer, compact: boolean): void {
+  const generation = b.readUInt32BE(at + 6);
+  const voidTime = b.readUInt32BE(at + 10);
+  const nFields = b.readUInt16BE(at + 18);
+  const nOps = b.readUInt16BE(at + 20);
+  let p = at + 22;
+  let digestAt = -1;
+  let setFrom = -1;
+  let setTo = -1;
+  for (let i = 0; i < nFields; i++) {
+    const size = b.readUInt32BE(p);
+    const type = b[p + 4]!;
+    if (type === F_DIGEST) digestAt = p + 5;
+    else if (type === F_SET) { setFrom = p + 5; setTo = p + 4 + size; }
+    else if (type === F_KEY) {
+      const kt = b[p + 5]!;
+      const kFrom = p + 6;
+      const kTo = p + 4 + size;
+      switch (kt) {
+        case P.INTEGER: ascii('+ k I '); int64(b, kFrom, kTo - kFrom); break;
+        case P.FLOAT: ascii('+ k D '); double(b, kFrom, kTo - kFrom); break;
+        case P.STRING: ascii('+ k S '); sized(b, kFrom, kTo); break;
+        case P.BLOB:
+          if (compact) { ascii('+ k B! '); sized(b, kFrom, kTo); } else { ascii('+ k B '); sizedBase64(b, kFrom, kTo); }
+          break;
+        default:
+          throw new AsError('ASB_ENCODE', `cannot write a user key of particle type ${kt} to .asb`, { value: kt });
+      }
+      lf();
+    }
+    p += 4 + size;
+  }
+  ascii('+ n ');
+  raw(nsEscaped);
+  ascii('\n+ d ');
+  base64(b, digestAt, digestAt + 20);
+  lf();
+  if (setTo > setFrom) {
+    ascii('+ s ');
+    nameBytes(b, setFrom, setTo);
+    lf();
+  }
+  ascii('+ g ');
+  header(generation, 'generation', MAX_GENERATION);
+  ascii('\n+ t ');
+  uint(voidTime);
+  ascii('\n+ b ');
+  uint(nOps);
+  lf();
+  for (let i = 0; i < nOps; i++) {
+    const size = b.readUInt32BE(p);
+    const t = b[p + 5]!;
+    const nameLen = b[p + 7]!;
+    const nameFrom = p + 8;
+    const from = nameFrom + nameLen + (b[p + 6]! & 1 ? 8 : 0);
+    const to = p + 4 + size;
+    p = to;
+    const prefix = (compact ? PREFIX_BANG : PREFIX)[t];
+    if (prefix === undefined) {
+      throw new AsError('ASB_ENCODE', `cannot write bin "${b.toString('utf8', nameFrom, nameFrom + nameLen)}" of particle type ${t} to .asb`, { value: t });
+    }
+    raw(prefix);
+    nameBytes(b, nameFrom, nameFrom + nameLen);
+    switch (t) {
+      case P.NULL: break;
+      case P.BOOL: byte(0x20); byte(b[from] ? 0x54 : 0x46); break;
+      case P.INTEGER: byte(0x20); int64(b, from, to - from); break;
+      case P.FLOAT: byte(0x20); double(b, from, to - from); break;
+      case P.STRING: byte(0x20); sized(b, from, to); break;
+      case P.GEOJSON: { // the JSON text after flags, cell count and cells
+        byte(0x20);
+        const text = to - from >= 3 ? Math.min(to, from + 3 + b.readUInt16BE(from + 1) * 8) : to;
+        sized(b, text, to);
+        break;
+      }
+      default:
+        byte(0x20);
+        if (compact) sized(b, from, to);
+        else sizedBase64(b, from, to);
+    }
+    lf();
+  }
+}
+
+const nsCache = { ns: '', escaped: Buffer.alloc(0) };
+
+/**
+ * encodeWireBatch: the .asb blocks of records still in their wire form (one view per
+ * record, as encodeItem returns), byte for byte what encodeItem gives for the same records.
+ */
+export function encodeWireBatch(batch: WireBatch, compact = false): Buffer[] {
+  if (nsCache.ns !== batch.namespace) {
+    nsCache.ns = batch.namespace;
+    nsCache.escaped = Buffer.from(escape(batch.namespace), 'utf8');
+  }
+  const out: Buffer[] = new Array(batch.offsets.length);
+  for (let i = 0; i < batch.offsets.length; i++) {
+    try {
+      writeWireRecord(batch.body, batch.offsets[i]!, nsCache.escaped, compact);
+    } catch (e) {
+      pos = start;
+      throw e;
+    }
+    out[i] = buf.subarray(start, pos);
+    start = pos;
+  }
   return out;
 }
 

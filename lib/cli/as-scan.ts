@@ -11,15 +11,15 @@ import { makeLogger } from './log.js';
 import { connectCluster } from './connect.js';
 import { backupSource } from './backup-source.js';
 import { versionText } from './version.js';
-import type { StreamItem } from '../records/types.js';
+import type { StreamItem, WireBatch } from '../records/types.js';
 
 /** Options of asbackup that are about writing files, which as-scan leaves to later stages. */
 const OUTPUT = new Set(['directory', 'output-file', 'estimate', 'estimate-samples', 'file-limit', 'output-file-prefix', 'remove-files', 'compact', 'nice',
   'instance', 'config-file', 'no-config-file', 'only-config-file']);
 const table = asbackupOptions.filter((o) => !OUTPUT.has(o.long));
 
-async function* flatten(batches: AsyncIterable<StreamItem[]>): AsyncGenerator<StreamItem> {
-  for await (const b of batches) yield* b;
+async function* flatten(batches: AsyncIterable<StreamItem[] | WireBatch>): AsyncGenerator<StreamItem> {
+  for await (const b of batches) if (Array.isArray(b)) yield* b;
 }
 
 /** main: the as-scan program. */

@@ -7,12 +7,12 @@ import { makeLogger, type Logger } from './log.js';
 import { Progress, formatBytes } from './progress.js';
 import { versionText } from './version.js';
 import { connectCluster } from './connect.js';
-import { filterBatches } from '../stages/filter.js';
+import { filterItems, type FilterOptions } from '../stages/filter.js';
 import { throttle } from '../stages/throttle.js';
 import { prepareDirectory, prepareOutputFile, writeDirectory, writeSingleFile, type AsbChunk, type WriteResult } from '../stages/files.js';
-import { encodeItem } from '../asb/encode.js';
+import { encodeItem, encodeWireBatch } from '../asb/encode.js';
 import { backupSource, estimateRecordSize } from './backup-source.js';
-import type { StreamItem } from '../records/types.js';
+import type { StreamItem, WireBatch } from '../records/types.js';
 
 const MiB = 1024 * 1024;
 
@@ -27,8 +27,20 @@ export interface BackupSummary {
 }
 
 /** encodeBatches: items to .asb chunks, counting them for progress and the summary. */
-async function* encodeBatches(batches: AsyncIterable<StreamItem[]>, compact: boolean, counts: { indexes: number; udfs: number }, progress?: Progress): AsyncGenerator<AsbChunk[]> {
+async function* encodeBatches(batches: AsyncIterable<StreamItem[] | WireBatch>, compact: boolean, counts: { indexes: number; udfs: number }, progress?: Progress): AsyncGenerator<AsbChunk[]> {
   for await (const batch of batches) {
+    if (!Array.isArray(batch)) {
+      const blocks = encodeWireBatch(batch, compact);
+      const out: AsbChunk[] = new Array(blocks.length);
+      let bytes = 0;
+      for (let i = 0; i < blocks.length; i++) {
+        out[i] = { kind: 'record', bytes: blocks[i]! };
+        bytes += blocks[i]!.length;
+      }
+      progress?.add(blocks.length, bytes);
+      yield out;
+      continue;
+    }
     const out: AsbChunk[] = new Array(batch.length);
     let records = 0;
     let bytes = 0;
@@ -45,6 +57,15 @@ async function* encodeBatches(batches: AsyncIterable<StreamItem[]>, compact: boo
   }
 }
 
+/** filterMetadata: the filter stage for index and UDF items; wire batches pass as they are. */
+async function* filterMetadata(batches: AsyncIterable<StreamItem[] | WireBatch>, opts: FilterOptions): AsyncGenerator<StreamItem[] | WireBatch> {
+  const keep = filterItems(opts);
+  for await (const batch of batches) {
+    if (!Array.isArray(batch)) yield batch;
+    else yield batch.map(keep).filter((i): i is StreamItem => i !== undefined);
+  }
+}
+
 const batchBytes = (batch: AsbChunk[]): number => batch.reduce((n, c) => n + c.bytes.length, 0);
 
 /** backup: runs a whole backup as the options say; throws on any failure. */
@@ -56,11 +77,13 @@ export async function backup(o: BackupOptions, log: Logger): Promise<BackupSumma
   const cluster = await connectCluster(o, log);
   try {
     log.info(`Processing ${cluster.nodes.length} node(s)`);
-    const source = await backupSource(cluster, o, log);
+    // Records stay in wire form from socket to file: the server applies the selection, and
+    // the filter stage below only has index definitions to judge.
+    const source = await backupSource(cluster, o, log, { wire: true });
     if (o.directory !== undefined) prepareDirectory(o.directory, o.removeFiles, log.info);
     const progress = new Progress({ total: source.expectedRecords });
     const counts = { indexes: 0, udfs: 0 };
-    let chunks: AsyncIterable<AsbChunk[]> = encodeBatches(filterBatches(source.items, { sets: o.set }), o.compact, counts, progress);
+    let chunks: AsyncIterable<AsbChunk[]> = encodeBatches(filterMetadata(source.items, { sets: o.set }), o.compact, counts, progress);
     if (o.nice) chunks = throttle(chunks, batchBytes, { bytesPerSecond: o.nice * MiB });
     let result: WriteResult;
     try {

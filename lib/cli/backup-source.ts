@@ -1,7 +1,7 @@
 // What a backup reads from the cluster: index definitions, UDF modules, then the records of
 // a partition scan with the selection applied on the server. Shared by asbackup and as-scan.
 import { Cluster } from '../cluster/cluster.js';
-import { scanBatches, scanPartitions, type ScanOptions } from '../cluster/scan.js';
+import { scanBatches, scanPartitions, scanWire, type ScanOptions } from '../cluster/scan.js';
 import { readSindexes, readUdfs, namespaceRecordCount, clusterStable } from '../cluster/metadata.js';
 import { compile, selectionFilter } from '../protocol/expression.js';
 import { PARTITIONS } from '../protocol/constants.js';
@@ -11,7 +11,7 @@ import { encodeItem } from '../asb/encode.js';
 import type { PartitionFilter } from './parse-values.js';
 import type { BackupOptions } from './asbackup-options.js';
 import type { Logger } from './log.js';
-import type { StreamItem } from '../records/types.js';
+import type { StreamItem, WireBatch } from '../records/types.js';
 
 /** The selection part of the options, as asbackup and as-scan share it. */
 export type SourceOptions = Pick<BackupOptions,
@@ -21,7 +21,7 @@ export type SourceOptions = Pick<BackupOptions,
 
 /** A prepared backup source. */
 export interface BackupSource {
-  items: AsyncGenerator<StreamItem[]>;
+  items: AsyncGenerator<StreamItem[] | WireBatch>;
   /** Records the namespace (or set) holds, for percent and ETA; 0 when unknown. */
   expectedRecords: number;
   /** Stops the cluster watcher. */
@@ -105,8 +105,12 @@ async function watchCluster(cluster: Cluster, ns: string, log: Logger): Promise<
   };
 }
 
-/** backupSource: prepares what a backup reads, in the order it is written. */
-export async function backupSource(cluster: Cluster, o: SourceOptions, log: Logger): Promise<BackupSource> {
+/**
+ * backupSource: prepares what a backup reads, in the order it is written. With `wire`,
+ * records come as WireBatches (the selection is applied on the server, so no client-side
+ * stage needs them as objects).
+ */
+export async function backupSource(cluster: Cluster, o: SourceOptions, log: Logger, opts: { wire?: boolean } = {}): Promise<BackupSource> {
   const ns = o.namespace!;
   if (!cluster.hasNamespace(ns)) throw new ServerError(20, `namespace "${ns}" not found on the cluster`);
   const sets = o.set ?? [];
@@ -120,7 +124,7 @@ export async function backupSource(cluster: Cluster, o: SourceOptions, log: Logg
   const scan = o.noRecords ? undefined : scanOptionsOf(cluster, o, log);
   const watch = o.noClusterChange ? await watchCluster(cluster, ns, log) : undefined;
   // Batches (one per server frame) keep the per-record cost of the stages synchronous.
-  async function* items(): AsyncGenerator<StreamItem[]> {
+  async function* items(): AsyncGenerator<StreamItem[] | WireBatch> {
     if (!o.noIndexes) {
       const idx = await readSindexes(cluster, ns, log.verbose);
       log.info(idx.length === 0 ? 'No secondary indexes' : `Backing up ${idx.length} secondary index(es)`);
@@ -132,7 +136,7 @@ export async function backupSource(cluster: Cluster, o: SourceOptions, log: Logg
       if (udfs.length > 0) yield udfs;
     }
     if (scan) {
-      for await (const batch of scanBatches(cluster, scan)) {
+      for await (const batch of opts.wire ? scanWire(cluster, scan) : scanBatches(cluster, scan)) {
         watch?.check();
         yield batch;
       }

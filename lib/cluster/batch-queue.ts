@@ -1,10 +1,13 @@
 // A bounded queue of record batches between scan streams (producers) and the scan's
 // consumer. Producers wait when it is full, so a slow consumer stops the socket reads.
-import type { RecordItem } from '../records/types.js';
+import type { RecordItem, WireBatch } from '../records/types.js';
+
+/** A batch of records: objects, or still in wire form. */
+export type Batch = RecordItem[] | WireBatch;
 
 /** BatchQueue: `push` + `waitSpace` on the producer side, `take` on the consumer side. */
 export class BatchQueue {
-  private items: RecordItem[][] = [];
+  private items: Batch[] = [];
   private head = 0;
   private consumer: (() => void) | undefined;
   private producers: Array<() => void> = [];
@@ -18,7 +21,7 @@ export class BatchQueue {
     return this.items.length - this.head >= this.max && !this.aborted;
   }
 
-  push(batch: RecordItem[]): void {
+  push(batch: Batch): void {
     if (this.aborted) return;
     this.items.push(batch);
     const c = this.consumer;
@@ -32,11 +35,11 @@ export class BatchQueue {
   }
 
   /** take: the next batch, or null once finished (or aborted) and empty. */
-  async take(): Promise<RecordItem[] | null> {
+  async take(): Promise<Batch | null> {
     for (;;) {
       if (this.head < this.items.length) {
         const b = this.items[this.head]!;
-        this.items[this.head++] = undefined as unknown as RecordItem[];
+        this.items[this.head++] = undefined as unknown as Batch;
         if (this.head > 1024) {
           this.items = this.items.slice(this.head);
           this.head = 0;

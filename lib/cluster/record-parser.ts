@@ -39,6 +39,18 @@ export class RecordParser {
    * (LAST, or result 2). Error results throw ScanResultError; bad bytes ProtocolError.
    */
   parse(body: Buffer, out: RecordItem[]): boolean {
+    return this.walk(body, out, false);
+  }
+
+  /**
+   * offsets: like parse, but records stay in the frame: pushes the offset of each record's
+   * AS_MSG (validated) instead of building RecordItems (the backup fast path).
+   */
+  offsets(body: Buffer, out: number[]): boolean {
+    return this.walk(body, out, true);
+  }
+
+  private walk(body: Buffer, out: RecordItem[] | number[], wire: boolean): boolean {
     const len = body.length;
     let at = 0;
     while (at < len) {
@@ -78,15 +90,16 @@ export class RecordParser {
           if (size !== 21) throw new ProtocolError(`bad digest size ${size - 1}`);
           digestAt = p + 5;
         } else if (type === FieldType.SET) {
-          set = this.set(body, p + 5, end);
+          if (!wire) set = this.set(body, p + 5, end);
         } else if (type === FieldType.KEY) {
           if (size < 2) throw new ProtocolError('empty key field');
-          key = { type: body[p + 5]!, data: body.subarray(p + 6, end) };
+          if (!wire) key = { type: body[p + 5]!, data: body.subarray(p + 6, end) };
         }
         p = end;
       }
       if (digestAt < 0) throw new ProtocolError('record without digest');
       const bins: Bin[] = [];
+      const msgAt = at;
       for (let i = 0; i < nOps; i++) {
         if (p + 8 > len) throw new ProtocolError('truncated op');
         const size = body.readUInt32BE(p);
@@ -95,8 +108,14 @@ export class RecordParser {
         const end = p + 4 + size;
         if (size < 4 + nameLen + lut || end > len) throw new ProtocolError(`bad op size ${size}`);
         const nameEnd = p + 8 + nameLen;
-        bins.push({ name: this.binName(i, body, p + 8, nameEnd), type: body[p + 5]!, data: body.subarray(nameEnd + lut, end) });
+        if (!wire) bins.push({ name: this.binName(i, body, p + 8, nameEnd), type: body[p + 5]!, data: body.subarray(nameEnd + lut, end) });
         p = end;
+      }
+      this.sink.record((body[digestAt]! | (body[digestAt + 1]! << 8)) & 0xfff, body, digestAt);
+      at = p;
+      if (wire) {
+        (out as number[]).push(msgAt);
+        continue;
       }
       const rec: RecordItem = {
         kind: 'record',
@@ -108,9 +127,7 @@ export class RecordParser {
         bins,
       };
       if (key !== undefined) rec.key = key;
-      out.push(rec);
-      this.sink.record((body[digestAt]! | (body[digestAt + 1]! << 8)) & 0xfff, body, digestAt);
-      at = p;
+      (out as RecordItem[]).push(rec);
     }
     return false;
   }

@@ -8,11 +8,11 @@ import { encodeMessage, Fields, type Field } from '../protocol/message.js';
 import { partitionId } from '../protocol/digest.js';
 import { resultName } from '../protocol/result-codes.js';
 import { ConnectError, IncompleteError, ProtocolError, ServerError, UsageError } from '../errors.js';
-import type { RecordItem } from '../records/types.js';
+import type { RecordItem, WireBatch } from '../records/types.js';
 import type { Cluster } from './cluster.js';
 import type { Connection } from './connection.js';
 import type { Node } from './node.js';
-import { BatchQueue } from './batch-queue.js';
+import { BatchQueue, type Batch } from './batch-queue.js';
 import { RecordParser, ScanResultError } from './record-parser.js';
 
 /** Options of a partition scan. */
@@ -81,7 +81,25 @@ export async function* scanPartitions(cluster: Cluster, opts: ScanOptions): Asyn
  * could not be scanned after `maxRetries` rounds. Stopping the iteration early closes the
  * sockets.
  */
-export async function* scanBatches(cluster: Cluster, opts: ScanOptions): AsyncGenerator<RecordItem[]> {
+export function scanBatches(cluster: Cluster, opts: ScanOptions): AsyncGenerator<RecordItem[]> {
+  return scanAny(cluster, opts, false) as AsyncGenerator<RecordItem[]>;
+}
+
+/**
+ * scanWire: scanBatches with the records left in their wire form (WireBatch): the same
+ * partition tracking, retries and errors, no object per record. For asbackup's encoder.
+ */
+export function scanWire(cluster: Cluster, opts: ScanOptions): AsyncGenerator<WireBatch> {
+  return scanAny(cluster, opts, true) as AsyncGenerator<WireBatch>;
+}
+
+function cut(batch: Batch, n: number): Batch {
+  if (Array.isArray(batch)) return batch.slice(0, n);
+  const offsets = batch.offsets.slice(0, n);
+  return { ...batch, offsets, length: offsets.length };
+}
+
+async function* scanAny(cluster: Cluster, opts: ScanOptions, wire: boolean): AsyncGenerator<Batch> {
   const ns = opts.namespace;
   const maxRetries = opts.maxRetries ?? 5;
   const log = opts.log ?? (() => {});
@@ -115,14 +133,14 @@ export async function* scanBatches(cluster: Cluster, opts: ScanOptions): AsyncGe
       if (g === undefined) groups.set(node, (g = []));
       g.push(p);
     }
-    const round_ = new Round(ns, opts, round, byPid, max === 0 ? 0 : max - delivered);
+    const round_ = new Round(ns, opts, round, byPid, max === 0 ? 0 : max - delivered, wire);
     const running = round_.run(groups);
     try {
       for (;;) {
         const batch = await round_.queue.take();
         if (batch === null) break;
         if (max > 0 && delivered + batch.length >= max) {
-          yield batch.slice(0, max - delivered);
+          yield cut(batch, max - delivered);
           return;
         }
         delivered += batch.length;
@@ -174,7 +192,7 @@ class Round {
   private conns = new Set<Connection>();
   private streams = 0;
 
-  constructor(private ns: string, private opts: ScanOptions, private round: number, private byPid: Array<Part | undefined>, private remaining: number) {
+  constructor(private ns: string, private opts: ScanOptions, private round: number, private byPid: Array<Part | undefined>, private remaining: number, private wire: boolean) {
     this.queue = new BatchQueue(16);
   }
 
@@ -259,8 +277,17 @@ class Round {
         let body = f.body;
         if (f.type === ProtoType.MSG_COMPRESSED) body = decompressBody(body);
         else if (f.type !== ProtoType.MSG) throw new ProtocolError(`${node.address}: unexpected proto type ${f.type} while ${what}`);
-        const batch: RecordItem[] = [];
-        const end = parser.parse(body, batch);
+        let end: boolean;
+        let batch: Batch;
+        if (this.wire) {
+          const offsets: number[] = [];
+          end = parser.offsets(body, offsets);
+          batch = { kind: 'wire', namespace: this.ns, body, offsets, length: offsets.length };
+        } else {
+          const records: RecordItem[] = [];
+          end = parser.parse(body, records);
+          batch = records;
+        }
         if (batch.length > 0) {
           this.queue.push(batch);
           if (this.queue.full) await this.queue.waitSpace();

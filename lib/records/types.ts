@@ -67,3 +67,17 @@ export interface UdfItem {
 
 /** Everything a record stream carries. */
 export type StreamItem = RecordItem | SindexItem | UdfItem;
+
+/**
+ * WireBatch: records still in their wire form, in process only: a scan frame body and the
+ * offset of each record's AS_MSG in it (already validated by the scan's parser). asbackup
+ * encodes these straight to .asb without building a RecordItem per record.
+ */
+export interface WireBatch {
+  kind: 'wire';
+  namespace: string;
+  body: Buffer;
+  offsets: number[];
+  /** Number of records (offsets.length). */
+  length: number;
+}
