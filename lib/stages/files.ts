@@ -99,9 +99,12 @@ export function prepareDirectory(dir: string, removeFiles: boolean, log?: (s: st
 
 /** prepareOutputFile: refuses an existing file unless removeFiles, which deletes it. */
 export function prepareOutputFile(path: string, removeFiles: boolean): void {
-  if (path === '-' || !existsSync(path)) return;
-  if (!removeFiles) throw new UsageError(`output file ${path} already exists; use -r/--remove-files to overwrite it`, path);
-  rmSync(path);
+  if (path === '-') return;
+  for (const f of [path, path + PART]) {
+    if (!existsSync(f)) continue;
+    if (!removeFiles) throw new UsageError(`output file ${f} already exists; use -r/--remove-files to overwrite it`, f);
+    rmSync(f);
+  }
 }
 
 /** Directory sink options. */
