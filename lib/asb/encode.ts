@@ -418,7 +418,25 @@ const nsCache = { ns: '', escaped: Buffer.alloc(0) };
  * encodeWireBatch: the .asb blocks of records still in their wire form (one view per
  * record, as encodeItem returns), byte for byte what encodeItem gives for the same records.
  */
-export function encodeWireBatch(batch: WireBatch, compact = false): Buffer[] {
+export function encodeWireBatch(batch: WireBatch, compact = false, reuse = false): Buffer[] {
+  if (!reuse) return encodeWire(batch, compact);
+  // reuse: the blocks are views of one scratch slab, valid only until the next reuse call.
+  // For a consumer that copies them at once (asbackup's file sinks): no slab per MiB.
+  const saved = { buf, start, pos };
+  buf = scratch ??= Buffer.allocUnsafeSlow(SLAB_SIZE) as FastBuffer;
+  start = 0;
+  pos = 0;
+  try {
+    return encodeWire(batch, compact);
+  } finally {
+    scratch = buf;
+    ({ buf, start, pos } = saved);
+  }
+}
+
+let scratch: FastBuffer | undefined;
+
+function encodeWire(batch: WireBatch, compact: boolean): Buffer[] {
   if (nsCache.ns !== batch.namespace) {
     nsCache.ns = batch.namespace;
     nsCache.escaped = Buffer.from(escape(batch.namespace), 'utf8');

@@ -30,7 +30,7 @@ export interface BackupSummary {
 async function* encodeBatches(batches: AsyncIterable<StreamItem[] | WireBatch>, compact: boolean, counts: { indexes: number; udfs: number }, progress?: Progress): AsyncGenerator<AsbChunk[]> {
   for await (const batch of batches) {
     if (!Array.isArray(batch)) {
-      const blocks = encodeWireBatch(batch, compact);
+      const blocks = encodeWireBatch(batch, compact, true); // the sinks copy each block at once
       const out: AsbChunk[] = new Array(blocks.length);
       let bytes = 0;
       for (let i = 0; i < blocks.length; i++) {

@@ -1,5 +1,6 @@
 // The one exit point of every program: runs main, turns errors into one line on stderr,
 // and picks the exit code (0 complete, 1 failed or incomplete, 2 usage error).
+import { readFileSync } from 'node:fs';
 import { AsError, ParseError, UsageError } from '../errors.js';
 
 export const EXIT_OK = 0;
@@ -10,6 +11,16 @@ export const EXIT_USAGE = 2;
 export type Main = (argv: string[]) => Promise<number | void>;
 
 let quietPipe = false;
+
+function peakRssKiB(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]);
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS;
+}
 
 /** isBrokenPipe: the reader of stdout went away (`| head`): a quiet, successful end. */
 export function isBrokenPipe(e: unknown): boolean {
@@ -62,8 +73,9 @@ export function run(program: string, main: Main): void {
 // left open by a failed run do not keep the process alive.
 function flushAndExit(): void {
   const code = Number(process.exitCode ?? 0);
-  // For `npm run bench`: the peak memory of this run, in KiB.
-  if (process.env.AS_REPORT_RSS) process.stderr.write(`peak-rss-kib ${process.resourceUsage().maxRSS}\n`);
+  // For `npm run bench`: the peak memory of this run, in KiB. VmHWM, because getrusage's
+  // maxrss survives exec and would report the memory of the process that spawned us.
+  if (process.env.AS_REPORT_RSS) process.stderr.write(`peak-rss-kib ${peakRssKiB()}\n`);
   if (process.stdout.writableLength === 0) process.exit(code);
   process.stdout.once('drain', () => process.exit(code));
   process.stdout.once('close', () => process.exit(code));

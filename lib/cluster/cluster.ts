@@ -1,6 +1,6 @@
 // The cluster as a backup client sees it: nodes found from seeds and peers, per-namespace
 // partition owners, and a tender that keeps both current every second.
-import { ConnectError } from '../errors.js';
+import { ConnectError, ServerError } from '../errors.js';
 import type { ConnectionOptions } from './connection.js';
 import { formatAddress } from './connection.js';
 import type { HostAddress } from './hosts.js';
@@ -21,8 +21,10 @@ export interface ClusterOptions {
   tendIntervalMs?: number;
   /** Progress and diagnostics (stderr in the programs). */
   log?: (msg: string) => void;
-  /** Socket factory and the like (TLS seam). */
+  /** Socket factory, login hook and the like (TLS and auth seam). */
   connection?: ConnectionOptions;
+  /** Connections are TLS: peers come from `peers-tls-std` / `peers-tls-alt` with TLS names. */
+  tls?: boolean;
 }
 
 /** Failed tends in a row after which a node is dropped. */
@@ -41,7 +43,7 @@ export class Cluster {
   private constructor(private readonly opts: ClusterOptions) {
     this.log = opts.log ?? (() => {});
     this.connOpts = { connectTimeoutMs: opts.timeoutMs ?? 5000, idleTimeoutMs: Math.max(opts.timeoutMs ?? 30000, 30000), ...opts.connection };
-    this.peersCommand = opts.useServicesAlternate ? 'peers-clear-alt' : 'peers-clear-std';
+    this.peersCommand = `peers-${opts.tls ? 'tls' : 'clear'}-${opts.useServicesAlternate ? 'alt' : 'std'}`;
   }
 
   /**
@@ -52,14 +54,19 @@ export class Cluster {
   static async connect(opts: ClusterOptions): Promise<Cluster> {
     const c = new Cluster(opts);
     const errors: string[] = [];
+    const refusals: ServerError[] = [];
     for (const h of opts.hosts) {
       try {
-        await c.addNode(h.host, h.port, 'connecting to seed');
+        await c.addNode(h.host, h.port, 'connecting to seed', undefined, h.tlsName);
       } catch (e) {
         errors.push((e as Error).message);
+        if (e instanceof ServerError) refusals.push(e);
         c.log(`seed ${formatAddress(h.host, h.port)} failed: ${(e as Error).message}`);
       }
     }
+    // Every seed answered and refused (login failed, not authenticated): that answer is the
+    // whole story, and it already names the host.
+    if (c.byName.size === 0 && refusals.length === errors.length && refusals.length > 0) throw refusals[0]!;
     if (c.byName.size === 0) {
       const tried = opts.hosts.map((h) => formatAddress(h.host, h.port)).join(', ');
       throw new ConnectError(tried, `cannot connect to any seed host (${tried}): ${errors.join('; ')}`);
@@ -79,8 +86,9 @@ export class Cluster {
   }
 
   // Validates a host as a node (by asking its name) and adds it; returns the node.
-  private async addNode(host: string, port: number, what: string, expectName?: string): Promise<Node> {
-    const probe = new Node('?', host, port, this.connOpts);
+  private async addNode(host: string, port: number, what: string, expectName?: string, tlsName?: string): Promise<Node> {
+    const connOpts = tlsName === undefined ? this.connOpts : { ...this.connOpts, tlsName };
+    const probe = new Node('?', host, port, connOpts);
     try {
       const info = await probe.info(['node', 'partition-generation', 'build'], { what });
       const name = info.get('node') ?? '';
@@ -88,7 +96,7 @@ export class Cluster {
       if (expectName !== undefined && name !== expectName) throw new ConnectError(probe.address, `${probe.address}: node is ${name}, expected ${expectName}`);
       const known = this.byName.get(name);
       if (known) return known;
-      const node = new Node(name, host, port, this.connOpts);
+      const node = new Node(name, host, port, connOpts);
       this.byName.set(name, node);
       this.log(`add node ${name} ${node.address} (build ${info.get('build') ?? '?'})`);
       return node;
@@ -106,7 +114,7 @@ export class Cluster {
   // Asks every node for its generations; refetches peers / partitions when they moved;
   // drops nodes that keep failing.
   private async tend(): Promise<void> {
-    const peersToAdd = new Map<string, Array<{ host: string; port: number }>>();
+    const peersToAdd = new Map<string, { hosts: Array<{ host: string; port: number }>; tlsName: string }>();
     await Promise.all(this.nodes.map(async (node) => {
       try {
         const info = await node.info(['node', 'peers-generation', 'partition-generation'], { what: 'tending' });
@@ -115,7 +123,7 @@ export class Cluster {
         const pg = Number(info.get('peers-generation'));
         if (pg !== node.peersGeneration) {
           const peers = parsePeers((await node.info([this.peersCommand], { what: 'fetching peers' })).get(this.peersCommand) ?? '');
-          for (const p of peers.peers) if (!this.byName.has(p.name)) peersToAdd.set(p.name, p.hosts);
+          for (const p of peers.peers) if (!this.byName.has(p.name)) peersToAdd.set(p.name, p);
           node.peersGeneration = pg;
         }
         const partGen = Number(info.get('partition-generation'));
@@ -130,10 +138,10 @@ export class Cluster {
         if (node.failures >= MAX_FAILURES || isRefused(e)) this.dropNode(node);
       }
     }));
-    for (const [name, hosts] of peersToAdd) {
-      for (const h of hosts) {
+    for (const [name, peer] of peersToAdd) {
+      for (const h of peer.hosts) {
         try {
-          const node = await this.addNode(h.host, h.port, 'connecting to peer', name);
+          const node = await this.addNode(h.host, h.port, 'connecting to peer', name, peer.tlsName === '' ? undefined : peer.tlsName);
           const r = await node.info(['partition-generation', 'replicas'], { what: 'fetching partition map' });
           this.partitions.update(node, parseReplicas(r.get('replicas') ?? ''));
           node.partitionGeneration = Number(r.get('partition-generation'));

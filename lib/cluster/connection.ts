@@ -6,13 +6,14 @@ import { ProtoType } from '../protocol/constants.js';
 import { FrameReader, type Frame } from '../protocol/frame.js';
 import { infoError, infoRequest, parseInfo } from '../protocol/info.js';
 import { ConnectError, ProtocolError, ServerError } from '../errors.js';
+import { tlsErrorText } from './tls-errors.js';
 
 /**
  * SocketFactory: opens the byte stream to a node. The default is plain TCP; TLS (and
  * anything else, e.g. tests) plugs in here. The returned stream must emit 'connect'
  * (or `readyEvent`) once usable.
  */
-export type SocketFactory = (host: string, port: number) => Duplex & { setNoDelay?(v: boolean): unknown };
+export type SocketFactory = (host: string, port: number, tlsName?: string) => Duplex & { setNoDelay?(v: boolean): unknown };
 
 /** Options of a connection. */
 export interface ConnectionOptions {
@@ -24,6 +25,13 @@ export interface ConnectionOptions {
   socketFactory?: SocketFactory;
   /** Event that says the socket is usable (default 'connect'; 'secureConnect' for TLS). */
   readyEvent?: string;
+  /** TLS name of the node, handed to the socket factory (certificate name check). */
+  tlsName?: string;
+  /**
+   * Runs on every new connection before anyone uses it (login / AUTHENTICATE). A throw
+   * closes the connection and fails the open with that error.
+   */
+  onOpen?: (conn: Connection) => Promise<void>;
 }
 
 /**
@@ -48,7 +56,7 @@ const ERRNO_TEXT: Record<string, string> = {
 export function describeError(e: unknown): string {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   if (code !== undefined && ERRNO_TEXT[code] !== undefined) return ERRNO_TEXT[code]!;
-  return e instanceof Error ? e.message : String(e);
+  return tlsErrorText(e) ?? (e instanceof Error ? e.message : String(e));
 }
 
 /** formatAddress: `host:port`, IPv6 in brackets. */
@@ -85,7 +93,7 @@ export class Connection {
     return new Promise((resolve, reject) => {
       let socket: ReturnType<SocketFactory>;
       try {
-        socket = factory(host, port);
+        socket = factory(host, port, opts.tlsName);
       } catch (e) {
         reject(new ConnectError(address, `${address}: ${describeError(e)} while ${what}`, e));
         return;
@@ -104,7 +112,12 @@ export class Connection {
         clearTimeout(timer);
         socket.off('error', onError);
         socket.setNoDelay?.(true);
-        resolve(new Connection(socket, host, port, opts.idleTimeoutMs ?? 30000));
+        const conn = new Connection(socket, host, port, opts.idleTimeoutMs ?? 30000);
+        if (opts.onOpen === undefined) return resolve(conn);
+        opts.onOpen(conn).then(() => resolve(conn), (e: unknown) => {
+          conn.close();
+          reject(e);
+        });
       });
     });
   }

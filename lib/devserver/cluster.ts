@@ -1,11 +1,12 @@
 // The dev cluster: nodes (one TCP listener each), partition ownership, shared store,
 // clock and fault switches.
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { PARTITIONS } from '../protocol/constants.js';
 import { Namespace, clepochSeconds, isExpired, makeRec, type Rec, type StoredBin } from './store.js';
 import type { SindexDef } from './info.js';
 import { Connection } from './connection.js';
+import { createNodeServer, DevSecurity, type DevSecurityOptions, type DevTlsOptions } from './security.js';
 
 /** One node of the dev cluster. */
 export class NodeState {
@@ -18,7 +19,7 @@ export class NodeState {
 
   async start(): Promise<void> {
     if (this.alive) return;
-    const server = createServer({ noDelay: true }, (socket: Socket) => this.accept(socket));
+    const server = createNodeServer(this.cluster.tls, this.index, (socket: Socket) => this.accept(socket), this.cluster.log);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.port, this.host, () => {
@@ -65,6 +66,10 @@ export interface ClusterOptions {
   port: number;
   replicationFactor: number;
   log: (line: string) => void;
+  /** Users and sessions (off when absent: every command allowed, LOGIN answers 52). */
+  security?: DevSecurityOptions;
+  /** TLS listeners. */
+  tls?: DevTlsOptions;
 }
 
 /** Fault switches state. */
@@ -96,8 +101,12 @@ export class Cluster {
   private maps = new Map<number, string[]>();
   private lastAlive = '';
   readonly log: (line: string) => void;
+  readonly security: DevSecurity | undefined;
+  readonly tls: DevTlsOptions | undefined;
 
   constructor(opts: ClusterOptions) {
+    this.security = opts.security ? new DevSecurity(opts.security, () => this.now()) : undefined;
+    this.tls = opts.tls;
     this.namespaceNames = [...opts.namespaces];
     for (const ns of this.namespaceNames) {
       if (ns.length === 0 || ns.length >= 32) throw new Error(`bad namespace name '${ns}'`);

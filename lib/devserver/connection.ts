@@ -3,7 +3,8 @@
 import type { Socket } from 'node:net';
 import { FrameReader, frame, type Frame } from '../protocol/frame.js';
 import { ProtoType, ResultCode } from '../protocol/constants.js';
-import { decodeAdmin, encodeAdmin } from '../protocol/admin.js';
+import { decodeAdmin, encodeAdmin, type AdminMessage } from '../protocol/admin.js';
+import { refuseInfo } from './security.js';
 import { encodeMessage } from '../protocol/message.js';
 import { answerInfo, type InfoConnState } from './info.js';
 import { handleDataMessage } from './data.js';
@@ -19,15 +20,17 @@ export class Connection implements InfoConnState {
   closed = false;
   userAgent?: string;
   /**
-   * Security hook: true while the connection may run data and info commands. Security is
-   * off, so every connection starts authenticated; a later login implementation sets
-   * this to false until AUTHENTICATE/LOGIN succeeds.
+   * True while the connection may run data and info commands: always without security,
+   * after a successful LOGIN or AUTHENTICATE with it.
    */
-  authenticated = true;
+  authenticated: boolean;
+  /** The user logged in on this connection (security on). */
+  user?: string;
   readonly remote: string;
 
   constructor(readonly cluster: Cluster, readonly node: NodeState, readonly socket: Socket) {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.authenticated = cluster.security === undefined;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => { /* reset by peer and the like: 'close' follows */ });
     socket.on('close', () => { this.closed = true; });
@@ -88,7 +91,7 @@ export class Connection implements InfoConnState {
   private async handle(f: Frame): Promise<void> {
     switch (f.type) {
       case ProtoType.INFO: {
-        const body = answerInfo(this.cluster, this.node, this, f.body);
+        const body = this.authenticated ? answerInfo(this.cluster, this.node, this, f.body) : refuseInfo(f.body);
         await this.send(frame(ProtoType.INFO, body));
         return;
       }
@@ -109,18 +112,19 @@ export class Connection implements InfoConnState {
   }
 
   /**
-   * Admin protocol hook (proto type 2). Security is not enabled: every command, LOGIN
-   * included, answers 52 SECURITY_NOT_ENABLED (the C client then runs without auth).
-   * A login implementation replaces this and drives `authenticated`.
+   * Admin protocol (proto type 2). Without security every command, LOGIN included,
+   * answers 52 SECURITY_NOT_ENABLED (clients then run without auth); with it, LOGIN and
+   * AUTHENTICATE drive `authenticated` (security.ts).
    */
   private async handleAdmin(body: Buffer): Promise<void> {
-    let cmd: number;
+    let msg: AdminMessage;
     try {
-      cmd = decodeAdmin(body).command;
+      msg = decodeAdmin(body);
     } catch (e) {
       return this.fail((e as Error).message);
     }
-    await this.send(encodeAdmin(cmd, [], ResultCode.SECURITY_NOT_ENABLED));
+    const security = this.cluster.security;
+    await this.send(security ? security.admin(msg, this) : encodeAdmin(msg.command, [], ResultCode.SECURITY_NOT_ENABLED));
   }
 
   /** send: writes a reply (after the slow-reply delay); waits while the socket is full. */

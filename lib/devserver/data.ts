@@ -51,6 +51,8 @@ export async function handleDataMessage(conn: Connection, body: Buffer): Promise
   }
   if (end !== body.length) return reply(conn, ResultCode.PARAMETER);
   if (!conn.authenticated) return reply(conn, ResultCode.NOT_AUTHENTICATED);
+  const denied = conn.cluster.security?.permits(conn, msg.info1, msg.info2) ?? ResultCode.OK;
+  if (denied !== ResultCode.OK) return reply(conn, denied);
   const fields = new Map<number, Buffer>();
   for (const f of msg.fields) if (!fields.has(f.type)) fields.set(f.type, f.data);
   try {

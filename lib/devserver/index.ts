@@ -2,6 +2,9 @@
 // behaviour), for tests and demos. See docs/devserver.md.
 import { Cluster, type NodeState } from './cluster.js';
 import { CITRUSLEAF_EPOCH } from '../protocol/constants.js';
+import type { DevSecurityOptions, DevTlsOptions } from './security.js';
+
+export type { DevSecurityOptions, DevTlsOptions, DevUser } from './security.js';
 
 export interface DevServerOptions {
   /** Number of nodes (default 1). */
@@ -16,6 +19,10 @@ export interface DevServerOptions {
   replicationFactor?: number;
   /** Log sink (default: nothing). */
   log?: (line: string) => void;
+  /** Enable security: users (bcrypt credentials), sessions, roles. */
+  security?: DevSecurityOptions;
+  /** Listen with TLS (a certificate per node possible); peers-tls-std lists TLS names. */
+  tls?: DevTlsOptions;
 }
 
 export interface DevBin {
@@ -88,6 +95,8 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     port: opts.port ?? 0,
     replicationFactor: opts.replicationFactor ?? 2,
     log: opts.log ?? (() => {}),
+    security: opts.security,
+    tls: opts.tls,
   });
   try {
     for (const n of cluster.nodes) await n.start();

@@ -1,6 +1,7 @@
 // Info protocol (proto type 1) answers of a dev node, in the formats of server CE 8.1.2.
 import { createHash } from 'node:crypto';
 import type { Cluster, NodeState } from './cluster.js';
+import { tlsNameOf } from './security.js';
 
 /** Per-connection info state. */
 export interface InfoConnState {
@@ -62,9 +63,9 @@ export function answerInfo(cluster: Cluster, node: NodeState, conn: InfoConnStat
   return Buffer.from(out, 'utf8');
 }
 
-function peersValue(cluster: Cluster, node: NodeState): string {
+function peersValue(cluster: Cluster, node: NodeState, withTlsNames = false): string {
   const peers = cluster.aliveNodes().filter((n) => n !== node);
-  const list = peers.map((p) => `[${p.id},,[${p.host}${p.port === 3000 ? '' : ':' + p.port}]]`).join(',');
+  const list = peers.map((p) => `[${p.id},${withTlsNames ? tlsNameOf(cluster.tls, p.index) : ''},[${p.host}${p.port === 3000 ? '' : ':' + p.port}]]`).join(',');
   return `${cluster.peersGeneration},3000,[${list}]`;
 }
 
@@ -272,7 +273,8 @@ function infoValue(cluster: Cluster, node: NodeState, conn: InfoConnState, cmd: 
     case 'rebalance-generation': return String(cluster.rebalanceGeneration);
     case 'peers-generation': return String(cluster.peersGeneration);
     case 'peers-clear-std': case 'peers-clear-alt': return peersValue(cluster, node);
-    case 'peers-tls-std': case 'peers-tls-alt': case 'rack-ids': return 'ERROR:25:enterprise only';
+    case 'peers-tls-std': case 'peers-tls-alt': return cluster.tls ? peersValue(cluster, node, true) : 'ERROR:25:enterprise only';
+    case 'rack-ids': return 'ERROR:25:enterprise only';
     case 'service': case 'service-clear-std': case 'service-clear-alt': return svc;
     case 'services': case 'services-alternate':
       return cluster.aliveNodes().filter((n) => n !== node).map((n) => `${n.host}:${n.port}`).join(';');

@@ -25,27 +25,36 @@ export interface WriteResult {
 const PART = '.part';
 const FLUSH_AT = 1 << 20; // gather ~1 MiB before each write: fewer syscalls on the hot path
 
-/** BufferedFile: an open file with a write buffer (a resource, hence a class). */
+/**
+ * BufferedFile: an open file with a write buffer (a resource, hence a class). Chunks are
+ * copied into one reused buffer, so the caller may reuse its own memory at once and the
+ * sink allocates nothing per write.
+ */
 class BufferedFile {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  private readonly out = Buffer.allocUnsafeSlow(2 * FLUSH_AT);
+  private used = 0;
+  private overflow: Buffer[] = []; // chunks that did not fit (larger than the buffer)
   size = 0;
   private constructor(private readonly handle: FileHandle, readonly path: string) {}
 
-  static async create(path: string): Promise<BufferedFile> {
+  static async create(path: string, flags = 'wx'): Promise<BufferedFile> {
     try {
-      return new BufferedFile(await open(path, 'wx'), path);
+      return new BufferedFile(await open(path, flags), path);
     } catch (e) {
       throw new AsError('OUTPUT', `cannot create ${path}: ${(e as Error).message}`, { cause: e, value: path });
     }
   }
 
-  /** add: buffers b; true when enough is buffered that the caller should flush. */
+  /** add: buffers a copy of b; true when enough is buffered that the caller should flush. */
   add(b: Buffer): boolean {
-    this.pending.push(b);
-    this.pendingBytes += b.length;
+    if (this.overflow.length === 0 && this.used + b.length <= this.out.length) {
+      b.copy(this.out, this.used);
+      this.used += b.length;
+    } else {
+      this.overflow.push(Buffer.from(b));
+    }
     this.size += b.length;
-    return this.pendingBytes >= FLUSH_AT;
+    return this.used >= FLUSH_AT || this.overflow.length > 0;
   }
 
   async write(b: Buffer): Promise<void> {
@@ -53,15 +62,15 @@ class BufferedFile {
   }
 
   async flush(): Promise<void> {
-    if (this.pendingBytes === 0) return;
-    const parts = this.pending;
-    this.pending = [];
-    this.pendingBytes = 0;
+    if (this.used === 0 && this.overflow.length === 0) return;
+    const parts = [this.out.subarray(0, this.used), ...this.overflow];
     try {
       await this.handle.writev(parts);
     } catch (e) {
       throw new AsError('OUTPUT', `cannot write ${this.path}: ${(e as Error).message}`, { cause: e, value: this.path });
     }
+    this.used = 0;
+    this.overflow = [];
   }
 
   async close(): Promise<void> {
@@ -99,11 +108,24 @@ export function prepareDirectory(dir: string, removeFiles: boolean, log?: (s: st
 
 /** prepareOutputFile: refuses an existing file unless removeFiles, which deletes it. */
 export function prepareOutputFile(path: string, removeFiles: boolean): void {
-  if (path === '-') return;
+  if (path === '-' || isSpecialFile(path)) return;
   for (const f of [path, path + PART]) {
     if (!existsSync(f)) continue;
     if (!removeFiles) throw new UsageError(`output file ${f} already exists; use -r/--remove-files to overwrite it`, f);
     rmSync(f);
+  }
+}
+
+/**
+ * isSpecialFile: an existing path that is not a regular file (/dev/null, a FIFO, a
+ * terminal): written in place, never removed, renamed or refused.
+ */
+export function isSpecialFile(path: string): boolean {
+  try {
+    const st = statSync(path);
+    return !st.isFile() && !st.isDirectory();
+  } catch {
+    return false;
   }
 }
 
@@ -196,7 +218,8 @@ export async function writeSingleFile(batches: AsyncIterable<AsbChunk[]>, opts: 
     if (outBytes > 0) await writeChunk(process.stdout, Buffer.concat(out, outBytes));
     return result;
   }
-  const file = await BufferedFile.create(opts.path + PART);
+  const special = isSpecialFile(opts.path);
+  const file = await BufferedFile.create(special ? opts.path : opts.path + PART, special ? 'w' : 'wx');
   try {
     await file.write(header);
     for await (const batch of batches) {
@@ -211,6 +234,6 @@ export async function writeSingleFile(batches: AsyncIterable<AsbChunk[]>, opts: 
     await file.close().catch(() => undefined);
     throw e;
   }
-  renameSync(opts.path + PART, opts.path);
+  if (!special) renameSync(opts.path + PART, opts.path);
   return result;
 }

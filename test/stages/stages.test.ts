@@ -101,3 +101,19 @@ test('negative: a failing stream leaves only .part files, never a finished-looki
   await assert.rejects(writeDirectory(failing(), { dir, namespace: 'test', fileLimit: 1000 }), /scan broke/);
   assert.deepEqual(readdirSync(dir).sort(), ['b.asb.part', 'test_00000.asb.part']);
 });
+
+test('positive: -o to a special file (a FIFO, /dev/null) writes in place and never replaces it', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const { statSync, createReadStream } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'asb-'));
+  const fifo = join(dir, 'pipe');
+  execFileSync('mkfifo', [fifo]);
+  prepareOutputFile(fifo, true); // -r must not remove it
+  const got: Buffer[] = [];
+  const reading = new Promise<void>((res) => createReadStream(fifo).on('data', (b) => got.push(b as Buffer)).on('end', () => res()));
+  await writeSingleFile(chunks([r(10), r(5)]), { path: fifo, namespace: 'test' });
+  await reading;
+  assert.ok(statSync(fifo).isFIFO(), 'still a FIFO');
+  assert.equal(Buffer.concat(got).toString('latin1'), 'Version 3.1\n# namespace test\n# first-file\n' + 'A'.repeat(15));
+  assert.deepEqual(readdirSync(dir), ['pipe']);
+});
