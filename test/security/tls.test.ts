@@ -105,14 +105,14 @@ test('expired certificate: refused', async () => {
 
 test('protocol too old or too new: refused both ways', async () => {
   const old = await tlsServer(certs.node1, {}, { maxVersion: 'TLSv1.2' });
-  const r = await run('as-scan', ['-h', seed(old), '-n', 'test', '--tls-enable', '--tls-cafile', certs.ca, '--tls-protocols', '-all +TLSv1.3']);
+  const r = await run('as-scan', ['-h', seed(old), '-n', 'test', '--tls-enable', '--tls-cafile', certs.ca, '--tls-protocols=-all +TLSv1.3']);
   failsWith(r, 'as-scan', addr(old), /no TLS protocol version in common/);
   const ok = await run('as-scan', ['-h', seed(old), '-n', 'test', '--tls-enable', '--tls-cafile', certs.ca, '--tls-protocols', 'TLSv1.2 TLSv1.3']);
   assert.equal(ok.code, 0, ok.stderr);
-  const r2 = await run('as-scan', ['-h', seed(main), '-n', 'test', '--tls-enable', '--tls-cafile', certs.ca, '--tls-protocols', '-all +TLSv1.2', ...login]);
+  const r2 = await run('as-scan', ['-h', seed(main), '-n', 'test', '--tls-enable', '--tls-cafile', certs.ca, '--tls-protocols=-all +TLSv1.2', ...login]);
   assert.equal(r2.code, 0, r2.stderr);
   const newOnly = await tlsServer(certs.node1, {}, { minVersion: 'TLSv1.3' });
-  const r3 = await run('as-scan', ['-h', seed(newOnly), '-n', 'test', '--tls-enable', '--tls-cafile', certs.ca, '--tls-protocols', '-all +TLSv1.2']);
+  const r3 = await run('as-scan', ['-h', seed(newOnly), '-n', 'test', '--tls-enable', '--tls-cafile', certs.ca, '--tls-protocols=-all +TLSv1.2']);
   failsWith(r3, 'as-scan', addr(newOnly), /no TLS protocol version in common/);
 });
 
