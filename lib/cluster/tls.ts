@@ -137,7 +137,7 @@ export function tlsConnection(s: TlsSettings): Pick<ConnectionOptions, 'socketFa
   const { minVersion, maxVersion } = parseProtocols(s.protocols);
   const pathFiles = s.capath !== undefined ? dirFiles(s.capath) : [];
   const caFiles = [...(s.cafile !== undefined ? [{ path: s.cafile, option: '--tls-cafile' }] : []), ...pathFiles];
-  const { certs, crls } = loadPems(caFiles);
+  const { certs } = loadPems(caFiles);
   if (caFiles.length > 0 && certs.length === 0) {
     throw new AsError('TLS', `no CA certificate found in ${[s.cafile, s.capath].filter((x) => x !== undefined).join(' or ')}`);
   }
@@ -148,7 +148,6 @@ export function tlsConnection(s: TlsSettings): Pick<ConnectionOptions, 'socketFa
     if (fromPath.length === 0) throw new AsError('TLS', `--tls-crl-check: no CRL file found in ${s.capath ?? '--tls-capath (not given)'}`);
     crl = fromPath;
   }
-  void crls;
   if ((s.keyfile === undefined) !== (s.certfile === undefined)) {
     throw new UsageError('--tls-keyfile and --tls-certfile go together (mutual TLS needs both)');
   }

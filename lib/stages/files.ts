@@ -203,12 +203,18 @@ export async function writeSingleFile(batches: AsyncIterable<AsbChunk[]>, opts: 
     let out: Buffer[] = [header];
     let outBytes = header.length;
     for await (const batch of batches) {
-      for (const c of batch) {
+      // Copy each batch at once: its blocks may be views of memory the encoder reuses.
+      const parts: Buffer[] = new Array(batch.length);
+      let n = 0;
+      for (let i = 0; i < batch.length; i++) {
+        const c = batch[i]!;
         if (c.kind === 'record') result.records++;
-        out.push(c.bytes);
-        outBytes += c.bytes.length;
-        result.bytes += c.bytes.length;
+        parts[i] = c.bytes;
+        n += c.bytes.length;
       }
+      out.push(Buffer.concat(parts, n));
+      outBytes += n;
+      result.bytes += n;
       if (outBytes >= 65536) {
         await writeChunk(process.stdout, Buffer.concat(out, outBytes));
         out = [];
