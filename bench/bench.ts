@@ -74,6 +74,11 @@ async function main(): Promise<void> {
     lines.push(row('asbackup -d', n, backup.seconds, outBytes, backup.rssMiB));
     const nul = await runBin('asbackup', ['-h', host, '-n', ns, '-o', '/dev/null', '-r']);
     lines.push(row('asbackup -o /dev/null', n, nul.seconds, outBytes, nul.rssMiB));
+    // -N: the write bandwidth limit, measured over the whole run (about 5 s).
+    const nice = Math.max(1, Math.round(outBytes / MiB / 5));
+    const throttled = await runBin('asbackup', ['-h', host, '-n', ns, '-d', dir, '-r', '-N', String(nice)]);
+    const ownSeconds = Number(/in ([\d.]+) s \(/.exec(throttled.stderr)?.[1] ?? throttled.seconds);
+    lines.push(row(`asbackup -d -N ${nice} (MiB/s limit)`, n, ownSeconds, outBytes, throttled.rssMiB));
     const scanBin = await runBin('as-scan', ['-h', host, '-n', ns]);
     lines.push(row('as-scan > /dev/null (JSON lines)', n, scanBin.seconds, outBytes, scanBin.rssMiB));
 

@@ -252,3 +252,41 @@ test('negative: bad input gives one clear line and the documented exit code', as
     assert.equal(r.stderr.trim().split('\n').filter((l) => !l.includes('[INF]')).length, 1, `one line for ${args.join(' ')}: ${r.stderr}`);
   }
 });
+
+test('positive: as-scan | jq -c . | as-encode-asb gives the same bytes as without jq', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  if (spawnSync('jq', ['--version']).status !== 0) return t.skip('jq is not installed');
+  const scan = await runProgram('as-scan', ['-h', host, '-n', 'test', '-w', '1', '-f', '1']);
+  assert.equal(scan.code, 0, scan.stderr);
+  const viaJq = spawnSync('jq', ['-c', '.'], { input: scan.stdout, maxBuffer: 1 << 28 }).stdout;
+  const a = await runProgram('as-encode-asb', [], { input: scan.stdout });
+  const b = await runProgram('as-encode-asb', [], { input: viaJq });
+  assert.equal(a.code, 0, a.stderr);
+  assert.ok(a.stdout.length > 1000 && a.stdout.equals(b.stdout));
+});
+
+test('positive: astools.conf supplies [cluster] and [asbackup]; the command line wins; bad keys are named', async () => {
+  const dir = tempDir();
+  const conf = join(dir, 'astools.conf');
+  const out = join(dir, 'out');
+  writeFileSync(conf, `[cluster]\nhost = "${host}"\n\n[asbackup]\nnamespace = "test"\nset = "a"\ndirectory = "${out}"\n\n[asbackup_other]\nnamespace = "test"\nset = "b"\ndirectory = "${out}"\n`);
+  const r = await runProgram('asbackup', ['--config-file', conf]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(records((await itemsOfDir(out)).items).length, PER_SET);
+  const inst = await runProgram('asbackup', ['--config-file', conf, '--instance', 'other', '-h', host, '-r']);
+  assert.equal(inst.code, 0, inst.stderr);
+  assert.ok(records((await itemsOfDir(out)).items).every((x) => x.set === 'b'), '[asbackup_other] was used');
+  const cli = await runProgram('asbackup', ['--config-file', conf, '-s', 'b', '-r']);
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.ok(records((await itemsOfDir(out)).items).every((x) => x.set === 'b'), 'the command line wins');
+  const bad = join(dir, 'bad.conf');
+  writeFileSync(bad, '[asbackup]\npercentage = 5\n');
+  const e = await runProgram('asbackup', ['--only-config-file', bad, '-n', 'test', '-d', out]);
+  assert.equal(e.code, 2);
+  assert.match(e.stderr, /bad\.conf.*\[asbackup\].*percentage/);
+  const rf = join(dir, 'rf.conf');
+  writeFileSync(rf, '[asbackup]\nremove-files = true\n');
+  const e2 = await runProgram('asbackup', ['--only-config-file', rf, '-n', 'test', '-d', out]);
+  assert.equal(e2.code, 2);
+  assert.match(e2.stderr, /remove-files/);
+});
