@@ -211,7 +211,10 @@ export async function writeRecords(cluster: Cluster, records: AsyncIterable<Reco
         counts.ignored++;
         continue;
       }
-      await until(() => inFlight < limit);
+      // Hysteresis: once the window is full, let half of it drain before refilling, so the
+      // requests leave in large batches instead of one per answer (each a syscall and a
+      // wake-up on both sides).
+      if (inFlight >= limit) await until(() => inFlight <= limit >> 1);
       settle(put(r, ns, putFrame(r, ns, bits, ttl, txnTtl)));
     }
   } finally {
