@@ -1,6 +1,7 @@
 // as-write: the last stage of a pipeline. Writes a JSON-line record stream (stdin) to a
 // cluster with asrestore's write policy; sindex and udf items are applied in stream order.
 //   as-decode-asb backup.asb | as-filter -s users | as-write -h db1 -n restored
+import { writeOptionsOf } from './asrestore-options.js';
 import { run, EXIT_OK } from './run.js';
 import { exclusive, usage, type OptionSpec, type OptionTable } from './options.js';
 import { resolveOptions } from './config.js';
@@ -74,15 +75,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const records = recordsOf(renamed(readItems(process.stdin), o.namespace), { filter: {}, cluster, metadata: { wait: o.wait, log: log.verbose }, counts, meta });
     await writeRecords(cluster, records, {
-      unique: o.unique,
-      replace: o.replace,
-      noGeneration: o.noGeneration,
-      extraTtl: o.extraTtl,
-      ignoreRecordError: o.ignoreRecordError,
-      maxRetries: o.maxRetries,
-      socketTimeoutMs: o.socketTimeout,
-      totalTimeoutMs: o.totalTimeout,
-      inFlight: Math.max(64, o.parallel * 32),
+      ...writeOptionsOf(o),
       counts,
       log: log.verbose,
     });

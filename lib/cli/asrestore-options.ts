@@ -2,6 +2,7 @@
 // letters of the C asrestore (-t parallel, -w wait, -L indexes-last, -F no-udfs, -u unique,
 // -r replace, -g no-generation, -N bandwidth,tps, -T timeout) plus the shared connection,
 // TLS and config-file options.
+import type { WriteOptions } from '../restore/writer.js';
 import { UsageError } from '../errors.js';
 import { resolveOptions, type ConfigEnv, type Resolved } from './config.js';
 import { configFileOptions, connectionOptions, generalOptions, timeoutOptions, type ConnectionValues } from './connection-options.js';
@@ -91,4 +92,33 @@ export function parseRestoreArgs(argv: readonly string[], config?: ConfigEnv): {
   const options = resolved.values as unknown as RestoreOptions;
   if (!options.usage && !options.version) validateRestoreOptions(options);
   return { options, resolved };
+}
+
+/** The write-policy options both asrestore and as-write take. */
+export interface WritePolicyValues {
+  unique: boolean;
+  replace: boolean;
+  noGeneration: boolean;
+  extraTtl: number;
+  ignoreRecordError: boolean;
+  maxRetries: number;
+  socketTimeout: number;
+  totalTimeout: number;
+  parallel: number;
+}
+
+/** writeOptionsOf: the writer's options from the resolved program options (-t scales the window). */
+export function writeOptionsOf(o: WritePolicyValues): WriteOptions {
+  return {
+    unique: o.unique,
+    replace: o.replace,
+    noGeneration: o.noGeneration,
+    extraTtl: o.extraTtl,
+    ignoreRecordError: o.ignoreRecordError,
+    maxRetries: o.maxRetries,
+    socketTimeoutMs: o.socketTimeout,
+    totalTimeoutMs: o.totalTimeout,
+    inFlight: Math.max(64, o.parallel * 32),
+    lanesPerNode: Math.min(8, Math.max(1, Math.ceil(o.parallel / 10))),
+  };
 }

@@ -1,6 +1,7 @@
 // asrestore: decode-asb -> filter -> (throttle) -> write, composed in one process. Indexes
 // and UDFs are applied where they appear (before the records of the first file) or, with
 // -L, after all records.
+import { writeOptionsOf } from './asrestore-options.js';
 import { run, EXIT_OK } from './run.js';
 import { usage } from './options.js';
 import { asrestoreOptions, asrestoreSynopsis, parseRestoreArgs, type RestoreOptions } from './asrestore-options.js';
@@ -88,17 +89,8 @@ export async function restore(o: RestoreOptions, log: Logger, hooks: RestoreHook
       await countRecords(records, counts, o.extraTtl, hooks.now);
     } else {
       await writeRecords(cluster, records, {
+        ...writeOptionsOf(o),
         namespace: o.namespace?.target,
-        unique: o.unique,
-        replace: o.replace,
-        noGeneration: o.noGeneration,
-        extraTtl: o.extraTtl,
-        ignoreRecordError: o.ignoreRecordError,
-        maxRetries: o.maxRetries,
-        socketTimeoutMs: o.socketTimeout,
-        totalTimeoutMs: o.totalTimeout,
-        inFlight: Math.max(64, o.parallel * 32),
-        lanesPerNode: Math.min(8, Math.max(1, Math.ceil(o.parallel / 10))),
         counts,
         log: log.verbose,
         ...(hooks.now ? { now: hooks.now } : {}),
