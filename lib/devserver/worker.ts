@@ -27,7 +27,9 @@ const toBuf = (v: Uint8Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.b
 /** startDevServerThread: like startDevServer, with the server running in a worker thread. */
 export async function startDevServerThread(opts: DevServerOptions = {}): Promise<DevServerThread> {
   const { log, ...rest } = opts;
-  const worker = new Worker(new URL('./thread.js', import.meta.url), { workerData: { ...rest, withLog: log !== undefined } });
+  // A larger young generation: a server allocates per request, and scavenges of a big
+  // semi-space are cheaper than promoting short-lived request objects.
+  const worker = new Worker(new URL('./thread.js', import.meta.url), { workerData: { ...rest, withLog: log !== undefined }, resourceLimits: { maxYoungGenerationSizeMb: 96 } });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let closed = false;
