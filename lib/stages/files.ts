@@ -26,14 +26,18 @@ const PART = '.part';
 const FLUSH_AT = 1 << 20; // gather ~1 MiB before each write: fewer syscalls on the hot path
 
 /**
- * BufferedFile: an open file with a write buffer (a resource, hence a class). Chunks are
- * copied into one reused buffer, so the caller may reuse its own memory at once and the
- * sink allocates nothing per write.
+ * BufferedFile: an open file with write buffers (a resource, hence a class). Chunks are
+ * copied into reused buffers, so the caller may reuse its own memory at once and the sink
+ * allocates nothing per write.
  */
 class BufferedFile {
-  private readonly out = Buffer.allocUnsafeSlow(2 * FLUSH_AT);
+  // Two buffers: one is written to disk while the other fills, so encoding and disk
+  // writes overlap.
+  private out = Buffer.allocUnsafeSlow(2 * FLUSH_AT);
+  private spare = Buffer.allocUnsafeSlow(2 * FLUSH_AT);
   private used = 0;
   private overflow: Buffer[] = []; // chunks that did not fit (larger than the buffer)
+  private writing: Promise<void> | undefined;
   size = 0;
   private constructor(private readonly handle: FileHandle, readonly path: string) {}
 
@@ -61,21 +65,29 @@ class BufferedFile {
     if (this.add(b)) await this.flush();
   }
 
+  /** flush: starts writing what is buffered; waits only for the write before it. */
   async flush(): Promise<void> {
     if (this.used === 0 && this.overflow.length === 0) return;
+    await this.writing;
     const parts = [this.out.subarray(0, this.used), ...this.overflow];
-    try {
-      await this.handle.writev(parts);
-    } catch (e) {
-      throw new AsError('OUTPUT', `cannot write ${this.path}: ${(e as Error).message}`, { cause: e, value: this.path });
-    }
+    [this.out, this.spare] = [this.spare, this.out];
     this.used = 0;
     this.overflow = [];
+    this.writing = this.handle.writev(parts).then(
+      () => undefined,
+      (e: Error) => { throw new AsError('OUTPUT', `cannot write ${this.path}: ${e.message}`, { cause: e, value: this.path }); },
+    );
+    // Surface a failed write at the next flush or close, not as an unhandled rejection.
+    this.writing.catch(() => undefined);
   }
 
   async close(): Promise<void> {
-    await this.flush();
-    await this.handle.close();
+    try {
+      await this.flush();
+      await this.writing;
+    } finally {
+      await this.handle.close();
+    }
   }
 }
 
