@@ -119,7 +119,7 @@ export function binsSize(bins: StoredBin[]): number {
 }
 
 /** encodeRecordWire: the scan reply as_msg of a record. */
-export function encodeRecordWire(ns: string, rec: Omit<Rec, 'wire' | 'opsAt'>): { wire: Buffer; opsAt: number } {
+export function encodeRecordWire(ns: string, rec: Omit<Rec, 'wire' | 'opsAt' | 'id'>): { wire: Buffer; opsAt: number } {
   const nsLen = Buffer.byteLength(ns, 'utf8');
   const setLen = Buffer.byteLength(rec.set, 'utf8');
   let nFields = 2;
@@ -167,8 +167,53 @@ export function encodeRecordWire(ns: string, rec: Omit<Rec, 'wire' | 'opsAt'>): 
   return { wire: buf, opsAt };
 }
 
+/**
+ * StoredRec: a record kept as its wire form only. Digest and key are views of the wire,
+ * and bins are parsed from it when asked for: a few objects per record instead of two per
+ * bin, which keeps the server's garbage collection cheap with millions of records (and
+ * drops any reference to the request frame the values arrived in).
+ */
+class StoredRec implements Rec {
+  readonly id: string;
+  readonly digest: Buffer;
+  readonly key?: Buffer;
+  constructor(
+    readonly set: string,
+    readonly generation: number,
+    readonly voidTime: number,
+    readonly lastUpdate: number,
+    readonly wire: Buffer,
+    readonly opsAt: number,
+    digestAt: number,
+    keyAt: number,
+    keyLen: number,
+  ) {
+    this.digest = wire.subarray(digestAt, digestAt + 20);
+    this.id = this.digest.toString('latin1');
+    if (keyAt >= 0) this.key = wire.subarray(keyAt, keyAt + keyLen);
+  }
+
+  get bins(): StoredBin[] {
+    const w = this.wire;
+    const n = w.readUInt16BE(20);
+    const out: StoredBin[] = new Array(n);
+    let at = this.opsAt;
+    for (let i = 0; i < n; i++) {
+      const size = w.readUInt32BE(at);
+      const nameLen = w[at + 7]!;
+      out[i] = { name: w.toString('utf8', at + 8, at + 8 + nameLen), type: w[at + 5]!, data: w.subarray(at + 8 + nameLen, at + 4 + size) };
+      at += 4 + size;
+    }
+    return out;
+  }
+}
+
 /** makeRec: a complete record with its wire form. */
 export function makeRec(ns: string, r: Omit<Rec, 'wire' | 'opsAt' | 'id'>): Rec {
-  const base = { ...r, id: r.digest.toString('latin1') };
-  return { ...base, ...encodeRecordWire(ns, base) };
+  const { wire, opsAt } = encodeRecordWire(ns, r);
+  // Field offsets in the wire: NAMESPACE, DIGEST, [SET], [KEY] (see encodeRecordWire).
+  const digestAt = MSG_HEADER_SIZE + 5 + Buffer.byteLength(ns, 'utf8') + 5;
+  const setLen = Buffer.byteLength(r.set, 'utf8');
+  const keyAt = r.key === undefined ? -1 : digestAt + 20 + (setLen > 0 ? 5 + setLen : 0) + 5;
+  return new StoredRec(r.set, r.generation, r.voidTime, r.lastUpdate, wire, opsAt, digestAt, keyAt, r.key?.length ?? 0);
 }
