@@ -13,7 +13,7 @@ const table: OptionTable = [
 run('as-filter', async (argv) => {
   const { values, positionals } = parseArgs(table, argv, 'as-filter', { positionals: true });
   if (values.help) {
-    process.stdout.write(usage(table, 'as-filter', 'as-filter [options] [file.jsonl] < records > records'));
+    process.stdout.write(usage(table, 'as-filter', '[options] [file.jsonl] < records > records'));
     return 0;
   }
   const input = openInput(positionals[0]);

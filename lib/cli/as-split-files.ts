@@ -23,7 +23,7 @@ const table: OptionTable = [
 run('as-split-files', async (argv) => {
   const { values: v, positionals } = parseArgs(table, argv, 'as-split-files', { positionals: true });
   if (v.help) {
-    process.stdout.write(usage(table, 'as-split-files', 'as-split-files -d <dir> [options] [file.asb] < backup.asb'));
+    process.stdout.write(usage(table, 'as-split-files', '-d <dir> [options] [file.asb] < backup.asb'));
     return 0;
   }
   if (v.directory === undefined) throw new UsageError('--directory (-d) is required');

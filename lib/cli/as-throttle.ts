@@ -18,7 +18,7 @@ const table: OptionTable = [
 run('as-throttle', async (argv) => {
   const { values } = parseArgs(table, argv, 'as-throttle');
   if (values.help) {
-    process.stdout.write(usage(table, 'as-throttle', 'as-throttle [--nice MiB/s | --bytes-per-second N] [--records-per-second N] < in > out'));
+    process.stdout.write(usage(table, 'as-throttle', '[--nice MiB/s | --bytes-per-second N] [--records-per-second N] < in > out'));
     return 0;
   }
   const bytesPerSecond = values.nice !== undefined ? (values.nice as number) * 1024 * 1024 : (values.bytesPerSecond as number | undefined);

@@ -1,22 +1,27 @@
 // Options shared by the stage programs (as-filter, as-scan, asbackup): the data selection
 // rows of the seed page, with their letters.
 import type { OptionSpec } from './options.js';
-import { binList, parseLocalDateTime, parsePercent, setList } from './parse-values.js';
+import { asbackupOptions } from './asbackup-options.js';
 import type { FilterOptions } from '../stages/filter.js';
 
-/** selectionOptions: -s -B -x -R -I -u -% -a -b --no-ttl-only. */
-export const selectionOptions: readonly OptionSpec[] = [
-  { long: 'set', short: 's', type: 'string', group: 'Data selection', arg: '<set>[,<set>...]', describe: 'Sets to keep (all sets by default).', validate: setList },
-  { long: 'bin-list', short: 'B', type: 'string', group: 'Data selection', arg: '<bin1>[,<bin2>...]', describe: 'Bins to keep (all bins by default).', validate: binList },
-  { long: 'no-bins', short: 'x', type: 'boolean', group: 'Data selection', describe: 'Keep only record metadata (digest, TTL, generation, key).' },
-  { long: 'no-records', short: 'R', type: 'boolean', group: 'Data selection', describe: 'Drop all records (keep index and UDF definitions).' },
-  { long: 'no-indexes', short: 'I', type: 'boolean', group: 'Data selection', describe: 'Drop secondary index definitions.' },
-  { long: 'no-udfs', short: 'u', type: 'boolean', group: 'Data selection', describe: 'Drop UDF modules.' },
-  { long: 'percent', short: '%', type: 'number', group: 'Data selection', arg: '<percentage>', describe: 'Keep this percentage of records, chosen deterministically by digest.', validate: parsePercent },
-  { long: 'modified-after', short: 'a', type: 'string', group: 'Data selection', arg: '<YYYY-MM-DD_HH:MM:SS>', describe: 'Keep records last updated at or after this local time.', validate: parseLocalDateTime },
-  { long: 'modified-before', short: 'b', type: 'string', group: 'Data selection', arg: '<YYYY-MM-DD_HH:MM:SS>', describe: 'Keep records last updated before this local time.', validate: parseLocalDateTime },
-  { long: 'no-ttl-only', type: 'boolean', group: 'Data selection', describe: 'Keep only records that never expire.' },
-];
+// What each row means for a filter over a stream, where asbackup's text says "back up".
+const KEEPS: Record<string, string> = {
+  'set': 'Sets to keep (all sets by default); index definitions of other sets are dropped.',
+  'bin-list': 'Bins to keep (all bins by default).',
+  'no-bins': 'Keep only record metadata (digest, TTL, generation, key).',
+  'no-records': 'Drop all records (keep index and UDF definitions).',
+  'no-indexes': 'Drop secondary index definitions.',
+  'no-udfs': 'Drop UDF modules.',
+  'percent': 'Keep this percentage of records, chosen deterministically by digest (as the server samples).',
+  'modified-after': 'Keep records last updated at or after this local time.',
+  'modified-before': 'Keep records last updated before this local time.',
+  'no-ttl-only': 'Keep only records that never expire.',
+};
+
+/** selectionOptions: asbackup's data-selection rows (-s -B -x -R -I -u -% -a -b --no-ttl-only), worded for a filter. */
+export const selectionOptions: readonly OptionSpec[] = asbackupOptions
+  .filter((o) => KEEPS[o.long] !== undefined)
+  .map((o) => ({ ...o, describe: KEEPS[o.long]! }));
 
 /** filterOptionsOf: the filter stage's options from resolved option values. */
 export function filterOptionsOf(v: Record<string, unknown>): FilterOptions {
