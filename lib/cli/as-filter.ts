@@ -1,9 +1,16 @@
-// as-filter: keeps the records of a record stream that a selection asks for.
+// as-filter: keeps the records of a record stream that a selection asks for. Built with
+// stream-chain: each stage is a plain function, and `none` drops an item.
+import { pipeline } from 'node:stream/promises';
+import chain, { none } from 'stream-chain';
+import split2 from 'split2';
 import { run } from './run.js';
 import { parseArgs, usage, type OptionTable } from './options.js';
 import { selectionOptions, filterOptionsOf } from './stage-options.js';
-import { readItems, writeItems, openInput } from './io.js';
-import { filterStage } from '../stages/filter.js';
+import { openInput } from './io.js';
+import { filterItems } from '../stages/filter.js';
+import { parse, stringify } from '../records/jsonl.js';
+import { AsError, ParseError } from '../errors.js';
+import type { StreamItem } from '../records/types.js';
 
 const table: OptionTable = [
   ...selectionOptions,
@@ -17,6 +24,26 @@ run('as-filter', async (argv) => {
     return 0;
   }
   const input = openInput(positionals[0]);
-  await writeItems(filterStage(readItems(input.stream, input.name), filterOptionsOf(values)));
+  const keep = filterItems(filterOptionsOf(values));
+  let line = 0;
+  await pipeline(
+    input.stream,
+    split2(),
+    chain([
+      (text: string) => {
+        line++;
+        if (text.length === 0) return none;
+        try {
+          return parse(text);
+        } catch (e) {
+          if (e instanceof AsError && e.code === 'STREAM') throw new ParseError(e.message, input.name, line, 1);
+          throw e;
+        }
+      },
+      (item: StreamItem) => keep(item) ?? none,
+      (item: StreamItem) => stringify(item),
+    ]),
+    process.stdout,
+  );
   return 0;
 });
