@@ -3,10 +3,16 @@
 import { ConnectError, ServerError } from '../errors.js';
 import type { ConnectionOptions } from './connection.js';
 import { formatAddress } from './connection.js';
-import type { HostAddress } from './hosts.js';
 import { Node } from './node.js';
 import { parseReplicas, PartitionTable } from './partitions.js';
 import { parsePeers } from './peers.js';
+
+/** One seed host or node address (parsed from `-h` / `-l` by lib/cli/parse-values.ts). */
+export interface HostAddress {
+  host: string;
+  port: number;
+  tlsName?: string;
+}
 
 /** Options of Cluster.connect. */
 export interface ClusterOptions {

@@ -3,7 +3,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseReplicas, hasPartition } from '../../lib/cluster/partitions.js';
 import { parsePeers } from '../../lib/cluster/peers.js';
-import { parseHosts } from '../../lib/cluster/hosts.js';
 import { parseSindexList } from '../../lib/cluster/metadata.js';
 import { UsageError } from '../../lib/errors.js';
 
@@ -33,16 +32,6 @@ test('peers grammar', () => {
   assert.throws(() => parsePeers('garbage'));
 });
 
-test('host lists', () => {
-  assert.deepEqual(parseHosts('a,b:3100,c:tls:3200,[::1]:3300,[fe80::1]', 3000), [
-    { host: 'a', port: 3000 }, { host: 'b', port: 3100 }, { host: 'c', port: 3200, tlsName: 'tls' },
-    { host: '::1', port: 3300 }, { host: 'fe80::1', port: 3000 },
-  ]);
-  assert.deepEqual(parseHosts('h:name', 3000), [{ host: 'h', port: 3000, tlsName: 'name' }]);
-  assert.throws(() => parseHosts('h:99999', 3000), UsageError);
-  assert.throws(() => parseHosts('::1', 3000), UsageError);
-  assert.throws(() => parseHosts('', 3000), UsageError);
-});
 
 test('sindex-list grammars: 8.1, 6.1-8.0, <= 6.0; set and expression indexes skipped', () => {
   const v81 = 'ns=test:indexname=i1:set=vec:bin=sidx:type=string:indextype=default:context=null:exp=null:state=RW;'
