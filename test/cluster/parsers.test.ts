@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { parseReplicas, hasPartition } from '../../lib/cluster/partitions.js';
 import { parsePeers } from '../../lib/cluster/peers.js';
 import { parseSindexList } from '../../lib/cluster/metadata.js';
-import { UsageError } from '../../lib/errors.js';
 
 const ALL = '////'.repeat(170) + '//8=';
 
