@@ -51,6 +51,14 @@ export function run(program: string, main: Main): void {
       process.exit(EXIT_OK);
     }
   });
+  // Ctrl-C or a kill: say so in one line and exit 1 (incomplete); a backup's files are still
+  // named .part, so nothing looks complete.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`\n${program}: interrupted by ${signal}; the run is incomplete\n`);
+      process.exit(EXIT_FAILED);
+    });
+  }
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code ?? EXIT_OK;

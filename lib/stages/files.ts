@@ -113,7 +113,7 @@ export function prepareDirectory(dir: string, removeFiles: boolean, log?: (s: st
   if (!statSync(dir).isDirectory()) throw new UsageError(`--directory ${dir} is not a directory`, dir);
   const existing = asbFilesIn(dir);
   if (existing.length === 0) return;
-  if (!removeFiles) throw new UsageError(`directory ${dir} already holds a backup (${existing.length} .asb file(s)); use -r/--remove-files to clear it`, dir);
+  if (!removeFiles) throw new UsageError(`directory ${dir} already holds a backup (${existing.length} file(s) such as ${existing[0]}); use -r/--remove-files to clear it`, dir);
   for (const f of existing) rmSync(join(dir, f));
   log?.(`Removed ${existing.length} .asb file(s) from ${dir}`);
 }
