@@ -99,6 +99,25 @@ export async function* decodeAsb(chunks: Source, fileName: string): AsyncGenerat
   }
 }
 
+/**
+ * decodeAsbBatches: decodeAsb's events in arrays: every block the input read so far
+ * completes, one array per refill. Batch consumers skip an async step per block.
+ */
+export async function* decodeAsbBatches(chunks: Source, fileName: string): AsyncGenerator<AsbEvent[]> {
+  let batch: AsbEvent[] = [];
+  const it = decodeAsb(chunks, fileName);
+  // decodeAsb's generator runs synchronously between refills; pulling with a count of
+  // blocks already buffered is not visible from outside, so batch by size instead.
+  for await (const ev of it) {
+    batch.push(ev);
+    if (batch.length >= 256) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
 /** decodeItems: the items of a `.asb` file (decodeAsb without header and positions). */
 export async function* decodeItems(chunks: Source, fileName: string): AsyncGenerator<StreamItem> {
   for await (const ev of decodeAsb(chunks, fileName)) if (ev.kind === 'item') yield ev.item;

@@ -13,6 +13,7 @@ import { connectCluster } from './connect.js';
 import { readItems } from './io.js';
 import type { StreamItem } from '../records/types.js';
 import { recordsOf } from '../restore/compose.js';
+import { batched } from '../stages/filter.js';
 import { newMetadataCounts } from '../restore/metadata.js';
 import { newCounts, writeRecords } from '../restore/writer.js';
 
@@ -73,7 +74,7 @@ export async function main(argv: string[]): Promise<number> {
     log.info(`Wrote ${counts.inserted} of ${counts.read} record(s) in ${s.toFixed(1)} s: existed ${counts.existed}, fresher ${counts.fresher}, expired ${counts.expired}, no bins ${counts.skippedNoBins}, ignored errors ${counts.ignored}, failed ${counts.failed}; ${meta.indexes} secondary index(es), ${meta.udfs} UDF file(s)`);
   };
   try {
-    const records = recordsOf(renamed(readItems(process.stdin), o.namespace), { filter: {}, cluster, metadata: { wait: o.wait, log: log.verbose }, counts, meta });
+    const records = recordsOf(batched(renamed(readItems(process.stdin), o.namespace)), { filter: {}, cluster, metadata: { wait: o.wait, log: log.verbose }, counts, meta });
     await writeRecords(cluster, records, {
       ...writeOptionsOf(o),
       counts,

@@ -66,13 +66,13 @@ export async function restore(o: RestoreOptions, log: Logger, hooks: RestoreHook
       const target = o.namespace?.target;
       if (target !== undefined && !cluster.hasNamespace(target)) throw new Error(`namespace ${target} not found in the cluster`);
     }
-    let items: AsyncIterable<SourceItem> = readBackupFiles(files, {
+    let items: AsyncIterable<SourceItem[]> = readBackupFiles(files, {
       namespace: o.namespace?.source,
       noRecords: o.noRecords,
       onFile: (f) => log.info(`${o.validate ? 'validating' : 'restoring'} ${f}`),
     });
     if (o.nice && (o.nice.bandwidth > 0 || o.nice.tps > 0)) {
-      items = throttle(items, (s) => s.bytes, { bytesPerSecond: o.nice.bandwidth * MiB, itemsPerSecond: o.nice.tps });
+      items = throttle(items, (b) => b.reduce((n, s) => n + s.bytes, 0), { bytesPerSecond: o.nice.bandwidth * MiB, itemsPerSecond: o.nice.tps, countOf: (b) => b.length });
     }
     const deferred: SindexItem[] = [];
     const compose: ComposeOptions = {
@@ -108,10 +108,19 @@ export async function restore(o: RestoreOptions, log: Logger, hooks: RestoreHook
 }
 
 // Counts bytes and records for the progress lines as the decoder hands them on.
-async function* counted(items: AsyncIterable<SourceItem>, progress: Progress): AsyncGenerator<StreamItem> {
-  for await (const s of items) {
-    progress.add(s.item.kind === 'record' ? 1 : 0, s.bytes);
-    yield s.item;
+async function* counted(batches: AsyncIterable<SourceItem[]>, progress: Progress): AsyncGenerator<StreamItem[]> {
+  for await (const batch of batches) {
+    const items: StreamItem[] = new Array(batch.length);
+    let records = 0;
+    let bytes = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const s = batch[i]!;
+      items[i] = s.item;
+      if (s.item.kind === 'record') records++;
+      bytes += s.bytes;
+    }
+    progress.add(records, bytes);
+    yield items;
   }
 }
 

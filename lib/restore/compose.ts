@@ -26,31 +26,39 @@ export interface ComposeOptions {
  * recordsOf: the records of an item stream, after filtering; the indexes and UDFs met on
  * the way are applied (or counted) before the next item is pulled.
  */
-export async function* recordsOf(items: AsyncIterable<StreamItem>, o: ComposeOptions): AsyncGenerator<RecordItem> {
+export async function* recordsOf(batches: AsyncIterable<StreamItem[]>, o: ComposeOptions): AsyncGenerator<RecordItem[]> {
   const keep = filterItems(o.filter);
-  for await (const item of items) {
-    const kept = keep(item);
-    if (kept === undefined) {
-      // A record dropped by the filter can only be one of an unwanted set (-R stops reading).
-      if (item.kind === 'record') {
-        o.counts.read++;
-        o.counts.skippedSet++;
+  for await (const batch of batches) {
+    let records: RecordItem[] = [];
+    for (const item of batch) {
+      const kept = keep(item);
+      if (kept === undefined) {
+        // A record dropped by the filter can only be one of an unwanted set (-R stops reading).
+        if (item.kind === 'record') {
+          o.counts.read++;
+          o.counts.skippedSet++;
+        }
+        continue;
       }
-      continue;
-    }
-    if (kept.kind === 'record') {
-      yield kept;
-    } else if (kept.kind === 'sindex') {
-      if (o.indexesLast) {
-        o.deferred?.push(kept);
+      if (kept.kind === 'record') {
+        records.push(kept);
+        continue;
+      }
+      // Index and UDF definitions take effect before any record after them is written.
+      if (records.length > 0) {
+        yield records;
+        records = [];
+      }
+      if (kept.kind === 'sindex') {
+        if (o.indexesLast) o.deferred?.push(kept);
+        else await applyIndex(kept, o);
       } else {
-        await applyIndex(kept, o);
+        o.metadata.log?.(`Restoring UDF file ${kept.name} (size ${kept.content.length})`);
+        if (o.cluster) await applyUdf(o.cluster, kept, o.metadata);
+        o.meta.udfs++;
       }
-    } else {
-      o.metadata.log?.(`Restoring UDF file ${kept.name} (size ${kept.content.length})`);
-      if (o.cluster) await applyUdf(o.cluster, kept, o.metadata);
-      o.meta.udfs++;
     }
+    if (records.length > 0) yield records;
   }
 }
 
@@ -66,12 +74,14 @@ export async function applyIndex(s: SindexItem, o: Pick<ComposeOptions, 'cluster
  * countRecords: what the writer would do without a server (--validate): records read,
  * expired and without bins are counted; every other record counts as would-be inserted.
  */
-export async function countRecords(records: AsyncIterable<RecordItem>, counts: WriteCounts, extraTtl = 0, now: () => number = Date.now): Promise<WriteCounts> {
-  for await (const r of records) {
-    counts.read++;
-    if (r.bins.length === 0) counts.skippedNoBins++;
-    else if (ttlFor(r.voidTime, nowClSeconds(now()), extraTtl) === undefined) counts.expired++;
-    else counts.inserted++;
+export async function countRecords(batches: AsyncIterable<RecordItem[]>, counts: WriteCounts, extraTtl = 0, now: () => number = Date.now): Promise<WriteCounts> {
+  for await (const batch of batches) {
+    for (const r of batch) {
+      counts.read++;
+      if (r.bins.length === 0) counts.skippedNoBins++;
+      else if (ttlFor(r.voidTime, nowClSeconds(now()), extraTtl) === undefined) counts.expired++;
+      else counts.inserted++;
+    }
   }
   return counts;
 }

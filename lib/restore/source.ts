@@ -2,7 +2,7 @@
 // with its size in the file (for throttling and progress) and its position (for errors).
 import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeAsb } from '../asb/decode.js';
+import { decodeAsbBatches } from '../asb/decode.js';
 import { ParseError, UsageError } from '../errors.js';
 import type { StreamItem } from '../records/types.js';
 
@@ -43,23 +43,30 @@ export interface ReadOptions {
   onFile?: (path: string) => void;
 }
 
-/** readBackupFiles: the items of each file in turn ('-' is stdin). */
-export async function* readBackupFiles(files: string[], o: ReadOptions = {}): AsyncGenerator<SourceItem> {
+/** readBackupFiles: the items of each file in turn ('-' is stdin), in batches. */
+export async function* readBackupFiles(files: string[], o: ReadOptions = {}): AsyncGenerator<SourceItem[]> {
   for (const path of files) {
     const name = path === '-' ? '<stdin>' : path;
     o.onFile?.(name);
     const input = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
     try {
-      for await (const ev of decodeAsb(input, name)) {
-        if (ev.kind !== 'item') continue;
-        const item = ev.item;
-        if (item.kind === 'record') {
-          if (o.noRecords) break;
-          if (o.namespace !== undefined && item.namespace !== o.namespace) {
-            throw new ParseError(`Invalid namespace ${item.namespace} in backup record, expected: ${o.namespace}`, name, ev.line, 1);
+      let stop = false;
+      for await (const events of decodeAsbBatches(input, name)) {
+        const out: SourceItem[] = [];
+        for (const ev of events) {
+          if (ev.kind !== 'item') continue;
+          const item = ev.item;
+          if (item.kind === 'record') {
+            if (o.noRecords) { stop = true; break; }
+            if (o.namespace !== undefined && item.namespace !== o.namespace) {
+              if (out.length > 0) yield out; // what came before the bad record is valid
+              throw new ParseError(`Invalid namespace ${item.namespace} in backup record, expected: ${o.namespace}`, name, ev.line, 1);
+            }
           }
+          out.push({ item, bytes: ev.end - ev.start, file: name, line: ev.line });
         }
-        yield { item, bytes: ev.end - ev.start, file: name, line: ev.line };
+        if (out.length > 0) yield out;
+        if (stop) break;
       }
     } finally {
       if (path !== '-') (input as ReturnType<typeof createReadStream>).destroy();

@@ -111,7 +111,7 @@ function clientGeo(data: Buffer): Buffer {
  * rejected record without --ignore-record-error, an unknown namespace, or a connection
  * that kept failing after maxRetries retries.
  */
-export async function writeRecords(cluster: Cluster, records: AsyncIterable<RecordItem>, opts: WriteOptions = {}): Promise<WriteCounts> {
+export async function writeRecords(cluster: Cluster, batches: AsyncIterable<RecordItem[]>, opts: WriteOptions = {}): Promise<WriteCounts> {
   const counts = opts.counts ?? newCounts();
   const bits = writeBits(opts);
   const now = opts.now ?? Date.now;
@@ -196,8 +196,8 @@ export async function writeRecords(cluster: Cluster, records: AsyncIterable<Reco
   };
 
   try {
-    for await (const r of records) {
-      if (failure) break;
+    outer: for await (const batch of batches) for (const r of batch) {
+      if (failure) break outer;
       counts.read++;
       const ns = opts.namespace ?? r.namespace;
       // The server would answer PARAMETER to a put with no bins: skip, as asrestore does.
@@ -207,7 +207,7 @@ export async function writeRecords(cluster: Cluster, records: AsyncIterable<Reco
       const long = r.bins.find((b) => Buffer.byteLength(b.name) > 15);
       if (long !== undefined) {
         const e = new RecordWriteError(r, ResultCode.BIN_NAME, `bin name ${JSON.stringify(long.name)} is longer than 15 bytes (record ${r.digest.toString('base64')})`);
-        if (!opts.ignoreRecordError) { counts.failed++; failure = e; break; }
+        if (!opts.ignoreRecordError) { counts.failed++; failure = e; break outer; }
         counts.ignored++;
         continue;
       }

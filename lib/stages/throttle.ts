@@ -4,9 +4,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Limits; 0 or undefined means no limit. */
-export interface ThrottleOptions {
+export interface ThrottleOptions<T = unknown> {
   bytesPerSecond?: number;
   itemsPerSecond?: number;
+  /** How many items one stream element holds (a batch); 1 by default. */
+  countOf?: (item: T) => number;
   /** Clock in ms (tests). */
   now?: () => number;
 }
@@ -15,7 +17,7 @@ export interface ThrottleOptions {
  * throttle: passes items through at the given rates. The budget is counted from the
  * start, so short bursts even out and the long-run rate is exact.
  */
-export async function* throttle<T>(items: AsyncIterable<T>, sizeOf: (item: T) => number, opts: ThrottleOptions): AsyncGenerator<T> {
+export async function* throttle<T>(items: AsyncIterable<T>, sizeOf: (item: T) => number, opts: ThrottleOptions<T>): AsyncGenerator<T> {
   const bps = opts.bytesPerSecond ?? 0;
   const ips = opts.itemsPerSecond ?? 0;
   if (bps <= 0 && ips <= 0) {
@@ -32,7 +34,7 @@ export async function* throttle<T>(items: AsyncIterable<T>, sizeOf: (item: T) =>
     const wait = start + dueMs - now();
     if (wait > 1) await sleep(wait);
     bytes += sizeOf(item);
-    count++;
+    count += opts.countOf ? opts.countOf(item) : 1;
     yield item;
   }
 }
