@@ -202,7 +202,7 @@ test('positive: -l backs up the partitions each node is master of; together they
   }
   assert.equal(seen.size, total);
   assert.ok([...seen.values()].every((n) => n === 1));
-  void partitionId;
+
 });
 
 test('negative: -c stops when migrations are pending, exit 1', async () => {
@@ -289,4 +289,46 @@ test('positive: astools.conf supplies [cluster] and [asbackup]; the command line
   const e2 = await runProgram('asbackup', ['--only-config-file', rf, '-n', 'test', '-d', out]);
   assert.equal(e2.code, 2);
   assert.match(e2.stderr, /remove-files/);
+});
+
+test('positive: newer selection options, prefixes, ports and verbosity', async (t) => {
+  const backup = async (args: string[]) => {
+    const r = await runProgram('asbackup', ['-n', 'test', '-o', '-', ...(args.includes('-p') ? [] : ['-h', host]), ...args]);
+    assert.equal(r.code, 0, r.stderr);
+    const items: StreamItem[] = [];
+    for await (const it of decodeItems([r.stdout], 'stdout')) items.push(it);
+    return { recs: records(items), stderr: r.stderr };
+  };
+  const all = (await backup(['-I', '-u'])).recs;
+  await t.test('--max-records stops at that many records', async () => {
+    assert.equal((await backup(['--max-records', '7'])).recs.length, 7);
+  });
+  await t.test('--partition-list backs up only those partitions', async () => {
+    const { recs } = await backup(['--partition-list', '0-2048']);
+    assert.ok(recs.length > 0 && recs.every((r) => partitionId(r.digest) < 2048));
+    assert.equal(recs.length, all.filter((r) => partitionId(r.digest) < 2048).length);
+  });
+  await t.test('--after-digest resumes after a digest: its partition below it, then every later partition', async () => {
+    const d = all[0]!.digest;
+    const p = partitionId(d);
+    const { recs } = await backup(['--after-digest', d.toString('base64')]);
+    const expected = all.filter((r) => partitionId(r.digest) > p || (partitionId(r.digest) === p && Buffer.compare(r.digest, d) < 0));
+    assert.deepEqual(recs.map((r) => r.digest.toString('hex')).sort(), expected.map((r) => r.digest.toString('hex')).sort());
+  });
+  await t.test('--no-ttl-only keeps records that never expire', async () => {
+    const { recs } = await backup(['--no-ttl-only']);
+    assert.equal(recs.length, all.filter((r) => r.voidTime === 0).length);
+    assert.ok(recs.length > 0 && recs.every((r) => r.voidTime === 0));
+  });
+  await t.test('-p is the port of hosts given without one; -S uses the alternate addresses; -v says more', async () => {
+    const { recs, stderr } = await backup(['-h', '127.0.0.1', '-p', String(server.seeds[0]!.port), '-S', '-v']);
+    assert.equal(recs.length, all.length);
+    assert.match(stderr, /\[VER\]/);
+  });
+  await t.test('--output-file-prefix names the files', async () => {
+    const dir = join(tempDir(), 'p');
+    const r = await runProgram('asbackup', ['-h', host, '-n', 'test', '-d', dir, '--output-file-prefix', 'nightly']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readdirSync(dir), ['nightly_00000.asb']);
+  });
 });
