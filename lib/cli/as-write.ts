@@ -1,12 +1,12 @@
 // as-write: the last stage of a pipeline. Writes a JSON-line record stream (stdin) to a
 // cluster with asrestore's write policy; sindex and udf items are applied in stream order.
 //   as-decode-asb backup.asb | as-filter -s users | as-write -h db1 -n restored
-import { writeOptionsOf } from './asrestore-options.js';
+import { writeOptionsOf, writePolicyOptions } from './asrestore-options.js';
 import { run, EXIT_OK } from './run.js';
 import { exclusive, usage, type OptionSpec, type OptionTable } from './options.js';
 import { resolveOptions } from './config.js';
 import { configFileOptions, connectionOptions, generalOptions, timeoutOptions, type ConnectionValues } from './connection-options.js';
-import { intRange, parseHostList, parseNamespace } from './parse-values.js';
+import { parseHostList, parseNamespace } from './parse-values.js';
 import { makeLogger } from './log.js';
 import { versionText } from './version.js';
 import { connectCluster } from './connect.js';
@@ -19,13 +19,7 @@ import { newCounts, writeRecords } from '../restore/writer.js';
 
 const writeOnly: OptionSpec[] = [
   { long: 'namespace', short: 'n', type: 'string', group: 'Data selection', arg: '<ns>', describe: 'Write every item into this namespace (default: each item\'s own).', validate: (v: string, l: string) => parseNamespace(v, l) },
-  { long: 'unique', short: 'u', type: 'boolean', group: 'Data selection', describe: 'Only create records; existing records are left untouched.' },
-  { long: 'replace', short: 'r', type: 'boolean', group: 'Data selection', describe: 'Replace existing records entirely instead of updating their bins.' },
-  { long: 'no-generation', short: 'g', type: 'boolean', group: 'Data selection', describe: 'Write even if the record\'s generation on the server is newer.' },
-  { long: 'ignore-record-error', type: 'boolean', group: 'Data selection', describe: 'Count and skip records the server rejects instead of stopping.' },
-  { long: 'extra-ttl', type: 'number', default: 0, group: 'Data selection', arg: '<seconds>', describe: 'Add this to the TTL of every expiring record.', validate: intRange(0, 2 ** 31 - 1) },
-  { long: 'wait', short: 'w', type: 'boolean', group: 'Other', describe: 'Wait for secondary indexes to be built and UDFs to be everywhere.' },
-  { long: 'parallel', short: 't', type: 'number', default: 20, group: 'Other', arg: '<n>', describe: 'Number of parallel writers (scales the writes in flight).', validate: intRange(1, 4096) },
+  ...writePolicyOptions,
   ...timeoutOptions('each write'),
 ];
 

@@ -9,6 +9,17 @@ import { configFileOptions, connectionOptions, generalOptions, timeoutOptions, t
 import { exclusive, type OptionSpec, type OptionTable } from './options.js';
 import { binList, intRange, nonEmpty, parseHostList, parseNamespaceMapping, parseRestoreNice, setList, type NamespaceMapping, type RestoreNice } from './parse-values.js';
 
+/** writePolicyOptions: how records are written, shared by asrestore and as-write (letters of the C asrestore). */
+export const writePolicyOptions: readonly OptionSpec[] = [
+  { long: 'unique', short: 'u', type: 'boolean', group: 'Data selection', describe: 'Only create records; existing records are left untouched.' },
+  { long: 'replace', short: 'r', type: 'boolean', group: 'Data selection', describe: 'Replace existing records entirely instead of updating their bins.' },
+  { long: 'no-generation', short: 'g', type: 'boolean', group: 'Data selection', describe: 'Write even if the record\'s generation on the server is newer.' },
+  { long: 'ignore-record-error', type: 'boolean', group: 'Data selection', describe: 'Count and skip records the server rejects instead of stopping.' },
+  { long: 'extra-ttl', type: 'number', default: 0, group: 'Data selection', arg: '<seconds>', describe: 'Add this to the TTL of every expiring record.', validate: intRange(0, 2 ** 31 - 1) },
+  { long: 'wait', short: 'w', type: 'boolean', group: 'Other', describe: 'Wait for secondary indexes to be built and UDFs to be everywhere.' },
+  { long: 'parallel', short: 't', type: 'number', default: 20, group: 'Other', arg: '<n>', describe: 'Number of parallel writers (scales the writes in flight).', validate: intRange(1, 4096) },
+];
+
 const restoreOnly: OptionSpec[] = [
   // Input
   { long: 'directory', short: 'd', type: 'string', group: 'Input', arg: '<path>', describe: 'Restore every .asb file of this directory.', validate: nonEmpty },
@@ -24,15 +35,9 @@ const restoreOnly: OptionSpec[] = [
   { long: 'no-records', short: 'R', type: 'boolean', group: 'Data selection', describe: 'Restore no records.' },
   { long: 'no-indexes', short: 'I', type: 'boolean', group: 'Data selection', describe: 'Restore no secondary indexes.' },
   { long: 'no-udfs', short: 'F', type: 'boolean', group: 'Data selection', describe: 'Restore no UDF modules.' },
-  { long: 'unique', short: 'u', type: 'boolean', group: 'Data selection', describe: 'Only create records; existing records are left untouched.' },
-  { long: 'replace', short: 'r', type: 'boolean', group: 'Data selection', describe: 'Replace existing records entirely instead of updating their bins.' },
-  { long: 'no-generation', short: 'g', type: 'boolean', group: 'Data selection', describe: 'Write even if the record\'s generation on the server is newer.' },
-  { long: 'ignore-record-error', type: 'boolean', group: 'Data selection', describe: 'Count and skip records the server rejects instead of stopping.' },
-  { long: 'extra-ttl', type: 'number', default: 0, group: 'Data selection', arg: '<seconds>', describe: 'Add this to the TTL of every expiring record.', validate: intRange(0, 2 ** 31 - 1) },
+  ...writePolicyOptions,
   // Other
   { long: 'indexes-last', short: 'L', type: 'boolean', group: 'Other', describe: 'Create secondary indexes after all records are restored.' },
-  { long: 'wait', short: 'w', type: 'boolean', group: 'Other', describe: 'Wait for secondary indexes to be built and UDFs to be everywhere.' },
-  { long: 'parallel', short: 't', type: 'number', default: 20, group: 'Other', arg: '<n>', describe: 'Number of parallel writers.', validate: intRange(1, 4096) },
   { long: 'nice', short: 'N', type: 'string', group: 'Other', arg: '<MiB/s>,<TPS>', describe: 'Limit read bandwidth and writes per second (0 = no limit for that one).', validate: parseRestoreNice },
   { long: 'timeout', short: 'T', type: 'number', default: 10000, group: 'Other', arg: '<ms>', describe: 'Timeout of info, index and UDF commands.', validate: intRange(0) },
   ...timeoutOptions('each write'),

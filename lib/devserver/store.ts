@@ -3,6 +3,7 @@
 // DIGEST, SET, KEY, then one READ op per bin), so a scan is a header write plus memcpy.
 import { CITRUSLEAF_EPOCH, MSG_HEADER_SIZE, OpType, PARTITIONS } from '../protocol/constants.js';
 import { partitionId } from '../protocol/digest.js';
+import { writeOp } from '../protocol/message.js';
 
 /** A bin as stored: particle type + raw wire value. */
 export interface StoredBin {
@@ -101,14 +102,7 @@ function opSize(b: StoredBin): number {
 
 /** writeBinOp: a READ op with the bin at offset; returns the offset after it. */
 export function writeBinOp(buf: Buffer, at: number, b: StoredBin): number {
-  const nameLen = buf.write(b.name, at + 8, 'utf8');
-  buf.writeUInt32BE(4 + nameLen + b.data.length, at);
-  buf[at + 4] = OpType.READ;
-  buf[at + 5] = b.type;
-  buf[at + 6] = 0;
-  buf[at + 7] = nameLen;
-  b.data.copy(buf, at + 8 + nameLen);
-  return at + 8 + nameLen + b.data.length;
+  return writeOp(buf, at, OpType.READ, b.type, b.name, b.data);
 }
 
 /** binsSize: bytes of READ ops for these bins. */

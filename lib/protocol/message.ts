@@ -72,17 +72,20 @@ export function writeMessage(buf: Buffer, offset: number, spec: MessageSpec): nu
     f.data.copy(buf, at + 5);
     at += 5 + f.data.length;
   }
-  for (const o of ops) {
-    const nameLen = buf.write(o.name, at + 8, 'utf8');
-    buf.writeUInt32BE(4 + nameLen + o.data.length, at);
-    buf[at + 4] = o.op;
-    buf[at + 5] = o.type;
-    buf[at + 6] = 0;
-    buf[at + 7] = nameLen;
-    o.data.copy(buf, at + 8 + nameLen);
-    at += 8 + nameLen + o.data.length;
-  }
+  for (const o of ops) at = writeOp(buf, at, o.op, o.type, o.name, o.data);
   return at;
+}
+
+/** writeOp: one op (size, op code, particle type, flags 0, name, value) at offset; returns the offset after it. */
+export function writeOp(buf: Buffer, at: number, op: number, type: number, name: string, data: Buffer): number {
+  const nameLen = buf.write(name, at + 8, 'utf8');
+  buf.writeUInt32BE(4 + nameLen + data.length, at);
+  buf[at + 4] = op;
+  buf[at + 5] = type;
+  buf[at + 6] = 0;
+  buf[at + 7] = nameLen;
+  data.copy(buf, at + 8 + nameLen);
+  return at + 8 + nameLen + data.length;
 }
 
 /** encodeMessage: a whole proto type 3 frame for one message. */
