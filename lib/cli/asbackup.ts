@@ -7,7 +7,7 @@ import { makeLogger, type Logger } from './log.js';
 import { Progress, formatBytes } from './progress.js';
 import { versionText } from './version.js';
 import { connectCluster } from './connect.js';
-import { filterItems, type FilterOptions } from '../stages/filter.js';
+import { filterBatches } from '../stages/filter.js';
 import { throttle } from '../stages/throttle.js';
 import { prepareDirectory, prepareOutputFile, writeDirectory, writeSingleFile, type AsbChunk, type WriteResult } from '../stages/files.js';
 import { encodeItem, encodeWireBatch } from '../asb/encode.js';
@@ -57,15 +57,6 @@ async function* encodeBatches(batches: AsyncIterable<StreamItem[] | WireBatch>, 
   }
 }
 
-/** filterMetadata: the filter stage for index and UDF items; wire batches pass as they are. */
-async function* filterMetadata(batches: AsyncIterable<StreamItem[] | WireBatch>, opts: FilterOptions): AsyncGenerator<StreamItem[] | WireBatch> {
-  const keep = filterItems(opts);
-  for await (const batch of batches) {
-    if (!Array.isArray(batch)) yield batch;
-    else yield batch.map(keep).filter((i): i is StreamItem => i !== undefined);
-  }
-}
-
 const batchBytes = (batch: AsbChunk[]): number => batch.reduce((n, c) => n + c.bytes.length, 0);
 
 /** backup: runs a whole backup as the options say; throws on any failure. */
@@ -83,7 +74,7 @@ export async function backup(o: BackupOptions, log: Logger): Promise<BackupSumma
     if (o.directory !== undefined) prepareDirectory(o.directory, o.removeFiles, log.info);
     const progress = new Progress({ total: source.expectedRecords });
     const counts = { indexes: 0, udfs: 0 };
-    let chunks: AsyncIterable<AsbChunk[]> = encodeBatches(filterMetadata(source.items, { sets: o.set }), o.compact, counts, progress);
+    let chunks: AsyncIterable<AsbChunk[]> = encodeBatches(filterBatches(source.items, { sets: o.set }), o.compact, counts, progress);
     if (o.nice) chunks = throttle(chunks, batchBytes, { bytesPerSecond: o.nice * MiB });
     let result: WriteResult;
     try {

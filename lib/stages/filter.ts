@@ -3,7 +3,7 @@
 // exactly what a server-side filtered scan would.
 import { digestModulo } from '../protocol/digest.js';
 import { SAMPLE_MODULUS } from '../protocol/expression.js';
-import type { StreamItem } from '../records/types.js';
+import type { StreamItem, WireBatch } from '../records/types.js';
 
 /** What to keep. Times are ms since the Unix epoch. */
 export interface FilterOptions {
@@ -63,19 +63,17 @@ export function filterItems(opts: FilterOptions): (item: StreamItem) => StreamIt
   };
 }
 
-/** filterStage: the filter as an async generator over any item stream. */
-export async function* filterStage<T extends StreamItem>(items: AsyncIterable<T>, opts: FilterOptions): AsyncGenerator<StreamItem> {
-  const keep = filterItems(opts);
-  for await (const item of items) {
-    const kept = keep(item);
-    if (kept !== undefined) yield kept;
-  }
-}
-
-/** filterBatches: the filter over batches of items (the in-process hot path). */
-export async function* filterBatches(batches: AsyncIterable<StreamItem[]>, opts: FilterOptions): AsyncGenerator<StreamItem[]> {
+/**
+ * filterBatches: the filter over batches (the in-process path). A WireBatch passes as it
+ * is: records still in wire form were selected by the server with the same rules.
+ */
+export async function* filterBatches(batches: AsyncIterable<StreamItem[] | WireBatch>, opts: FilterOptions): AsyncGenerator<StreamItem[] | WireBatch> {
   const keep = filterItems(opts);
   for await (const batch of batches) {
+    if (!Array.isArray(batch)) {
+      yield batch;
+      continue;
+    }
     const out: StreamItem[] = [];
     for (const item of batch) {
       const kept = keep(item);
