@@ -39,9 +39,11 @@ after(async () => {
 
 const tlsArgs = (s: DevServer) => ['-h', `127.0.0.1:node1.test:${s.seeds[0]!.port}`, '--tls-enable', '--tls-cafile', certs.ca, '-U', ADMIN.user, `--password=${ADMIN.password}`];
 
+// One node at a time (-w 1), one partition stream per node (-f 1): a fixed record order,
+// so two backups of the same records can be compared byte for byte.
 async function backupFile(args: string[]): Promise<Buffer> {
   const out = join(tempDir(), 'one.asb');
-  const r = await run('asbackup', [...args, '-n', 'test', '-w', '1', '-o', out]);
+  const r = await run('asbackup', [...args, '-n', 'test', '-w', '1', '-f', '1', '-o', out]);
   assert.equal(r.code, 0, r.stderr);
   noSecret(r, ADMIN.password, [out]);
   return readFileSync(out);
