@@ -30,16 +30,67 @@ export function writeDouble(data: Buffer, out: Buffer, pos: number, at = 0): num
   if (x === 0) return put(out, pos, negBit ? '-0' : '0');
   if (negBit) out[pos++] = 0x2d;
   const a = negBit ? -x : x;
+  const e = a >= 1e-6 && a < 1e17 ? exactDigits(a) : NaN;
+  if (e === e) return layout(e, out, pos);
   // toExponential(16) is correctly rounded to 17 significant digits, but it breaks exact
   // ties upwards where glibc rounds them to even; exactTie() handles that case.
   let s = a.toExponential(16); // d.dddddddddddddddde[+-]X
-  let e = expOf(s, 18);
-  const tie = exactTie(a, e);
-  if (tie !== undefined) {
-    s = tie;
-    e = expOf(s, 18);
+  const tie = exactTie(a, expOf(s, 18));
+  if (tie !== undefined) s = tie;
+  for (let i = 0; i < 17; i++) DIGITS[i] = s.charCodeAt(i === 0 ? 0 : i + 1);
+  return layout(expOf(s, 18), out, pos);
+}
+
+// The 17 significant digits (ASCII) of the double being written; layout() reads them.
+const DIGITS = new Uint8Array(17);
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k); // exact doubles up to 10^22
+const SPLIT = 134217729; // 2^27 + 1, Veltkamp's splitter
+
+/**
+ * exactDigits: for 1e-6 <= a < 1e17, the 17 significant digits of a, rounded half to even
+ * as glibc does, into DIGITS; returns the decimal exponent, or NaN to leave it to the
+ * slow path. a * 10^(16-e) is computed exactly as p + err (Dekker's product; 10^(16-e) is
+ * an exact double for these e), p is an even integer (>= 2^53), so rounding the exact
+ * product to an integer is p plus err rounded half to even. Several times faster than
+ * toExponential.
+ */
+function exactDigits(a: number): number {
+  let e = Math.floor(Math.log10(a)); // may be one off near a power of ten: corrected below
+  let p = 0;
+  let err = 0;
+  for (let tries = 0; ; tries++) {
+    if (e < -6 || e > 16 || tries === 3) return NaN;
+    const f = POW10[16 - e]!;
+    p = a * f;
+    let t = SPLIT * a;
+    const ah = t - (t - a);
+    const al = a - ah;
+    t = SPLIT * f;
+    const fh = t - (t - f);
+    const fl = f - fh;
+    err = ah * fh - p + ah * fl + al * fh + al * fl;
+    if (p < 1e16 || (p === 1e16 && err < 0)) e--; // the exact product is below 10^16
+    else if (p > 1e17 || (p === 1e17 && err >= 0)) e++; // at or above 10^17
+    else break;
   }
-  return layout(s, e, out, pos);
+  let r = Math.floor(err);
+  const frac = err - r;
+  if (frac > 0.5 || (frac === 0.5 && (r & 1) !== 0)) r++;
+  // N = p + r, up to 10^17, does not fit a double: split it as high * 10^9 + low.
+  const hi32 = Math.floor(p / 4294967296); // p = hi32 * 2^32 + lo32, both exact
+  const t = hi32 * 294967296 + (p - hi32 * 4294967296) + r; // 2^32 = 4 * 10^9 + 294967296
+  let t1 = Math.floor(t / 1e9);
+  let low = t - t1 * 1e9;
+  if (low < 0) { t1--; low += 1e9; } else if (low >= 1e9) { t1++; low -= 1e9; }
+  let high = 4 * hi32 + t1;
+  if (high >= 1e8) { // rounded up to 10^17: one more digit before the point
+    high = 1e7;
+    low = 0;
+    e++;
+  }
+  for (let i = 7; i >= 0; i--) { DIGITS[i] = 48 + (high % 10); high = Math.floor(high / 10); }
+  for (let i = 16; i >= 8; i--) { DIGITS[i] = 48 + (low % 10); low = Math.floor(low / 10); }
+  return e;
 }
 
 function put(out: Buffer, pos: number, s: string): number {
@@ -64,7 +115,10 @@ const SCALE = Array.from({ length: 24 }, (_, i) => 2 ** (24 - i)); // 2^(17-e) f
  */
 function exactTie(a: number, e: number): string | undefined {
   if (e < -7 || e > 16) return undefined;
-  if (!Number.isInteger(a * SCALE[e + 7]!)) return undefined; // exact: a power-of-two scale
+  // a = k / 2^m (k odd) has e + m + 1 significant digits: 18 only when m = 17 - e, that is
+  // when a * 2^(17-e) is an integer and a * 2^(16-e) is not (both products are exact).
+  const scaled = a * SCALE[e + 7]!;
+  if (!Number.isInteger(scaled) || Number.isInteger(scaled / 2)) return undefined;
   const s = a.toExponential(17); // 18 significant digits: exact for these doubles
   if (s[18] !== '5') return undefined;
   const exp = expOf(s, 19);
@@ -77,20 +131,18 @@ function exactTie(a: number, e: number): string | undefined {
 }
 
 /**
- * layout: the %g form of 17 significant digits (s in toExponential(16) shape) with decimal
- * exponent e: exponent form when e < -4 or e >= 17; trailing zeros and a trailing dot cut;
- * the exponent signed, at least two digits.
+ * layout: the %g form of the 17 significant digits in DIGITS with decimal exponent e:
+ * exponent form when e < -4 or e >= 17; trailing zeros and a trailing dot cut; the
+ * exponent signed, at least two digits.
  */
-function layout(s: string, e: number, out: Buffer, pos: number): number {
-  // Digit i (0..16) of s is s[0] then s[2..17]; find how many remain without trailing zeros.
+function layout(e: number, out: Buffer, pos: number): number {
   let nd = 17;
-  while (nd > 1 && s.charCodeAt(nd) === 48) nd--; // digit nd-1 sits at index nd (nd >= 2)
-  const digit = (i: number): number => s.charCodeAt(i === 0 ? 0 : i + 1);
+  while (nd > 1 && DIGITS[nd - 1] === 48) nd--;
   if (e < -4 || e >= 17) {
-    out[pos++] = digit(0);
+    out[pos++] = DIGITS[0]!;
     if (nd > 1) {
       out[pos++] = 0x2e;
-      for (let i = 1; i < nd; i++) out[pos++] = digit(i);
+      for (let i = 1; i < nd; i++) out[pos++] = DIGITS[i]!;
     }
     out[pos++] = 0x65; // e
     out[pos++] = e < 0 ? 0x2d : 0x2b;
@@ -104,13 +156,13 @@ function layout(s: string, e: number, out: Buffer, pos: number): number {
     out[pos++] = 0x30;
     out[pos++] = 0x2e;
     for (let i = -1; i > e; i--) out[pos++] = 0x30;
-    for (let i = 0; i < nd; i++) out[pos++] = digit(i);
+    for (let i = 0; i < nd; i++) out[pos++] = DIGITS[i]!;
     return pos;
   }
-  for (let i = 0; i <= e; i++) out[pos++] = i < nd ? digit(i) : 0x30;
+  for (let i = 0; i <= e; i++) out[pos++] = i < nd ? DIGITS[i]! : 0x30;
   if (nd > e + 1) {
     out[pos++] = 0x2e;
-    for (let i = e + 1; i < nd; i++) out[pos++] = digit(i);
+    for (let i = e + 1; i < nd; i++) out[pos++] = DIGITS[i]!;
   }
   return pos;
 }

@@ -65,7 +65,8 @@ int main(void) {
     for (let i = 0; i < N; i++) {
       let hi = rnd();
       const lo = rnd();
-      const kind = i % 4;
+      const kind = i % 5;
+      if (kind === 4) hi = (hi & 0x800fffff) | ((1023 - 22 + (rnd() % 80)) << 20); // |x| around 2^-22..2^57
       if (kind === 1) hi = (hi & 0x800fffff) | ((1023 + (rnd() % 60) - 10) << 20); // |x| around 1e-3..1e15
       if (kind === 2) hi = (hi & 0x800fffff) | ((1023 + 40 + (rnd() % 20)) << 20); // around 2^40..2^60
       if ((hi & 0x7ff00000) === 0x7ff00000) hi &= 0xbfffffff; // finite only
@@ -75,6 +76,19 @@ int main(void) {
     // Doubles that are ties at 17 digits: k / 4 just below 2^51 and friends.
     const extra: number[] = [];
     for (let k = 0; k < 2000; k++) extra.push((2 ** 51 - 1 - k) / 4, (2 ** 50 + k) / 8, (10 ** 15 + k) / 16);
+    // The exact fast path (1e-6 <= |x| < 1e17): around every power of ten it starts from,
+    // and the everyday values (thirds, sevenths, prices) of real data.
+    const f = new Float64Array(1);
+    const u = new BigUint64Array(f.buffer);
+    for (let k = -8; k <= 18; k++) {
+      f[0] = 10 ** k;
+      const base = u[0]!;
+      for (let d = -40n; d <= 40n; d++) {
+        u[0] = base + d;
+        extra.push(f[0]!, -f[0]!);
+      }
+    }
+    for (let i = 1; i < 30000; i++) extra.push(i / 3, i / 7, i / 100, (i * 1e11) / 3, i / 3e6, 1e17 - i * 16, 1e16 + i * 2);
     const all = Buffer.concat([buf, Buffer.from(new Float64Array(extra).buffer).swap64()]);
     const n = all.length / 8;
     let input = '';
