@@ -3,11 +3,10 @@
 // records, without an object per record or bin (asbackup's hot path).
 import { AsError } from '../errors.js';
 import { ParticleType as P } from '../protocol/constants.js';
-import type { WireBatch } from '../records/types.js';
 import { MAX_GENERATION } from './constants.js';
 import { escape } from './escape.js';
 import {
-  ascii, base64, byte, double, dropBlock, endBlock, header, int64, lf, nameBytes, PREFIX, PREFIX_BANG, raw, sized, sizedBase64, uint, withScratch,
+  ascii, base64, byte, double, header, int64, lf, nameBytes, PREFIX, PREFIX_BANG, raw, sized, sizedBase64, uint, writeRun, type AsbRun,
 } from './writer.js';
 
 // AS_MSG field and particle numbers the wire writer reads (lib/protocol/constants.ts).
@@ -15,18 +14,23 @@ const F_SET = 1;
 const F_KEY = 2;
 const F_DIGEST = 4;
 
+// Plain byte reads: the parser validated every offset, and these inline where
+// readUInt32BE's checks do not.
+const u32 = (b: Buffer, at: number): number => ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+const u16 = (b: Buffer, at: number): number => (b[at]! << 8) | b[at + 1]!;
+
 /** One record of a scan frame (AS_MSG at `at`), written as an .asb block. */
 function writeWireRecord(b: Buffer, at: number, nsEscaped: Buffer, compact: boolean): void {
-  const generation = b.readUInt32BE(at + 6);
-  const voidTime = b.readUInt32BE(at + 10);
-  const nFields = b.readUInt16BE(at + 18);
-  const nOps = b.readUInt16BE(at + 20);
+  const generation = u32(b, at + 6);
+  const voidTime = u32(b, at + 10);
+  const nFields = u16(b, at + 18);
+  const nOps = u16(b, at + 20);
   let p = at + 22;
   let digestAt = -1;
   let setFrom = -1;
   let setTo = -1;
   for (let i = 0; i < nFields; i++) {
-    const size = b.readUInt32BE(p);
+    const size = u32(b, p);
     const type = b[p + 4]!;
     if (type === F_DIGEST) digestAt = p + 5;
     else if (type === F_SET) { setFrom = p + 5; setTo = p + 4 + size; }
@@ -66,7 +70,7 @@ function writeWireRecord(b: Buffer, at: number, nsEscaped: Buffer, compact: bool
   uint(nOps);
   lf();
   for (let i = 0; i < nOps; i++) {
-    const size = b.readUInt32BE(p);
+    const size = u32(b, p);
     const t = b[p + 5]!;
     const nameLen = b[p + 7]!;
     const nameFrom = p + 8;
@@ -87,7 +91,7 @@ function writeWireRecord(b: Buffer, at: number, nsEscaped: Buffer, compact: bool
       case P.STRING: byte(0x20); sized(b, from, to); break;
       case P.GEOJSON: { // the JSON text after flags, cell count and cells
         byte(0x20);
-        const text = to - from >= 3 ? Math.min(to, from + 3 + b.readUInt16BE(from + 1) * 8) : to;
+        const text = to - from >= 3 ? Math.min(to, from + 3 + u16(b, from + 1) * 8) : to;
         sized(b, text, to);
         break;
       }
@@ -102,30 +106,21 @@ function writeWireRecord(b: Buffer, at: number, nsEscaped: Buffer, compact: bool
 
 const nsCache = { ns: '', escaped: Buffer.alloc(0) };
 
-/**
- * encodeWireBatch: the .asb blocks of records still in their wire form (one view per
- * record, as encodeItem returns), byte for byte what encodeItem gives for the same records.
- */
-export function encodeWireBatch(batch: WireBatch, compact = false, reuse = false): Buffer[] {
-  // reuse: the blocks are views of one scratch slab, valid only until the next reuse call.
-  // For a consumer that copies them at once (asbackup's file sinks): no slab per MiB.
-  return reuse ? withScratch(() => encodeWire(batch, compact)) : encodeWire(batch, compact);
+function escapedNamespace(ns: string): Buffer {
+  if (nsCache.ns !== ns) {
+    nsCache.ns = ns;
+    nsCache.escaped = Buffer.from(escape(ns), 'utf8');
+  }
+  return nsCache.escaped;
 }
 
-function encodeWire(batch: WireBatch, compact: boolean): Buffer[] {
-  if (nsCache.ns !== batch.namespace) {
-    nsCache.ns = batch.namespace;
-    nsCache.escaped = Buffer.from(escape(batch.namespace), 'utf8');
-  }
-  const out: Buffer[] = new Array(batch.offsets.length);
-  for (let i = 0; i < batch.offsets.length; i++) {
-    try {
-      writeWireRecord(batch.body, batch.offsets[i]!, nsCache.escaped, compact);
-    } catch (e) {
-      dropBlock();
-      throw e;
-    }
-    out[i] = endBlock();
-  }
-  return out;
+/**
+ * encodeWireRun: the .asb blocks of records still in their wire form, back to back in one
+ * run, byte for byte what encodeItem gives for each record. The run is a view of the
+ * writer's scratch slab: valid only until the next run, so a consumer copies it at once.
+ */
+export function encodeWireRun(batch: { namespace: string; body: Buffer; offsets: ArrayLike<number> }, compact = false): AsbRun {
+  const ns = escapedNamespace(batch.namespace);
+  const { body, offsets } = batch;
+  return writeRun(offsets.length, (i) => writeWireRecord(body, offsets[i]!, ns, compact));
 }

@@ -12,7 +12,8 @@ import {
   ascii, base64, byte, double, dropBlock, endBlock, header, int64, lf, name, PREFIX, PREFIX_BANG, raw, sized, sizedBase64,
 } from './writer.js';
 
-export { encodeWireBatch } from './encode-wire.js';
+export { encodeWireRun } from './encode-wire.js';
+export type { AsbRun } from './writer.js';
 
 /** EncodeOptions: `compact` writes the bytes family raw (`<label>!`), as `asbackup -C` does. */
 export interface EncodeOptions {

@@ -14,7 +14,7 @@ import { versionText } from './version.js';
 import type { StreamItem, WireBatch } from '../records/types.js';
 
 /** Options of asbackup that are about writing files, which as-scan leaves to later stages. */
-const OUTPUT = new Set(['directory', 'output-file', 'estimate', 'estimate-samples', 'file-limit', 'output-file-prefix', 'remove-files', 'compact', 'nice',
+const OUTPUT = new Set(['directory', 'output-file', 'estimate', 'estimate-samples', 'file-limit', 'output-file-prefix', 'remove-files', 'compact', 'nice', 'encoder-threads',
   'instance', 'config-file', 'no-config-file', 'only-config-file']);
 const table = asbackupOptions.filter((o) => !OUTPUT.has(o.long));
 

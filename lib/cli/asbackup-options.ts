@@ -2,6 +2,7 @@
 // (-c no-cluster-change, -f priority, -w nodes in parallel, -% percent), plus long-only
 // options for newer features of today's tools that would otherwise clash.
 import { UsageError } from '../errors.js';
+import { defaultEncoderThreads } from '../stages/encode-pool.js';
 import { resolveOptions, type ConfigEnv, type Resolved } from './config.js';
 import { configFileOptions, connectionOptions, generalOptions, timeoutOptions, type ConnectionValues } from './connection-options.js';
 import { exclusive, type OptionSpec, type OptionTable } from './options.js';
@@ -35,6 +36,10 @@ const backupOnly: OptionSpec[] = [
   },
   { long: 'compact', short: 'C', type: 'boolean', group: 'Output', describe: 'Write BLOB values raw instead of base-64 encoded.' },
   { long: 'nice', short: 'N', type: 'number', group: 'Output', arg: '<MiB/s>', describe: 'Limit the write bandwidth to the backup file(s).', validate: intRange(1) },
+  {
+    long: 'encoder-threads', type: 'number', default: defaultEncoderThreads(), group: 'Output', arg: '<n>',
+    describe: 'Threads that format .asb text beside the one reading sockets (default: none below 4 cores, else one per core beyond two, at most 3).', validate: intRange(0, 16),
+  },
   // Data selection
   { long: 'namespace', short: 'n', type: 'string', group: 'Data selection', arg: '<namespace>', describe: 'Namespace to back up (mandatory).', validate: parseNamespace },
   { long: 'set', short: 's', type: 'string', group: 'Data selection', arg: '<set>[,<set>...]', describe: 'Set(s) to back up (default: all); quote a name containing a comma: \'a,b\'.', validate: setList },
@@ -80,6 +85,7 @@ export interface BackupOptions extends ConnectionValues {
   removeFiles: boolean;
   compact: boolean;
   nice?: number;
+  encoderThreads: number;
   namespace?: string;
   set?: string[];
   binList?: string[];

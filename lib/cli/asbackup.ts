@@ -9,8 +9,9 @@ import { versionText } from './version.js';
 import { connectCluster } from './connect.js';
 import { filterBatches } from '../stages/filter.js';
 import { throttle } from '../stages/throttle.js';
-import { prepareDirectory, prepareOutputFile, writeDirectory, writeSingleFile, type AsbChunk, type WriteResult } from '../stages/files.js';
-import { encodeItem, encodeWireBatch } from '../asb/encode.js';
+import { batchBytes, batchRecords, prepareDirectory, prepareOutputFile, writeDirectory, writeSingleFile, type AsbBatch, type AsbChunk, type WriteResult } from '../stages/files.js';
+import { encodeItem, encodeWireRun } from '../asb/encode.js';
+import { EncodePool } from '../stages/encode-pool.js';
 import { backupSource, estimateRecordSize } from './backup-source.js';
 import type { StreamItem, WireBatch } from '../records/types.js';
 
@@ -26,38 +27,35 @@ export interface BackupSummary {
   seconds: number;
 }
 
-/** encodeBatches: items to .asb chunks, counting them for progress and the summary. */
-async function* encodeBatches(batches: AsyncIterable<StreamItem[] | WireBatch>, compact: boolean, counts: { indexes: number; udfs: number }, progress?: Progress): AsyncGenerator<AsbChunk[]> {
-  for await (const batch of batches) {
-    if (!Array.isArray(batch)) {
-      const blocks = encodeWireBatch(batch, compact, true); // the sinks copy each block at once
-      const out: AsbChunk[] = new Array(blocks.length);
-      let bytes = 0;
-      for (let i = 0; i < blocks.length; i++) {
-        out[i] = { kind: 'record', bytes: blocks[i]! };
-        bytes += blocks[i]!.length;
-      }
-      progress?.add(blocks.length, bytes);
-      yield out;
-      continue;
-    }
-    const out: AsbChunk[] = new Array(batch.length);
-    let records = 0;
-    let bytes = 0;
-    for (let i = 0; i < batch.length; i++) {
-      const item = batch[i]!;
-      const b = encodeItem(item, compact);
-      out[i] = { kind: item.kind, bytes: b };
-      if (item.kind === 'record') { records++; bytes += b.length; }
-      else if (item.kind === 'sindex') counts.indexes++;
-      else counts.udfs++;
-    }
-    progress?.add(records, bytes);
-    yield out;
-  }
+/** encodeItems: index, UDF (and record) items to .asb chunks, counting indexes and UDFs. */
+function encodeItems(batch: StreamItem[], compact: boolean, counts: { indexes: number; udfs: number }): AsbChunk[] {
+  return batch.map((item) => {
+    if (item.kind === 'sindex') counts.indexes++;
+    else if (item.kind === 'udf') counts.udfs++;
+    return { kind: item.kind, bytes: encodeItem(item, compact) };
+  });
 }
 
-const batchBytes = (batch: AsbChunk[]): number => batch.reduce((n, c) => n + c.bytes.length, 0);
+/**
+ * encodeBatches: items to .asb batches, in order, counting them for progress and the
+ * summary. With encoder threads, wire batches go to them a few jobs ahead; without, they
+ * are encoded here.
+ */
+async function* encodeBatches(batches: AsyncIterable<StreamItem[] | WireBatch>, compact: boolean, counts: { indexes: number; udfs: number }, pool: EncodePool | undefined, progress?: Progress): AsyncGenerator<AsbBatch> {
+  const ahead: Array<AsbBatch | Promise<AsbBatch>> = [];
+  const depth = 2 * (pool?.size ?? 0);
+  const done = (b: AsbBatch): AsbBatch => {
+    progress?.add(batchRecords(b), Array.isArray(b) ? b.reduce((n, c) => n + (c.kind === 'record' ? c.bytes.length : 0), 0) : b.bytes.length);
+    return b;
+  };
+  for await (const batch of batches) {
+    if (Array.isArray(batch)) ahead.push(encodeItems(batch, compact, counts));
+    else if (pool) ahead.push(pool.encode(batch));
+    else ahead.push(encodeWireRun(batch, compact)); // on the scratch slab: taken at once below
+    while (ahead.length > depth) yield done(await ahead.shift()!);
+  }
+  while (ahead.length > 0) yield done(await ahead.shift()!);
+}
 
 /** backup: runs a whole backup as the options say; throws on any failure. */
 export async function backup(o: BackupOptions, log: Logger): Promise<BackupSummary> {
@@ -65,7 +63,15 @@ export async function backup(o: BackupOptions, log: Logger): Promise<BackupSumma
   // Cheap refusals first, before any connection is made.
   if (o.outputFile !== undefined) prepareOutputFile(o.outputFile, o.removeFiles);
   if (o.directory !== undefined && !o.removeFiles && existsSync(o.directory)) prepareDirectory(o.directory, false);
-  const cluster = await connectCluster(o, log);
+  // The encoder threads load while the cluster connects.
+  const pool = o.encoderThreads > 0 ? new EncodePool(o.encoderThreads, o.compact) : undefined;
+  let cluster;
+  try {
+    cluster = await connectCluster(o, log);
+  } catch (e) {
+    await pool?.close();
+    throw e;
+  }
   try {
     log.info(`Processing ${cluster.nodes.length} node(s)`);
     // Records stay in wire form from socket to file: the server applies the selection, and
@@ -74,7 +80,7 @@ export async function backup(o: BackupOptions, log: Logger): Promise<BackupSumma
     if (o.directory !== undefined) prepareDirectory(o.directory, o.removeFiles, log.info);
     const progress = new Progress({ total: source.expectedRecords });
     const counts = { indexes: 0, udfs: 0 };
-    let chunks: AsyncIterable<AsbChunk[]> = encodeBatches(filterBatches(source.items, { sets: o.set }), o.compact, counts, progress);
+    let chunks: AsyncIterable<AsbBatch> = encodeBatches(filterBatches(source.items, { sets: o.set }), o.compact, counts, pool, progress);
     if (o.nice) chunks = throttle(chunks, batchBytes, { bytesPerSecond: o.nice * MiB });
     let result: WriteResult;
     try {
@@ -88,6 +94,7 @@ export async function backup(o: BackupOptions, log: Logger): Promise<BackupSumma
     return { records: progress.records, indexes: counts.indexes, udfs: counts.udfs, bytes: result.bytes, files: result.files, seconds: progress.elapsed };
   } finally {
     cluster.close();
+    await pool?.close();
   }
 }
 

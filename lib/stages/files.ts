@@ -6,13 +6,35 @@ import { mkdirSync, readdirSync, rmSync, existsSync, statSync, renameSync } from
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AsError, UsageError } from '../errors.js';
-import { encodeHeader } from '../asb/encode.js';
+import { encodeHeader, type AsbRun } from '../asb/encode.js';
 import { writeChunk } from '../cli/io.js';
 
 /** One encoded block of an .asb file and what it holds. */
 export interface AsbChunk {
   kind: 'record' | 'sindex' | 'udf';
   bytes: Buffer;
+}
+
+/**
+ * AsbBatch: what the sinks take: chunks one by one, or a run of records encoded back to
+ * back (asbackup's hot path: one copy per run instead of one per record).
+ */
+export type AsbBatch = AsbChunk[] | AsbRun;
+
+/** batchBytes: the bytes of a batch. */
+export function batchBytes(batch: AsbBatch): number {
+  if (!Array.isArray(batch)) return batch.bytes.length;
+  let n = 0;
+  for (const c of batch) n += c.bytes.length;
+  return n;
+}
+
+/** batchRecords: the records in a batch. */
+export function batchRecords(batch: AsbBatch): number {
+  if (!Array.isArray(batch)) return batch.ends.length;
+  let n = 0;
+  for (const c of batch) if (c.kind === 'record') n++;
+  return n;
 }
 
 /** What a sink wrote. */
@@ -164,7 +186,7 @@ export function fileName(prefix: string, n: number): string {
  * `# first-file` and the index and UDF blocks; a record never spans two files. Batches
  * keep the per-record work synchronous: only a full write buffer waits.
  */
-export async function writeDirectory(batches: AsyncIterable<AsbChunk[]>, opts: DirectoryOptions): Promise<WriteResult> {
+export async function writeDirectory(batches: AsyncIterable<AsbBatch>, opts: DirectoryOptions): Promise<WriteResult> {
   const prefix = opts.prefix ?? opts.namespace;
   const result: WriteResult = { files: [], bytes: 0, records: 0 };
   let file: BufferedFile | undefined;
@@ -178,9 +200,30 @@ export async function writeDirectory(batches: AsyncIterable<AsbChunk[]>, opts: D
     await file.write(header);
     result.bytes += header.length;
   };
+  // A run goes in whole slices: as many records as start before the file's limit.
+  const addRun = async ({ bytes, ends }: AsbRun): Promise<void> => {
+    let i = 0;
+    let from = 0;
+    while (i < ends.length) {
+      if (file!.size >= opts.fileLimit && result.records > 0) await next();
+      const room = opts.fileLimit - file!.size; // a record may start while room > 0
+      let j = i + 1;
+      while (j < ends.length && ends[j - 1]! - from < room) j++;
+      const to = ends[j - 1]!;
+      result.records += j - i;
+      result.bytes += to - from;
+      if (file!.add(bytes.subarray(from, to))) await file!.flush();
+      i = j;
+      from = to;
+    }
+  };
   try {
     await next();
     for await (const batch of batches) {
+      if (!Array.isArray(batch)) {
+        await addRun(batch);
+        continue;
+      }
       for (const c of batch) {
         if (c.kind === 'record') {
           if (file!.size >= opts.fileLimit && result.records > 0) await next();
@@ -208,7 +251,7 @@ export interface FileOptions {
 }
 
 /** writeSingleFile: the whole backup, in batches of chunks, into one file (or stdout). */
-export async function writeSingleFile(batches: AsyncIterable<AsbChunk[]>, opts: FileOptions): Promise<WriteResult> {
+export async function writeSingleFile(batches: AsyncIterable<AsbBatch>, opts: FileOptions): Promise<WriteResult> {
   const header = opts.header ?? encodeHeader(opts.namespace, true);
   const result: WriteResult = { files: [opts.path], bytes: header.length, records: 0 };
   if (opts.path === '-') {
@@ -216,14 +259,9 @@ export async function writeSingleFile(batches: AsyncIterable<AsbChunk[]>, opts: 
     let outBytes = header.length;
     for await (const batch of batches) {
       // Copy each batch at once: its blocks may be views of memory the encoder reuses.
-      const parts: Buffer[] = new Array(batch.length);
-      let n = 0;
-      for (let i = 0; i < batch.length; i++) {
-        const c = batch[i]!;
-        if (c.kind === 'record') result.records++;
-        parts[i] = c.bytes;
-        n += c.bytes.length;
-      }
+      const parts = Array.isArray(batch) ? batch.map((c) => c.bytes) : [batch.bytes];
+      const n = batchBytes(batch);
+      result.records += batchRecords(batch);
       out.push(Buffer.concat(parts, n));
       outBytes += n;
       result.bytes += n;
@@ -241,11 +279,13 @@ export async function writeSingleFile(batches: AsyncIterable<AsbChunk[]>, opts: 
   try {
     await file.write(header);
     for await (const batch of batches) {
-      for (const c of batch) {
-        if (c.kind === 'record') result.records++;
-        if (file.add(c.bytes)) await file.flush();
-        result.bytes += c.bytes.length;
+      result.records += batchRecords(batch);
+      result.bytes += batchBytes(batch);
+      if (!Array.isArray(batch)) {
+        if (file.add(batch.bytes)) await file.flush();
+        continue;
       }
+      for (const c of batch) if (file.add(c.bytes)) await file.flush();
     }
     await file.close();
   } catch (e) {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { encodeItem, encodeWireBatch } from '../../lib/asb/encode.js';
+import { encodeItem, encodeWireRun } from '../../lib/asb/encode.js';
 import { writeMessage, messageSize } from '../../lib/protocol/message.js';
 import { FieldType, OpType } from '../../lib/protocol/constants.js';
 import { RecordParser } from '../../lib/cluster/record-parser.js';
@@ -39,7 +39,12 @@ test('positive: every record of the official vectors encodes the same from wire 
     const sink = { record() {}, partitionDone() {} };
     new RecordParser('test', sink).offsets(body, offsets);
     assert.equal(offsets.length, records.length);
-    const wire = encodeWireBatch({ kind: 'wire', namespace: 'test', body, offsets, length: offsets.length }, compact);
-    records.forEach((r, i) => assert.ok(wire[i]!.equals(encodeItem(r, compact)), `record ${i} (compact ${compact})`));
+    const run = encodeWireRun({ namespace: 'test', body, offsets }, compact);
+    assert.equal(run.ends.length, records.length);
+    records.forEach((r, i) => {
+      const block = run.bytes.subarray(i === 0 ? 0 : run.ends[i - 1], run.ends[i]);
+      assert.ok(block.equals(encodeItem(r, compact)), `record ${i} (compact ${compact})`);
+    });
+    assert.equal(run.ends[records.length - 1], run.bytes.length);
   }
 });

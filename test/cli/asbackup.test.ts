@@ -332,3 +332,35 @@ test('positive: newer selection options, prefixes, ports and verbosity', async (
     assert.deepEqual(readdirSync(dir), ['nightly_00000.asb']);
   });
 });
+
+test('positive: --encoder-threads gives the same bytes as encoding in place; a bad bin is one clear line', async () => {
+  const base = tempDir();
+  const one = (threads: number, ...args: string[]) => runProgram('asbackup', ['-h', host, '-n', 'test', '-w', '1', '-f', '1', '--encoder-threads', String(threads), ...args]);
+  const inPlace = await one(0, '-o', '-');
+  assert.equal(inPlace.code, 0, inPlace.stderr);
+  for (const threads of [1, 3]) {
+    const r = await one(threads, '-o', '-');
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.stdout.length > 1000 && r.stdout.equals(inPlace.stdout), `${threads} thread(s): same bytes`);
+    // Small files: the runs from the threads split at the same records.
+    const d0 = join(base, `d0-${threads}`);
+    const d1 = join(base, `d1-${threads}`);
+    assert.equal((await one(0, '-d', d0, '-F', '1', '-C')).code, 0);
+    const r1 = await one(threads, '-d', d1, '-F', '1', '-C');
+    assert.equal(r1.code, 0, r1.stderr);
+    const files = readdirSync(d0).sort();
+    assert.deepEqual(readdirSync(d1).sort(), files);
+    for (const f of files) assert.ok(readFileSync(join(d1, f)).equals(readFileSync(join(d0, f))), f);
+  }
+  // A bin of a particle type .asb has no letter for stops the backup, from a thread too.
+  const k = particle.string('odd');
+  await server.put('empty', 'odd', computeDigest('odd', k.type, k.data), [{ name: 'x', type: 5, data: Buffer.from([1, 2]) }], { key: k });
+  for (const threads of [0, 1]) {
+    const dir = join(base, `odd-${threads}`);
+    const r = await runProgram('asbackup', ['-h', host, '-n', 'empty', '-d', dir, '--encoder-threads', String(threads)]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /cannot write bin "x" of particle type 5 to \.asb/);
+    assert.equal(r.stderr.trim().split('\n').filter((l) => !/\[INF\]/.test(l)).length, 1, r.stderr);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.asb')), [], 'no finished-looking file');
+  }
+});

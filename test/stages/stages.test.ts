@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { filterItems } from '../../lib/stages/filter.js';
 import { throttle } from '../../lib/stages/throttle.js';
 import { prepareDirectory, prepareOutputFile, writeDirectory, writeSingleFile, type AsbChunk } from '../../lib/stages/files.js';
+import type { AsbRun } from '../../lib/asb/encode.js';
 import { digestModulo } from '../../lib/protocol/digest.js';
 import { particle } from '../../lib/protocol/particle.js';
 import { UsageError } from '../../lib/errors.js';
@@ -73,6 +74,35 @@ test('positive: directory files roll over before a record once the limit is reac
   // takes the rest (it passes the limit by at most one record).
   assert.equal(f0.length, 42 + 6 + 60);
   assert.equal(f1.length, 'Version 3.1\n# namespace test\n'.length + 60 + 10 + 100);
+});
+
+test('positive: runs of records split into files exactly as record-by-record chunks do', async () => {
+  // Records of distinct letters and sizes 1..97, in runs of 1..9 records.
+  const sizes = Array.from({ length: 300 }, (_, i) => 1 + ((i * 37) % 97));
+  const blocks = sizes.map((n, i) => Buffer.alloc(n, 0x41 + (i % 26)));
+  const runs: AsbRun[] = [];
+  for (let i = 0; i < blocks.length;) {
+    const part = blocks.slice(i, i + 1 + (i % 9));
+    let end = 0;
+    runs.push({ kind: 'run', bytes: Buffer.concat(part), ends: Uint32Array.from(part, (b) => (end += b.length)) });
+    i += part.length;
+  }
+  const header: AsbChunk = { kind: 'udf', bytes: Buffer.from('* u L f.lua 1 x\n') };
+  for (const fileLimit of [1, 50, 100, 333, 1000, 100000]) {
+    const base = mkdtempSync(join(tmpdir(), 'asb-'));
+    prepareDirectory(join(base, 'runs'), false);
+    prepareDirectory(join(base, 'chunks'), false);
+    async function* asRuns() { yield [header]; yield* runs; }
+    async function* asChunks() { yield [header]; for (const b of blocks) yield [{ kind: 'record' as const, bytes: b }]; }
+    const a = await writeDirectory(asRuns(), { dir: join(base, 'runs'), namespace: 'test', fileLimit });
+    const b = await writeDirectory(asChunks(), { dir: join(base, 'chunks'), namespace: 'test', fileLimit });
+    assert.deepEqual(a, { ...b, files: b.files.map((f) => f.replace('chunks', 'runs')) }, `limit ${fileLimit}`);
+    assert.equal(a.records, blocks.length);
+    for (const f of readdirSync(join(base, 'chunks'))) {
+      assert.ok(readFileSync(join(base, 'runs', f)).equals(readFileSync(join(base, 'chunks', f))), `${f} at limit ${fileLimit}`);
+    }
+    if (fileLimit === 1) assert.equal(a.files.length, blocks.length, 'a limit of 1 byte puts each record in its own file');
+  }
 });
 
 test('negative: a directory with a backup is refused without -r; -r removes only .asb files', () => {
