@@ -12,7 +12,7 @@ import { connectCluster } from './connect.js';
 import { throttle } from '../stages/throttle.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { SindexItem, StreamItem } from '../records/types.js';
-import { listBackupFiles, readBackupFiles, type SourceItem } from '../restore/source.js';
+import { listBackupFiles, readBackupFiles, totalSize, type SourceItem } from '../restore/source.js';
 import { applyIndex, countRecords, recordsOf, type ComposeOptions } from '../restore/compose.js';
 import { newMetadataCounts, type MetadataCounts } from '../restore/metadata.js';
 import { newCounts, writeRecords, type WriteCounts } from '../restore/writer.js';
@@ -58,7 +58,7 @@ export async function restore(o: RestoreOptions, log: Logger, hooks: RestoreHook
   const meta = newMetadataCounts();
   const started = performance.now();
   const summary = (): RestoreSummary => ({ counts, meta, files: files.length, bytes: progress.bytes, seconds: (performance.now() - started) / 1000, validate: o.validate });
-  const progress = new Progress({ total: 0 });
+  const progress = new Progress({ total: 0, totalBytes: totalSize(files) });
   let cluster: Cluster | undefined;
   try {
     if (!o.validate) {

@@ -27,6 +27,8 @@ export function formatBytes(n: number): string {
 export interface ProgressOptions {
   /** Expected number of records, for percent and ETA (0 = unknown). */
   total: number;
+  /** Else the expected number of bytes (a restore knows its files' sizes, not its records). */
+  totalBytes?: number;
   out?: NodeJS.WriteStream;
   /** Seconds between plain lines when not on a terminal. */
   intervalSeconds?: number;
@@ -69,10 +71,13 @@ export class Progress {
     const dt = Math.max(0.001, (now - this.lastAt) / 1000);
     const rate = (this.records - this.lastRecords) / dt;
     const byteRate = (this.bytes - this.lastBytes) / dt;
-    const total = this.opts.total;
-    const pct = total > 0 ? Math.min(100, (this.records / total) * 100) : undefined;
-    const overall = this.records / Math.max(0.001, this.elapsed);
-    const eta = total > 0 && overall > 0 ? formatEta((total - this.records) / overall) : '?';
+    // Percent and ETA from records when their number is known, else from bytes.
+    const byRecords = this.opts.total > 0;
+    const total = byRecords ? this.opts.total : (this.opts.totalBytes ?? 0);
+    const done = byRecords ? this.records : this.bytes;
+    const pct = total > 0 ? Math.min(100, (done / total) * 100) : undefined;
+    const overall = done / Math.max(0.001, this.elapsed);
+    const eta = total > 0 && overall > 0 ? formatEta(Math.max(0, total - done) / overall) : '?';
     if (this.tty) {
       const width = 30;
       const fill = pct === undefined ? 0 : Math.round((pct / 100) * width);

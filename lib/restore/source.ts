@@ -30,7 +30,14 @@ export function listBackupFiles(dir: string): string[] {
 /** totalSize: bytes of all files (0 for stdin), for percent complete. */
 export function totalSize(files: string[]): number {
   let n = 0;
-  for (const f of files) if (f !== '-') n += statSync(f).size;
+  for (const f of files) {
+    if (f === '-') continue;
+    try {
+      n += statSync(f).size;
+    } catch {
+      // Unreadable: reading it says so, naming the file.
+    }
+  }
   return n;
 }
 
