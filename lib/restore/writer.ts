@@ -6,9 +6,9 @@
 import type { Cluster } from '../cluster/cluster.js';
 import type { Node } from '../cluster/node.js';
 import { ConnectError, ProtocolError } from '../errors.js';
-import { FieldType, OpType, ParticleType, ResultCode } from '../protocol/constants.js';
+import { FieldType, MSG_HEADER_SIZE, OpType, ParticleType, PROTO_HEADER_SIZE, ProtoType, ResultCode } from '../protocol/constants.js';
+import { writeProtoHeader } from '../protocol/frame.js';
 import { partitionId } from '../protocol/digest.js';
-import { encodeMessage, type Field, type Op } from '../protocol/message.js';
 import { resultName } from '../protocol/result-codes.js';
 import { geojsonParticle, geojsonText } from '../records/jsonl.js';
 import type { RecordItem } from '../records/types.js';
@@ -78,24 +78,85 @@ export class RecordWriteError extends ProtocolError {
   }
 }
 
-/** putFrame: the whole proto frame of the put of one record (exported for tests). */
+// UTF-8 bytes of namespace, set and bin names: the same few names on every record.
+const nameCache = new Map<string, Buffer>();
+function utf8Name(s: string): Buffer {
+  let b = nameCache.get(s);
+  if (b === undefined) {
+    b = Buffer.from(s, 'utf8');
+    if (nameCache.size < 4096) nameCache.set(s, b);
+  }
+  return b;
+}
+
+/** binNameBytes: the UTF-8 length of a bin name (the server allows 15). */
+export function binNameBytes(name: string): number {
+  return utf8Name(name).length;
+}
+
+/**
+ * putFrame: the whole proto frame of the put of one record (exported for tests), written
+ * in one pass: the same bytes encodeMessage gives for its fields and ops, without an
+ * object per field and op.
+ */
 export function putFrame(r: RecordItem, ns: string, bits: ReturnType<typeof writeBits>, ttl: number, transactionTtl = 0): Buffer {
-  const fields: Field[] = [
-    { type: FieldType.NAMESPACE, data: Buffer.from(ns, 'utf8') },
-    { type: FieldType.SET, data: Buffer.from(r.set, 'utf8') },
-    { type: FieldType.DIGEST, data: r.digest },
-  ];
-  if (r.key !== undefined) fields.push({ type: FieldType.KEY, data: Buffer.concat([Buffer.from([r.key.type]), r.key.data]) });
-  const ops: Op[] = r.bins.map((b) => ({ op: OpType.WRITE, type: b.type, name: b.name, data: b.type === ParticleType.GEOJSON ? clientGeo(b.data) : b.data }));
-  return encodeMessage({
-    info2: bits.info2,
-    info3: bits.info3,
-    generation: bits.sendGeneration ? r.generation : 0,
-    recordTtl: ttl,
-    transactionTtl,
-    fields,
-    ops,
-  });
+  const nsBytes = utf8Name(ns);
+  const setBytes = utf8Name(r.set);
+  const key = r.key;
+  const nBins = r.bins.length;
+  let size = MSG_HEADER_SIZE + 5 + nsBytes.length + 5 + setBytes.length + 5 + 20 + (key !== undefined ? 6 + key.data.length : 0);
+  const values: Buffer[] = new Array(nBins);
+  for (let i = 0; i < nBins; i++) {
+    const b = r.bins[i]!;
+    const v = b.type === ParticleType.GEOJSON ? clientGeo(b.data) : b.data;
+    values[i] = v;
+    size += 8 + utf8Name(b.name).length + v.length;
+  }
+  const buf = Buffer.allocUnsafe(PROTO_HEADER_SIZE + size);
+  writeProtoHeader(buf, 0, ProtoType.MSG, size);
+  let at = PROTO_HEADER_SIZE;
+  buf[at] = MSG_HEADER_SIZE;
+  buf[at + 1] = 0;
+  buf[at + 2] = bits.info2;
+  buf[at + 3] = bits.info3;
+  buf[at + 4] = 0;
+  buf[at + 5] = 0;
+  buf.writeUInt32BE(bits.sendGeneration ? r.generation >>> 0 : 0, at + 6);
+  buf.writeUInt32BE(ttl >>> 0, at + 10);
+  buf.writeUInt32BE(transactionTtl >>> 0, at + 14);
+  buf.writeUInt16BE(key !== undefined ? 4 : 3, at + 18);
+  buf.writeUInt16BE(nBins, at + 20);
+  at += MSG_HEADER_SIZE;
+  at = field(buf, at, FieldType.NAMESPACE, nsBytes);
+  at = field(buf, at, FieldType.SET, setBytes);
+  at = field(buf, at, FieldType.DIGEST, r.digest);
+  if (key !== undefined) {
+    buf.writeUInt32BE(2 + key.data.length, at);
+    buf[at + 4] = FieldType.KEY;
+    buf[at + 5] = key.type;
+    key.data.copy(buf, at + 6);
+    at += 6 + key.data.length;
+  }
+  for (let i = 0; i < nBins; i++) {
+    const name = utf8Name(r.bins[i]!.name);
+    const v = values[i]!;
+    buf.writeUInt32BE(4 + name.length + v.length, at);
+    buf[at + 4] = OpType.WRITE;
+    buf[at + 5] = r.bins[i]!.type;
+    buf[at + 6] = 0;
+    buf[at + 7] = name.length;
+    name.copy(buf, at + 8);
+    v.copy(buf, at + 8 + name.length);
+    at += 8 + name.length + v.length;
+  }
+  return buf;
+}
+
+function field(buf: Buffer, at: number, type: number, data: Buffer): number {
+  buf.writeUInt32BE(data.length + 1, at);
+  buf[at + 4] = type;
+  data.copy(buf, at + 5);
+  return at + 5 + data.length;
 }
 
 // A client sends GeoJSON with flags 0 and no cells; a scanned particle may carry the
@@ -204,7 +265,7 @@ export async function writeRecords(cluster: Cluster, batches: AsyncIterable<Reco
       if (r.bins.length === 0) { counts.skippedNoBins++; continue; }
       const ttl = ttlFor(r.voidTime, nowClSeconds(now()), opts.extraTtl ?? 0);
       if (ttl === undefined) { counts.expired++; continue; }
-      const long = r.bins.find((b) => Buffer.byteLength(b.name) > 15);
+      const long = r.bins.find((b) => binNameBytes(b.name) > 15);
       if (long !== undefined) {
         const e = new RecordWriteError(r, ResultCode.BIN_NAME, `bin name ${JSON.stringify(long.name)} is longer than 15 bytes (record ${r.digest.toString('base64')})`);
         if (!opts.ignoreRecordError) { counts.failed++; failure = e; break outer; }

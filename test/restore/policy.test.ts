@@ -8,7 +8,7 @@ import { startDevServer, type DevServer } from '../../lib/devserver/index.js';
 import { encodeHeader, encodeItem } from '../../lib/asb/encode.js';
 import { computeDigest } from '../../lib/protocol/digest.js';
 import { particle } from '../../lib/protocol/particle.js';
-import { decodeMessage } from '../../lib/protocol/message.js';
+import { decodeMessage, encodeMessage } from '../../lib/protocol/message.js';
 import { stringify } from '../../lib/records/jsonl.js';
 import type { RecordItem, StreamItem } from '../../lib/records/types.js';
 import { TTL_NEVER, ttlFor, writeBits } from '../../lib/restore/write-policy.js';
@@ -125,6 +125,29 @@ test('unit: header bits, TTL rule and the put layout', () => {
   const k = decodeMessage(putFrame(rec('old', 5, { a: 2 }), 'bar', writeBits({ noGeneration: true }), 1).subarray(8)).msg;
   assert.deepEqual(k.fields.map((x) => x.type), [0, 1, 4, 2]);
   assert.equal(k.generation, 0);
+});
+
+test('unit: putFrame writes the bytes the generic message encoder gives', () => {
+  const geo = particle.geojson('{"type":"Point","coordinates":[1,2]}');
+  const records: RecordItem[] = [
+    rec('a', 7, { a: 1, bb: -2 }),
+    { ...rec('b', 1, {}), set: '', bins: [{ name: 'ünï', ...particle.string('ä text') }, { name: 'd', ...particle.double(0.1) }] },
+    { ...rec('c', 65535, {}), set: 'ß-set', key: particle.integer(-5), bins: [{ name: 'g', ...geo }, { name: 'l', ...particle.list(Buffer.from('92a2016102', 'hex')) }] },
+    { ...rec('d', 3, {}), key: particle.blob(Buffer.from([0, 1, 2])), bins: [{ name: 'n', type: 0, data: Buffer.alloc(0) }] },
+  ];
+  for (const r of records) {
+    for (const bits of [writeBits({}), writeBits({ unique: true }), writeBits({ replace: true, noGeneration: true })]) {
+      const spec = {
+        info2: bits.info2, info3: bits.info3, generation: bits.sendGeneration ? r.generation : 0, recordTtl: 123, transactionTtl: 9,
+        fields: [
+          { type: 0, data: Buffer.from('bär') }, { type: 1, data: Buffer.from(r.set) }, { type: 4, data: r.digest },
+          ...(r.key ? [{ type: 2, data: Buffer.concat([Buffer.from([r.key.type]), r.key.data]) }] : []),
+        ],
+        ops: r.bins.map((b) => ({ op: 2, type: b.type, name: b.name, data: b.data })),
+      };
+      assert.ok(putFrame(r, 'bär', bits, 123, 9).equals(encodeMessage(spec)), `record ${r.bins.map((b) => b.name).join()}`);
+    }
+  }
 });
 
 test('as-write: a JSON-line stream with an index, a UDF and records, -n renames, -u counts existing', async () => {
