@@ -166,10 +166,11 @@ async function singleRecord(conn: Connection, msg: Message, fields: Map<number, 
     return reply(conn, ResultCode.OK, 0, 0, results);
   }
   const generation = existing ? (existing.generation % 0xffff) + 1 : 1;
+  // Views of the request are fine here: the stored record is a fresh wire copy.
   const rec = cluster.storeRecord(space, {
-    digest: Buffer.from(digest),
+    digest,
     set: existing ? existing.set : set,
-    key: keyField !== undefined ? Buffer.from(keyField) : existing?.key,
+    key: keyField ?? existing?.key,
     generation,
     voidTime,
     lastUpdate: now,
@@ -213,7 +214,7 @@ function applyOp(op: Op, existing: Rec | undefined, get: () => StoredBin[], put:
         const i = binIndex(bins, op.name);
         if (i >= 0) bins.splice(i, 1);
       } else {
-        setBin({ name: op.name, type: op.type, data: Buffer.from(op.data) });
+        setBin({ name: op.name, type: op.type, data: op.data }); // copied when stored
       }
       nullResult();
       return;
