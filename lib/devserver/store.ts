@@ -40,7 +40,8 @@ export class Partition {
   /** Records in descending memcmp order of their digest (the real server's walk order). */
   ordered(): Rec[] {
     if (this.sorted === null) {
-      this.sorted = [...this.records.values()].sort((a, b) => Buffer.compare(b.digest, a.digest));
+      // The id is the digest as latin1, one char per byte: string order is memcmp order.
+      this.sorted = [...this.records.values()].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
     }
     return this.sorted;
   }
@@ -162,15 +163,13 @@ export function encodeRecordWire(ns: string, rec: Omit<Rec, 'wire' | 'opsAt' | '
 }
 
 /**
- * StoredRec: a record kept as its wire form only. Digest and key are views of the wire,
- * and bins are parsed from it when asked for: a few objects per record instead of two per
- * bin, which keeps the server's garbage collection cheap with millions of records (and
+ * StoredRec: a record kept as its wire form only. Digest and key are made as views of the
+ * wire when asked for, and bins are parsed from it: two objects per record (itself and its
+ * id), which keeps the server's garbage collection cheap with millions of records (and
  * drops any reference to the request frame the values arrived in).
  */
 class StoredRec implements Rec {
   readonly id: string;
-  readonly digest: Buffer;
-  readonly key?: Buffer;
   constructor(
     readonly set: string,
     readonly generation: number,
@@ -178,13 +177,19 @@ class StoredRec implements Rec {
     readonly lastUpdate: number,
     readonly wire: Buffer,
     readonly opsAt: number,
-    digestAt: number,
-    keyAt: number,
-    keyLen: number,
+    private readonly digestAt: number,
+    private readonly keyAt: number,
+    private readonly keyLen: number,
   ) {
-    this.digest = wire.subarray(digestAt, digestAt + 20);
-    this.id = this.digest.toString('latin1');
-    if (keyAt >= 0) this.key = wire.subarray(keyAt, keyAt + keyLen);
+    this.id = wire.toString('latin1', digestAt, digestAt + 20);
+  }
+
+  get digest(): Buffer {
+    return this.wire.subarray(this.digestAt, this.digestAt + 20);
+  }
+
+  get key(): Buffer | undefined {
+    return this.keyAt < 0 ? undefined : this.wire.subarray(this.keyAt, this.keyAt + this.keyLen);
   }
 
   get bins(): StoredBin[] {
