@@ -1,7 +1,7 @@
 // npm run demo: a full backup and restore against the built-in dev server, so a newcomer
 // sees the tools work with no cluster of their own.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -25,6 +25,13 @@ async function load(port: number, n: number): Promise<void> {
   const client = await Aerospike.connect({ hosts: [{ addr: '127.0.0.1', port }], log: { level: Aerospike.log.OFF } });
   const sendKey = new Aerospike.WritePolicy({ key: Aerospike.policy.key.SEND });
   try {
+    // A secondary index and a UDF module: the global section of the backup.
+    const job = await client.createIntegerIndex({ ns: 'test', set: 'users', bin: 'id', index: 'users_by_id' });
+    await job.wait(10);
+    const udf = join(mkdtempSync(join(tmpdir(), 'asbackup-demo-udf-')), 'greet.lua');
+    writeFileSync(udf, 'function hello(rec, who)\n  return "hello " .. who\nend\n');
+    await (await client.udfRegister(udf)).wait(10);
+    rmSync(dirname(udf), { recursive: true, force: true });
     for (let i = 0; i < n; i++) {
       const set = ['users', 'orders', 'events'][i % 3];
       const bins = {
@@ -45,7 +52,7 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'asbackup-demo-'));
   const host = `127.0.0.1:${server.seeds[0]!.port}`;
   try {
-    say(`A 3-node dev server is listening on ${server.seeds.map((s) => s.port).join(', ')}; the official client writes 3000 records`);
+    say(`A 3-node dev server is listening on ${server.seeds.map((s) => s.port).join(', ')}; the official client writes 3000 records, a secondary index and a UDF module`);
     await load(server.seeds[0]!.port, 3000);
     const dir = join(work, 'backup');
     say('Back up namespace test');
