@@ -8,6 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import tls, { type PeerCertificate, type SecureVersion } from 'node:tls';
 import { AsError, UsageError } from '../errors.js';
 import type { ConnectionOptions, SocketFactory } from './connection.js';
+import { crlFromPem, leafRevocation, type Crl } from './crl.js';
 
 /** TlsSettings: the --tls-* options, with the key passphrase already resolved. */
 export interface TlsSettings {
@@ -141,12 +142,22 @@ export function tlsConnection(s: TlsSettings): Pick<ConnectionOptions, 'socketFa
   if (caFiles.length > 0 && certs.length === 0) {
     throw new AsError('TLS', `no CA certificate found in ${[s.cafile, s.capath].filter((x) => x !== undefined).join(' or ')}`);
   }
+  // Like the C client: CRLs come from --tls-capath, and a check without any is an error.
+  // --tls-crl-checkall lets OpenSSL check the whole chain; --tls-crl-check checks the
+  // server's own certificate after the handshake (crl.ts says why).
   let crl: string[] | undefined;
+  let leafCrls: Crl[] | undefined;
   if (s.crlCheck === true || s.crlCheckAll === true) {
-    // Like the C client: CRLs come from --tls-capath, and a check without any is an error.
     const fromPath = loadPems(pathFiles).crls;
     if (fromPath.length === 0) throw new AsError('TLS', `--tls-crl-check: no CRL file found in ${s.capath ?? '--tls-capath (not given)'}`);
-    crl = fromPath;
+    if (s.crlCheckAll === true) crl = fromPath;
+    else {
+      try {
+        leafCrls = fromPath.map(crlFromPem);
+      } catch (e) {
+        throw new AsError('TLS', `--tls-capath ${s.capath}: ${(e as Error).message}`);
+      }
+    }
   }
   if ((s.keyfile === undefined) !== (s.certfile === undefined)) {
     throw new UsageError('--tls-keyfile and --tls-certfile go together (mutual TLS needs both)');
@@ -182,6 +193,11 @@ export function tlsConnection(s: TlsSettings): Pick<ConnectionOptions, 'socketFa
     }
     if (tls.checkServerIdentity(name, leaf) !== undefined) {
       return new Error(`server certificate does not match TLS name "${name}" (it is for ${leaf.subjectaltname ?? `CN=${leaf.subject?.CN ?? '?'}`})`);
+    }
+    if (leafCrls !== undefined) {
+      const issuer = (leaf as tls.DetailedPeerCertificate).issuerCertificate ?? leaf;
+      const why = leafRevocation(leaf.raw, issuer.raw, leafCrls);
+      if (why !== undefined) return new Error(why);
     }
     return undefined;
   };

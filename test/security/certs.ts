@@ -35,6 +35,12 @@ export interface TestCerts {
   blacklisted: CertFiles;
   /** A certificate for node1.test from a CA the client does not trust. */
   untrusted: CertFiles;
+  /** The root CA and the CRL of an intermediate CA only (no CRL of the root). */
+  subCapath: string;
+  /** node1.test from the intermediate CA; `cert` holds the chain (leaf, intermediate). */
+  subNode1: CertFiles;
+  /** The same, revoked by the intermediate's CRL. */
+  subRevoked: CertFiles;
 }
 
 function openssl(args: string[], env: NodeJS.ProcessEnv = {}): string {
@@ -64,6 +70,9 @@ policy = policy_any
 unique_subject = no
 [ policy_any ]
 commonName = supplied
+[ sub_ca ]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
 [ leaf ]
 basicConstraints = CA:FALSE
 subjectAltName = $ENV::SAN
@@ -89,12 +98,12 @@ export function makeCerts(): TestCerts {
   openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(caDir, 'ca.key'), '-out', ca, '-days', '30',
     '-subj', '/O=Test/CN=Test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
 
-  const leaf = (name: string, cn: string, dates?: [string, string]): CertFiles => {
+  const leaf = (name: string, cn: string, dates?: [string, string], caConf = conf): CertFiles => {
     const key = join(dir, `${name}.key`);
     const csr = join(dir, `${name}.csr`);
     const cert = join(dir, `${name}.pem`);
     openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', `/CN=${cn}`]);
-    openssl(['ca', '-batch', '-config', conf, '-extensions', 'leaf', '-in', csr, '-out', cert, '-notext',
+    openssl(['ca', '-batch', '-config', caConf, '-extensions', 'leaf', '-in', csr, '-out', cert, '-notext',
       ...(dates ? ['-startdate', dates[0], '-enddate', dates[1]] : [])], { SAN: `DNS:${cn}` });
     return { key, cert, serial: serialOf(cert) };
   };
@@ -110,6 +119,29 @@ export function makeCerts(): TestCerts {
   mkdirSync(capath);
   copyFileSync(ca, join(capath, 'ca.pem'));
   openssl(['ca', '-config', conf, '-gencrl', '-out', join(capath, 'ca.crl')]);
+
+  // An intermediate CA under the root, whose CRL is the only one beside the root certificate.
+  const subDir = join(dir, 'sub');
+  mkdirSync(join(subDir, 'newcerts'), { recursive: true });
+  writeFileSync(join(subDir, 'index.txt'), '');
+  writeFileSync(join(subDir, 'serial'), '2000\n');
+  writeFileSync(join(subDir, 'crlnumber'), '01\n');
+  const subConf = join(subDir, 'ca.cnf');
+  writeFileSync(subConf, CA_CONFIG(subDir));
+  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(subDir, 'ca.key'), '-out', join(subDir, 'ca.csr'), '-subj', '/O=Test/CN=Test Sub CA']);
+  openssl(['ca', '-batch', '-config', conf, '-extensions', 'sub_ca', '-in', join(subDir, 'ca.csr'), '-out', join(subDir, 'ca.pem'), '-notext']);
+  const chained = (f: CertFiles): CertFiles => {
+    const cert = f.cert.replace(/\.pem$/, '-chain.pem');
+    writeFileSync(cert, Buffer.concat([readFileSync(f.cert), readFileSync(join(subDir, 'ca.pem'))]));
+    return { ...f, cert };
+  };
+  const subNode1 = chained(leaf('sub-node1', 'node1.test', undefined, subConf));
+  const subRevoked = chained(leaf('sub-revoked', 'node1.test', undefined, subConf));
+  openssl(['ca', '-config', subConf, '-revoke', join(dir, 'sub-revoked.pem')]);
+  const subCapath = join(dir, 'sub-capath');
+  mkdirSync(subCapath);
+  copyFileSync(ca, join(subCapath, 'ca.pem'));
+  openssl(['ca', '-config', subConf, '-gencrl', '-out', join(subCapath, 'sub-ca.crl')]);
 
   const clientKeyPassword = 'key-pass-7361';
   const clientEncryptedKey = join(dir, 'client-enc.key');
@@ -127,7 +159,7 @@ export function makeCerts(): TestCerts {
   openssl(['x509', '-req', '-in', join(dir, 'untrusted.csr'), '-CA', otherCa, '-CAkey', otherKey, '-CAcreateserial', '-days', '30', '-extfile', ext, '-out', untrusted.cert]);
   untrusted.serial = serialOf(untrusted.cert);
 
-  return { dir, ca, caSubject: '/O=Test/CN=Test CA', capath, node1, node2, client, clientEncryptedKey, clientKeyPassword, revoked, expired, blacklisted, untrusted };
+  return { dir, ca, caSubject: '/O=Test/CN=Test CA', capath, node1, node2, client, clientEncryptedKey, clientKeyPassword, revoked, expired, blacklisted, untrusted, subCapath, subNode1, subRevoked };
 }
 
 /** pem: a PEM file's content. */

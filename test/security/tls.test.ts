@@ -3,7 +3,9 @@
 // with exit 1 and one line naming the host and the reason.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { crlFromPem, leafRevocation } from '../../lib/cluster/crl.js';
 import { join } from 'node:path';
 import { startDevServer, type DevServer, type DevServerOptions } from '../../lib/devserver/index.js';
 import { tempDir } from '../helpers.js';
@@ -95,6 +97,39 @@ test('revoked certificate with --tls-crl-check: refused', async () => {
   // Without the check the same certificate passes.
   const ok = await run('as-scan', ['-h', seed(s), '-n', 'test', '--tls-enable', '--tls-capath', certs.capath]);
   assert.equal(ok.code, 0, ok.stderr);
+});
+
+test('--tls-crl-check checks the server certificate; --tls-crl-checkall every CA of the chain too', async () => {
+  // The capath holds the root and the intermediate's CRL, no CRL of the root.
+  const good = await tlsServer(certs.subNode1);
+  const ok = await run('as-scan', ['-h', seed(good), '-n', 'test', '--tls-enable', '--tls-capath', certs.subCapath, '--tls-crl-check']);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(count(ok.stdout), N);
+  const all = await run('as-scan', ['-h', seed(good), '-n', 'test', '--tls-enable', '--tls-capath', certs.subCapath, '--tls-crl-checkall']);
+  failsWith(all, 'as-scan', addr(good), /no CRL for the server certificate's issuer/);
+  const revoked = await tlsServer(certs.subRevoked);
+  for (const check of ['--tls-crl-check', '--tls-crl-check-all']) {
+    const r = await run('as-scan', ['-h', seed(revoked), '-n', 'test', '--tls-enable', '--tls-capath', certs.subCapath, check]);
+    failsWith(r, 'as-scan', addr(revoked), check === '--tls-crl-check' ? /revoked/ : /revoked|no CRL/);
+  }
+  // A capath whose CRL is from another CA: no CRL for this server's issuer.
+  const r = await run('as-scan', ['-h', seed(good), '-n', 'test', '--tls-enable', '--tls-cafile', certs.ca, '--tls-capath', certs.capath, '--tls-crl-check']);
+  failsWith(r, 'as-scan', addr(good), /no CRL for the server certificate's issuer/);
+});
+
+test('unit: the leaf CRL check knows current, expired and future CRLs and the revoked serial', () => {
+  const der = (file: string) => new X509Certificate(readFileSync(file)).raw;
+  const crls = [crlFromPem(readFileSync(join(certs.subCapath, 'sub-ca.crl'), 'latin1'))];
+  const sub = join(certs.dir, 'sub', 'ca.pem');
+  const leaf = der(join(certs.dir, 'sub-node1.pem'));
+  assert.equal(leafRevocation(leaf, der(sub), crls), undefined);
+  assert.match(leafRevocation(der(join(certs.dir, 'sub-revoked.pem')), der(sub), crls) ?? '', /revoked/);
+  const day = 86_400_000;
+  assert.match(leafRevocation(leaf, der(sub), crls, new Date(Date.now() + 60 * day)) ?? '', /has expired/);
+  assert.match(leafRevocation(leaf, der(sub), crls, new Date(Date.now() - 2 * day)) ?? '', /not yet valid/);
+  // Signed by another CA: not this issuer's CRL.
+  assert.match(leafRevocation(leaf, der(certs.ca), crls) ?? '', /no CRL/);
+  assert.throws(() => crlFromPem('-----BEGIN X509 CRL-----\nMAMCAQA=\n-----END X509 CRL-----'), /bad CRL/);
 });
 
 test('expired certificate: refused', async () => {
