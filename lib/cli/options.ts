@@ -109,9 +109,10 @@ export function defaultValues(table: OptionTable): Record<string, unknown> {
   return values;
 }
 
-// A detached value may be `-` (stdin/stdout) or a negative number, but not an option-like word.
+// A detached value may be `-` (stdin/stdout), a negative number, or a word with a space
+// (`--tls-protocols "-all +TLSv1.2"`, as Aerospike's docs write it), but not an option-like word.
 function detachedValueOk(word: string | undefined): word is string {
-  return word !== undefined && (!word.startsWith('-') || word === '-' || /^-\d/.test(word));
+  return word !== undefined && (!word.startsWith('-') || word === '-' || /^-\d/.test(word) || /\s/.test(word));
 }
 
 /**
