@@ -84,16 +84,22 @@ function serialOf(cert: string): string {
   return openssl(['x509', '-noout', '-serial', '-in', cert]).trim().replace(/^serial=/, '');
 }
 
+/** caFiles: the files `openssl ca` keeps in a CA's directory; returns its config file. */
+function caFiles(caDir: string, firstSerial: string): string {
+  mkdirSync(join(caDir, 'newcerts'), { recursive: true });
+  writeFileSync(join(caDir, 'index.txt'), '');
+  writeFileSync(join(caDir, 'serial'), `${firstSerial}\n`);
+  writeFileSync(join(caDir, 'crlnumber'), '01\n');
+  const conf = join(caDir, 'ca.cnf');
+  writeFileSync(conf, CA_CONFIG(caDir));
+  return conf;
+}
+
 /** makeCerts: a fresh set of test certificates. */
 export function makeCerts(): TestCerts {
   const dir = tempDir('asb-certs-');
   const caDir = join(dir, 'ca');
-  mkdirSync(join(caDir, 'newcerts'), { recursive: true });
-  writeFileSync(join(caDir, 'index.txt'), '');
-  writeFileSync(join(caDir, 'serial'), '1000\n');
-  writeFileSync(join(caDir, 'crlnumber'), '01\n');
-  const conf = join(caDir, 'ca.cnf');
-  writeFileSync(conf, CA_CONFIG(caDir));
+  const conf = caFiles(caDir, '1000');
   const ca = join(caDir, 'ca.pem');
   openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(caDir, 'ca.key'), '-out', ca, '-days', '30',
     '-subj', '/O=Test/CN=Test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
@@ -122,12 +128,7 @@ export function makeCerts(): TestCerts {
 
   // An intermediate CA under the root, whose CRL is the only one beside the root certificate.
   const subDir = join(dir, 'sub');
-  mkdirSync(join(subDir, 'newcerts'), { recursive: true });
-  writeFileSync(join(subDir, 'index.txt'), '');
-  writeFileSync(join(subDir, 'serial'), '2000\n');
-  writeFileSync(join(subDir, 'crlnumber'), '01\n');
-  const subConf = join(subDir, 'ca.cnf');
-  writeFileSync(subConf, CA_CONFIG(subDir));
+  const subConf = caFiles(subDir, '2000');
   openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(subDir, 'ca.key'), '-out', join(subDir, 'ca.csr'), '-subj', '/O=Test/CN=Test Sub CA']);
   openssl(['ca', '-batch', '-config', conf, '-extensions', 'sub_ca', '-in', join(subDir, 'ca.csr'), '-out', join(subDir, 'ca.pem'), '-notext']);
   const chained = (f: CertFiles): CertFiles => {
