@@ -4,13 +4,13 @@
 // rows and its source code, so `as-scan | as-encode-asb` equals an asbackup with the same
 // selection.
 import { run, EXIT_OK } from './run.js';
-import { parseArgs, usage } from './options.js';
+import { parseArgs } from './options.js';
 import { asbackupOptions, validateSelection, type BackupOptions } from './asbackup-options.js';
 import { writeItems } from './io.js';
 import { makeLogger } from './log.js';
 import { connectCluster } from './connect.js';
 import { backupSource } from './backup-source.js';
-import { versionText } from './version.js';
+import { printedHelp } from './version.js';
 import type { StreamItem, WireBatch } from '../records/types.js';
 
 /** Options of asbackup that are about writing files, which as-scan leaves to later stages. */
@@ -26,14 +26,7 @@ async function* flatten(batches: AsyncIterable<StreamItem[] | WireBatch>): Async
 export async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs(table, argv, 'as-scan');
   const o = values as unknown as BackupOptions;
-  if (o.usage) {
-    process.stdout.write(usage(table, 'as-scan', ['-n <namespace> [options] > records.jsonl']));
-    return EXIT_OK;
-  }
-  if (o.version) {
-    process.stdout.write(versionText('as-scan'));
-    return EXIT_OK;
-  }
+  if (printedHelp(o, table, 'as-scan', ['-n <namespace> [options] > records.jsonl'])) return EXIT_OK;
   validateSelection(o);
   const log = makeLogger(o.verbose);
   const cluster = await connectCluster(o, log);

@@ -3,12 +3,12 @@
 //   as-decode-asb backup.asb | as-filter -s users | as-write -h db1 -n restored
 import { writeOptionsOf, writePolicyOptions } from './asrestore-options.js';
 import { run, EXIT_OK } from './run.js';
-import { exclusive, usage, type OptionSpec, type OptionTable } from './options.js';
+import { exclusive, type OptionSpec, type OptionTable } from './options.js';
 import { resolveOptions } from './config.js';
 import { configFileOptions, connectionOptions, generalOptions, timeoutOptions, type ConnectionValues } from './connection-options.js';
 import { parseHostList, parseNamespace } from './parse-values.js';
 import { makeLogger } from './log.js';
-import { versionText } from './version.js';
+import { printedHelp } from './version.js';
 import { connectCluster } from './connect.js';
 import { readItems } from './io.js';
 import type { StreamItem } from '../records/types.js';
@@ -45,14 +45,7 @@ async function* renamed(items: AsyncIterable<StreamItem>, ns: string | undefined
 /** main: the as-write program; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const o = resolveOptions(asWriteOptions, argv, 'as-write').values as unknown as WriteProgramOptions;
-  if (o.usage) {
-    process.stdout.write(usage(asWriteOptions, 'as-write', '[options] < records.jsonl'));
-    return EXIT_OK;
-  }
-  if (o.version) {
-    process.stdout.write(versionText('as-write'));
-    return EXIT_OK;
-  }
+  if (printedHelp(o, asWriteOptions, 'as-write', '[options] < records.jsonl')) return EXIT_OK;
   exclusive([
     ['unique', 'replace', o.unique, o.replace],
     ['unique', 'no-generation', o.unique, o.noGeneration],

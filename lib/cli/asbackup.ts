@@ -1,11 +1,10 @@
 // asbackup: scan -> filter -> encode-asb -> throttle -> files, composed in one process.
 import { existsSync } from 'node:fs';
 import { run, EXIT_OK } from './run.js';
-import { usage } from './options.js';
 import { asbackupOptions, asbackupSynopsis, parseBackupArgs, type BackupOptions } from './asbackup-options.js';
 import { makeLogger, type Logger } from './log.js';
 import { Progress, formatBytes } from './progress.js';
-import { versionText } from './version.js';
+import { printedHelp } from './version.js';
 import { connectCluster } from './connect.js';
 import { filterBatches } from '../stages/filter.js';
 import { throttle } from '../stages/throttle.js';
@@ -110,14 +109,7 @@ function summaryLines(s: BackupSummary): string[] {
 /** main: the asbackup program. */
 export async function main(argv: string[]): Promise<number> {
   const { options: o } = parseBackupArgs(argv);
-  if (o.usage) {
-    process.stdout.write(usage(asbackupOptions, 'asbackup', asbackupSynopsis));
-    return EXIT_OK;
-  }
-  if (o.version) {
-    process.stdout.write(versionText('asbackup'));
-    return EXIT_OK;
-  }
+  if (printedHelp(o, asbackupOptions, 'asbackup', asbackupSynopsis)) return EXIT_OK;
   const log = makeLogger(o.verbose);
   if (o.estimate) {
     const cluster = await connectCluster(o, log);

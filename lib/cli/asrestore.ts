@@ -3,11 +3,10 @@
 // -L, after all records.
 import { writeOptionsOf } from './asrestore-options.js';
 import { run, EXIT_OK } from './run.js';
-import { usage } from './options.js';
 import { asrestoreOptions, asrestoreSynopsis, parseRestoreArgs, type RestoreOptions } from './asrestore-options.js';
 import { makeLogger, type Logger } from './log.js';
 import { Progress } from './progress.js';
-import { versionText } from './version.js';
+import { printedHelp } from './version.js';
 import { connectCluster } from './connect.js';
 import { throttle } from '../stages/throttle.js';
 import type { Cluster } from '../cluster/cluster.js';
@@ -127,14 +126,7 @@ async function* counted(batches: AsyncIterable<SourceItem[]>, progress: Progress
 /** main: the asrestore program; resolves to the exit code. */
 export async function main(argv: string[], hooks: RestoreHooks = {}): Promise<number> {
   const { options: o } = parseRestoreArgs(argv);
-  if (o.usage) {
-    process.stdout.write(usage(asrestoreOptions, 'asrestore', asrestoreSynopsis));
-    return EXIT_OK;
-  }
-  if (o.version) {
-    process.stdout.write(versionText('asrestore'));
-    return EXIT_OK;
-  }
+  if (printedHelp(o, asrestoreOptions, 'asrestore', asrestoreSynopsis)) return EXIT_OK;
   const log = makeLogger(o.verbose);
   const from = o.directory ?? (o.inputFile === '-' ? '[stdin]' : o.inputFile);
   const what = o.validate ? 'Starting validation of' : `Starting restore to ${o.host}`;
