@@ -28,11 +28,6 @@ export interface RestoreSummary {
   validate: boolean;
 }
 
-/** Hooks for tests: the clock used for TTLs (the dev server's), and the log. */
-export interface RestoreHooks {
-  now?: () => number;
-}
-
 /** summaryLines: the closing lines of a restore. */
 export function summaryLines(s: RestoreSummary): string[] {
   const c = s.counts;
@@ -50,7 +45,7 @@ export function summaryLines(s: RestoreSummary): string[] {
  * restore: runs a restore (or --validate) as the options say. On failure the error gets
  * the summary so far attached as `summary` and is rethrown.
  */
-export async function restore(o: RestoreOptions, log: Logger, hooks: RestoreHooks = {}): Promise<RestoreSummary> {
+export async function restore(o: RestoreOptions, log: Logger): Promise<RestoreSummary> {
   const files = o.directory !== undefined ? listBackupFiles(o.directory) : [o.inputFile!];
   if (o.directory !== undefined) log.info(`Found ${files.length} backup file(s) in ${o.directory}`);
   const counts = newCounts();
@@ -85,14 +80,13 @@ export async function restore(o: RestoreOptions, log: Logger, hooks: RestoreHook
     };
     const records = recordsOf(counted(items, progress), compose);
     if (cluster === undefined) {
-      await countRecords(records, counts, o.extraTtl, hooks.now);
+      await countRecords(records, counts, o.extraTtl);
     } else {
       await writeRecords(cluster, records, {
         ...writeOptionsOf(o),
         namespace: o.namespace?.target,
         counts,
         log: log.verbose,
-        ...(hooks.now ? { now: hooks.now } : {}),
       });
     }
     for (const s of deferred) await applyIndex(s, compose);
@@ -124,7 +118,7 @@ async function* counted(batches: AsyncIterable<SourceItem[]>, progress: Progress
 }
 
 /** main: the asrestore program; resolves to the exit code. */
-export async function main(argv: string[], hooks: RestoreHooks = {}): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   const { options: o } = parseRestoreArgs(argv);
   if (printedHelp(o, asrestoreOptions, 'asrestore', asrestoreSynopsis)) return EXIT_OK;
   const log = makeLogger(o.verbose);
@@ -132,7 +126,7 @@ export async function main(argv: string[], hooks: RestoreHooks = {}): Promise<nu
   const what = o.validate ? 'Starting validation of' : `Starting restore to ${o.host}`;
   log.info(`${what} (bins: ${o.binList?.join(',') ?? '[all]'}, sets: ${o.setList?.join(',') ?? '[all]'}) from ${from}`);
   try {
-    const s = await restore(o, log, hooks);
+    const s = await restore(o, log);
     for (const line of summaryLines(s)) log.info(line);
     return EXIT_OK;
   } catch (e) {

@@ -2,6 +2,7 @@
 // and picks the exit code (0 complete, 1 failed or incomplete, 2 usage error).
 import { readFileSync } from 'node:fs';
 import { AsError, ParseError, UsageError } from '../errors.js';
+import { wallClock } from '../clock.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -59,7 +60,8 @@ export function run(program: string, main: Main): void {
       process.exit(EXIT_FAILED);
     });
   }
-  main(process.argv.slice(2)).then(
+  // A bad AS_CLOCK is a usage error before anything else happens.
+  Promise.resolve().then(() => { wallClock(); return main(process.argv.slice(2)); }).then(
     (code) => {
       process.exitCode = code ?? EXIT_OK;
       flushAndExit();

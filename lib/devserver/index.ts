@@ -67,7 +67,8 @@ export interface DevFaults {
 export interface DevServer {
   readonly seeds: Array<{ host: string; port: number }>;
   readonly nodes: DevNode[];
-  readonly clock: { now(): number; advance(ms: number): void };
+  /** The server's clock (Unix ms): it runs on from wherever it is set or advanced to. */
+  readonly clock: { now(): number; advance(ms: number): void; set(unixMs: number): void };
   readonly faults: DevFaults;
   put(ns: string, set: string, digest: Buffer, bins: DevBin[], opts?: { key?: { type: number; data: Buffer }; ttl?: number; generation?: number }): void;
   get(ns: string, digest: Buffer): DevRecord | undefined;
@@ -111,6 +112,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     clock: {
       now: () => cluster.now(),
       advance: (ms: number) => { cluster.clockOffset += ms; },
+      set: (unixMs: number) => { cluster.clockOffset = unixMs - Date.now(); },
     },
     faults: {
       migrationsPending: (on) => { cluster.faultState.migrations = on; },

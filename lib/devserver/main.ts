@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import minimist from 'minimist';
 import { startDevServer, type DevSecurityOptions, type DevTlsOptions } from './index.js';
+import { CLOCK_VARIABLE, wallClock } from '../clock.js';
 
 // --user values: `name:password` or `name:password:role,role`.
 function securityOf(users: string[], ttl: unknown): DevSecurityOptions | undefined {
@@ -53,6 +54,8 @@ async function main(): Promise<void> {
     security: securityOf(([] as string[]).concat(argv.user ?? []), argv['session-ttl']),
     tls: tlsOf(argv),
   });
+  // AS_CLOCK sets the server's clock as it sets the programs' (docs/environment.md).
+  if (process.env[CLOCK_VARIABLE]) server.clock.set(wallClock());
   for (const n of server.nodes) process.stdout.write(`node ${n.id} listening on ${server.seeds[server.nodes.indexOf(n)]!.host}:${n.port}\n`);
   const stop = () => {
     void server.close().then(() => process.exit(0));

@@ -34,6 +34,7 @@ async function run(): Promise<void> {
         case 'truncate': server.truncate(a[0] as string, a[1] as string | undefined); break;
         case 'now': result = server.clock.now(); break;
         case 'advance': server.clock.advance(a[0] as number); break;
+        case 'setClock': server.clock.set(a[0] as number); break;
         case 'fault': {
           const f = server.faults as unknown as Record<string, (...x: unknown[]) => void>;
           f[a[0] as string]!(...(a.slice(1)));

@@ -7,7 +7,7 @@ import type { DevBin, DevRecord, DevServerOptions } from './index.js';
 export interface DevServerThread {
   readonly seeds: Array<{ host: string; port: number }>;
   readonly nodes: Array<{ id: string; port: number; stop(): Promise<void>; start(): Promise<void> }>;
-  readonly clock: { now(): Promise<number>; advance(ms: number): Promise<void> };
+  readonly clock: { now(): Promise<number>; advance(ms: number): Promise<void>; set(unixMs: number): Promise<void> };
   readonly faults: {
     migrationsPending(on: boolean): Promise<void>;
     partitionUnavailable(pid: number | null): Promise<void>;
@@ -69,7 +69,7 @@ export async function startDevServerThread(opts: DevServerOptions = {}): Promise
   return {
     seeds: info.seeds,
     nodes: info.nodes.map((n, i) => ({ id: n.id, port: n.port, stop: () => call<void>('stopNode', i), start: () => call<void>('startNode', i) })),
-    clock: { now: () => call<number>('now'), advance: (ms) => call<void>('advance', ms) },
+    clock: { now: () => call<number>('now'), advance: (ms) => call<void>('advance', ms), set: (ms) => call<void>('setClock', ms) },
     faults: {
       migrationsPending: (on) => call('fault', 'migrationsPending', on),
       partitionUnavailable: (pid) => call('fault', 'partitionUnavailable', pid),

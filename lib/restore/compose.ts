@@ -7,6 +7,7 @@ import { filterItems, type FilterOptions } from '../stages/filter.js';
 import type { RecordItem, SindexItem, StreamItem } from '../records/types.js';
 import { applySindex, applyUdf, type MetadataCounts, type MetadataOptions } from './metadata.js';
 import { nowClSeconds, ttlFor } from './write-policy.js';
+import { wallClock } from '../clock.js';
 import type { WriteCounts } from './writer.js';
 
 /** Options of recordsOf. */
@@ -74,7 +75,7 @@ export async function applyIndex(s: SindexItem, o: Pick<ComposeOptions, 'cluster
  * countRecords: what the writer would do without a server (--validate): records read,
  * expired and without bins are counted; every other record counts as would-be inserted.
  */
-export async function countRecords(batches: AsyncIterable<RecordItem[]>, counts: WriteCounts, extraTtl = 0, now: () => number = Date.now): Promise<WriteCounts> {
+export async function countRecords(batches: AsyncIterable<RecordItem[]>, counts: WriteCounts, extraTtl = 0, now: () => number = wallClock): Promise<WriteCounts> {
   for await (const batch of batches) {
     for (const r of batch) {
       counts.read++;

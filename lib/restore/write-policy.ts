@@ -3,6 +3,7 @@
 // (-r); generation GT with the backed-up generation unless -g. Plus the restore-time TTL
 // rule of asb-format.md §8.
 import { CITRUSLEAF_EPOCH, Info2, Info3 } from '../protocol/constants.js';
+import { wallClock } from '../clock.js';
 
 /** The three policy switches of asrestore / as-write. */
 export interface WritePolicyOptions {
@@ -41,7 +42,7 @@ export function writeBits(o: WritePolicyOptions): WriteBits {
 }
 
 /** nowClSeconds: seconds since 2010-01-01T00:00:00Z of a Unix ms clock reading. */
-export function nowClSeconds(nowMs: number = Date.now()): number {
+export function nowClSeconds(nowMs: number = wallClock()): number {
   return Math.floor(nowMs / 1000) - CITRUSLEAF_EPOCH;
 }
 

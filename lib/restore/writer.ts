@@ -13,6 +13,7 @@ import { resultName } from '../protocol/result-codes.js';
 import { geojsonParticle, geojsonText } from '../records/jsonl.js';
 import type { RecordItem } from '../records/types.js';
 import { Lane } from './pipeline.js';
+import { wallClock } from '../clock.js';
 import { nowClSeconds, ttlFor, writeBits, type WritePolicyOptions } from './write-policy.js';
 
 /** What happened to the records of a restore. */
@@ -54,7 +55,7 @@ export interface WriteOptions extends WritePolicyOptions {
   inFlight?: number;
   /** Pipelined connections per node (default 2). */
   lanesPerNode?: number;
-  /** Unix ms clock for TTLs (tests use the dev server's clock). */
+  /** Unix ms clock for TTLs (default: wallClock, which AS_CLOCK can set). */
   now?: () => number;
   /** Counts to add to (the caller may share them with a filter and the progress). */
   counts?: WriteCounts;
@@ -175,7 +176,7 @@ function clientGeo(data: Buffer): Buffer {
 export async function writeRecords(cluster: Cluster, batches: AsyncIterable<RecordItem[]>, opts: WriteOptions = {}): Promise<WriteCounts> {
   const counts = opts.counts ?? newCounts();
   const bits = writeBits(opts);
-  const now = opts.now ?? Date.now;
+  const now = opts.now ?? wallClock;
   const maxRetries = opts.maxRetries ?? 5;
   const timeoutMs = opts.socketTimeoutMs || 600_000;
   const txnTtl = opts.totalTimeoutMs && opts.socketTimeoutMs ? Math.min(opts.totalTimeoutMs, opts.socketTimeoutMs) : (opts.totalTimeoutMs ?? 0);
