@@ -16,8 +16,8 @@ export const repoRoot: string = (() => {
   return dir;
 })();
 
-/** vectorsDir: ../shared/vectors next to the repo (read in place, never copied). */
-export const vectorsDir = path.resolve(repoRoot, '../shared/vectors');
+/** vectorsDir: the files written by the official tools (test/fixtures/official/README.md). */
+export const vectorsDir = path.join(repoRoot, 'test/fixtures/official');
 /** fixturesDir: test/fixtures/asb in the repo (the golden files). */
 export const fixturesDir = path.join(repoRoot, 'test/fixtures/asb');
 

@@ -3,14 +3,16 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startDevServer, startDevServerThread, type DevServer } from '../../lib/devserver/index.js';
 import { encodeMessage, decodeMessages, Fields } from '../../lib/protocol/message.js';
 import { FieldType, Info1, Info3, ParticleType } from '../../lib/protocol/constants.js';
 import { computeDigest, partitionId } from '../../lib/protocol/digest.js';
 import { particle } from '../../lib/protocol/particle.js';
 import { RawConn, infoValue, client, Aerospike } from './helpers.js';
+import { officialDir } from '../helpers.js';
 
-const GOLDEN = readFileSync(new URL('../../../../shared/vectors/wire/info-golden.txt', import.meta.url), 'utf8');
+const GOLDEN = readFileSync(join(officialDir, 'wire/info-golden.txt'), 'utf8');
 function golden(cmd: string): string {
   const line = GOLDEN.split('\n').find((l) => l.startsWith(`  | ${cmd}\\t`));
   if (line === undefined) throw new Error(`no golden answer for ${cmd}`);
