@@ -1,9 +1,9 @@
-// Shared test helpers: run a program as a real process, find the repository and ../shared,
+// Shared test helpers: run a program as a real process, find the repository and its fixtures,
 // fill a dev server through the official client.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** repoRoot: the directory holding package.json. */
@@ -13,8 +13,8 @@ export const repoRoot = (() => {
   return d;
 })();
 
-/** sharedDir: ../shared beside the repository. */
-export const sharedDir = resolve(repoRoot, '../shared');
+/** officialDir: files written by the official tools (test/fixtures/official/README.md). */
+export const officialDir = join(repoRoot, 'test/fixtures/official');
 
 /** tempDir: a fresh temporary directory. */
 export function tempDir(prefix = 'asb-test-'): string {
@@ -62,4 +62,79 @@ export async function runPipeline(stages: Array<[string, string[]]>): Promise<Ru
     p.stderr.on('data', (b: Buffer) => err.push(b));
     p.on('close', (code) => res({ code: code ?? -1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() }));
   })));
+}
+
+/** FakeClock: a clock that moves only when told to; sleep() moves it instead of waiting. */
+export interface FakeClock {
+  now(): number;
+  advance(ms: number): void;
+  sleep(ms: number): Promise<void>;
+  /** Every sleep asked for, in ms. */
+  readonly sleeps: number[];
+}
+
+/** fakeClock: a FakeClock starting at `start` ms. */
+export function fakeClock(start = 0): FakeClock {
+  let t = start;
+  const sleeps: number[] = [];
+  return {
+    now: () => t,
+    advance: (ms) => { t += ms; },
+    sleep: async (ms) => { sleeps.push(ms); t += ms; },
+    sleeps,
+  };
+}
+
+/** Rng: a seeded pseudo-random source (sfc32), the same sequence for the same seed. */
+export interface Rng {
+  readonly seed: number;
+  /** A float in [0, 1). */
+  next(): number;
+  /** An integer in [0, n). */
+  int(n: number): number;
+  bytes(n: number): Buffer;
+}
+
+/** seededRng: a Rng from TEST_SEED, else from `seed`, else from a fresh random seed. */
+export function seededRng(seed?: number): Rng {
+  const s = process.env.TEST_SEED !== undefined ? Number(process.env.TEST_SEED) : (seed ?? Math.floor(Math.random() * 2 ** 31));
+  let a = 0x9e3779b9;
+  let b = 0x243f6a88;
+  let c = 0xb7e15162;
+  let d = s >>> 0;
+  const next32 = (): number => {
+    const t = (((a + b) | 0) + d) | 0;
+    d = (d + 1) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (c << 21) | (c >>> 11);
+    c = (c + t) | 0;
+    return t >>> 0;
+  };
+  for (let i = 0; i < 15; i++) next32();
+  const next = (): number => next32() / 2 ** 32;
+  return {
+    seed: s,
+    next,
+    int: (n) => Math.floor(next() * n),
+    bytes: (n) => {
+      const out = Buffer.allocUnsafe(n + 3);
+      for (let i = 0; i < n; i += 4) out.writeUInt32LE(next32(), i);
+      return out.subarray(0, n);
+    },
+  };
+}
+
+/**
+ * withSeed: runs a test body with a seeded Rng; a failure names the seed and how to run
+ * the test again with it (TEST_SEED=<seed>).
+ */
+export async function withSeed<T>(body: (rng: Rng) => Promise<T> | T, seed?: number): Promise<T> {
+  const rng = seededRng(seed);
+  try {
+    return await body(rng);
+  } catch (e) {
+    if (e instanceof Error) e.message += `\n(random seed ${rng.seed}: run again with TEST_SEED=${rng.seed})`;
+    throw e;
+  }
 }
