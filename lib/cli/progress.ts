@@ -34,26 +34,36 @@ export interface ProgressOptions {
   intervalSeconds?: number;
   /** Force a mode (tests); default: a bar when `out` is a TTY. */
   tty?: boolean;
+  /** Clock in ms (tests; default performance.now). */
+  now?: () => number;
+  /** Report on a timer (default true); tests call report() themselves. */
+  timer?: boolean;
 }
 
 /** Progress: counts records and bytes and reports them; holds a timer, hence a class. */
 export class Progress {
   records = 0;
   bytes = 0;
-  readonly started = performance.now();
+  readonly started: number;
   private timer: NodeJS.Timeout | undefined;
   private lastRecords = 0;
   private lastBytes = 0;
-  private lastAt = this.started;
+  private lastAt: number;
   private readonly out: NodeJS.WriteStream;
   private readonly tty: boolean;
+  private readonly now: () => number;
 
   constructor(private readonly opts: ProgressOptions) {
     this.out = opts.out ?? process.stderr;
     this.tty = opts.tty ?? Boolean(this.out.isTTY);
-    const every = this.tty ? 250 : (opts.intervalSeconds ?? 10) * 1000;
-    this.timer = setInterval(() => this.report(), every);
-    this.timer.unref();
+    this.now = opts.now ?? (() => performance.now());
+    this.started = this.now();
+    this.lastAt = this.started;
+    if (opts.timer !== false) {
+      const every = this.tty ? 250 : (opts.intervalSeconds ?? 10) * 1000;
+      this.timer = setInterval(() => this.report(), every);
+      this.timer.unref();
+    }
   }
 
   add(records: number, bytes: number): void {
@@ -63,11 +73,12 @@ export class Progress {
 
   /** elapsed: seconds since start. */
   get elapsed(): number {
-    return (performance.now() - this.started) / 1000;
+    return (this.now() - this.started) / 1000;
   }
 
-  private report(): void {
-    const now = performance.now();
+  /** report: one progress line (or bar redraw) for the time since the last one. */
+  report(): void {
+    const now = this.now();
     const dt = Math.max(0.001, (now - this.lastAt) / 1000);
     const rate = (this.records - this.lastRecords) / dt;
     const byteRate = (this.bytes - this.lastBytes) / dt;

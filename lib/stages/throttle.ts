@@ -11,6 +11,8 @@ export interface ThrottleOptions<T = unknown> {
   countOf?: (item: T) => number;
   /** Clock in ms (tests). */
   now?: () => number;
+  /** Waits ms (tests; default a timer). */
+  sleep?: (ms: number) => Promise<unknown>;
 }
 
 /**
@@ -25,14 +27,15 @@ export async function* throttle<T>(items: AsyncIterable<T>, sizeOf: (item: T) =>
     return;
   }
   const now = opts.now ?? (() => performance.now());
+  const wait = opts.sleep ?? sleep;
   const start = now();
   let bytes = 0;
   let count = 0;
   for await (const item of items) {
     // Wait until the budget so far covers what has already passed, then let this one go.
     const dueMs = Math.max(bps > 0 ? (bytes / bps) * 1000 : 0, ips > 0 ? (count / ips) * 1000 : 0);
-    const wait = start + dueMs - now();
-    if (wait > 1) await sleep(wait);
+    const ms = start + dueMs - now();
+    if (ms > 1) await wait(ms);
     bytes += sizeOf(item);
     count += opts.countOf ? opts.countOf(item) : 1;
     yield item;

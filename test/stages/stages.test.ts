@@ -11,10 +11,12 @@ import { digestModulo } from '../../lib/protocol/digest.js';
 import { particle } from '../../lib/protocol/particle.js';
 import { UsageError } from '../../lib/errors.js';
 import type { RecordItem, SindexItem } from '../../lib/records/types.js';
-import { randomBytes } from 'node:crypto';
+import { fakeClock, seededRng, withSeed } from '../helpers.js';
+
+const rng = seededRng();
 
 function rec(set: string, over: Partial<RecordItem> = {}): RecordItem {
-  return { kind: 'record', namespace: 'test', set, digest: randomBytes(20), generation: 1, voidTime: 0, bins: [{ name: 'a', ...particle.integer(1) }, { name: 'b', ...particle.string('x') }], ...over };
+  return { kind: 'record', namespace: 'test', set, digest: rng.bytes(20), generation: 1, voidTime: 0, bins: [{ name: 'a', ...particle.integer(1) }, { name: 'b', ...particle.string('x') }], ...over };
 }
 
 test('positive: filter keeps sets, bins, windows and TTL rules', () => {
@@ -34,7 +36,7 @@ test('positive: filter keeps sets, bins, windows and TTL rules', () => {
   assert.equal(w(rec('a')), undefined, 'no known last-update time: not in any window');
 });
 
-test('positive: percent sampling is deterministic by digest and near the asked share', () => {
+test('positive: percent sampling is deterministic by digest and near the asked share', () => withSeed(() => {
   const f = filterItems({ percent: 10 });
   let kept = 0;
   for (let i = 0; i < 20000; i++) {
@@ -44,17 +46,30 @@ test('positive: percent sampling is deterministic by digest and near the asked s
     if (k) kept++;
   }
   assert.ok(kept > 1700 && kept < 2300, `kept ${kept} of 20000`);
+}, rng.seed));
+
+test('positive: throttle never passes more than the byte rate, and no slower', async () => {
+  const clock = fakeClock();
+  async function* gen() { for (let i = 0; i < 40; i++) yield Buffer.alloc(50_000); }
+  let n = 0;
+  for await (const c of throttle(gen(), (b) => b.length, { bytesPerSecond: 4_000_000, now: clock.now, sleep: clock.sleep })) {
+    // Each chunk leaves only once the budget covers every byte before it.
+    assert.ok(clock.now() >= (n / 4_000_000) * 1000, `chunk at ${n} B left at ${clock.now()} ms`);
+    n += c.length;
+  }
+  assert.equal(n, 2_000_000);
+  // 2 MB at 4 MB/s: the last chunk leaves once 1.95 MB are covered, at 487.5 ms.
+  assert.equal(clock.now(), 487.5);
+  assert.equal(clock.sleeps.length, 39);
 });
 
-test('positive: throttle never passes more than the byte rate', async () => {
-  async function* gen() { for (let i = 0; i < 40; i++) yield Buffer.alloc(50_000); }
-  const t0 = performance.now();
-  let n = 0;
-  for await (const c of throttle(gen(), (b) => b.length, { bytesPerSecond: 4_000_000 })) n += c.length;
-  const seconds = (performance.now() - t0) / 1000;
-  assert.equal(n, 2_000_000);
-  // 2 MB at 4 MB/s: the last chunk may leave at 1.95 MB worth of budget.
-  assert.ok(seconds >= 0.45, `took ${seconds}s`);
+test('positive: throttle by items counts every item of a batch', async () => {
+  const clock = fakeClock();
+  async function* gen() { for (let i = 0; i < 10; i++) yield [1, 2, 3, 4, 5]; }
+  let items = 0;
+  for await (const b of throttle(gen(), () => 0, { itemsPerSecond: 100, countOf: (b) => b.length, now: clock.now, sleep: clock.sleep })) items += b.length;
+  assert.equal(items, 50);
+  assert.equal(clock.now(), 450);
 });
 
 async function* chunks(list: AsbChunk[]) { yield list.slice(0, 2); yield list.slice(2); }
