@@ -11,7 +11,7 @@ import { escape } from './escape.js';
 // for the many short ones (labels, names, numbers) a JS byte loop beats any native call.
 type FastBuffer = Buffer & { latin1Write(s: string, o: number): number; utf8Write(s: string, o: number): number };
 if (typeof (Buffer.prototype as Partial<FastBuffer>).latin1Write !== 'function') {
-  throw new Error('this Node.js lacks Buffer.prototype.latin1Write (Node >= 20 has it)');
+  throw new AsError('INTERNAL', 'this Node.js lacks Buffer.prototype.latin1Write (Node >= 20 has it)');
 }
 
 // Writer state. Blocks are written straight into a slab and handed out as views of it

@@ -3,48 +3,48 @@
 // writes it as JSON lines on stdout (docs/record-stream.md). It shares asbackup's option
 // rows and its source code, so `as-scan | as-encode-asb` equals an asbackup with the same
 // selection.
-import { run, EXIT_OK } from './run.js';
+import { EXIT_OK } from './run.js';
 import { parseArgs } from './options.js';
 import { asbackupOptions, validateSelection, type BackupOptions } from './asbackup-options.js';
 import { writeItems } from './io.js';
 import { makeLogger } from './log.js';
 import { connectCluster } from './connect.js';
-import { backupSource } from './backup-source.js';
-import { printedHelp } from './version.js';
+import { answeredHelp, type Program } from './program.js';
+import { backupSource } from '../backup/source.js';
 import type { StreamItem, WireBatch } from '../records/types.js';
 
 /** Options of asbackup that are about writing files, which as-scan leaves to later stages. */
 const OUTPUT = new Set(['directory', 'output-file', 'estimate', 'estimate-samples', 'file-limit', 'output-file-prefix', 'remove-files', 'compact', 'nice', 'encoder-threads',
   'instance', 'config-file', 'no-config-file', 'only-config-file']);
-const table = asbackupOptions.filter((o) => !OUTPUT.has(o.long));
 
 async function* flatten(batches: AsyncIterable<StreamItem[] | WireBatch>): AsyncGenerator<StreamItem> {
   for await (const b of batches) if (Array.isArray(b)) yield* b;
 }
 
-/** main: the as-scan program. */
-export async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs(table, argv, 'as-scan');
-  const o = values as unknown as BackupOptions;
-  if (printedHelp(o, table, 'as-scan', ['-n <namespace> [options] > records.jsonl'])) return EXIT_OK;
-  validateSelection(o);
-  const log = makeLogger(o.verbose);
-  const cluster = await connectCluster(o, log);
-  try {
-    const source = await backupSource(cluster, o, log);
+/** program: as-scan. */
+export const program: Program = {
+  name: 'as-scan',
+  summary: 'Read index definitions, UDF modules and records from a cluster as a record stream.',
+  synopsis: ['-n <namespace> [options] > records.jsonl'],
+  options: asbackupOptions.filter((o) => !OUTPUT.has(o.long)),
+  async main(argv, io) {
+    const { values } = parseArgs(program.options, argv, program.name);
+    const o = values as unknown as BackupOptions;
+    if (answeredHelp(program, o, io)) return EXIT_OK;
+    validateSelection(o);
+    const log = makeLogger(o.verbose, io.stderr);
+    const cluster = await connectCluster(o, log);
     try {
-      const n = await writeItems(flatten(source.items));
-      log.verbose(`Wrote ${n} item(s)`);
+      const source = await backupSource(cluster, o, log);
+      try {
+        const n = await writeItems(flatten(source.items), io.stdout);
+        log.verbose(`Wrote ${n} item(s)`);
+      } finally {
+        source.close();
+      }
     } finally {
-      source.close();
+      cluster.close();
     }
-  } finally {
-    cluster.close();
-  }
-  return EXIT_OK;
-}
-
-/** start: runs as-scan as a program (the bin shim calls it). */
-export function start(): void {
-  run('as-scan', main);
-}
+    return EXIT_OK;
+  },
+};

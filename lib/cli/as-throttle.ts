@@ -1,35 +1,42 @@
 // as-throttle: passes any stream (record lines or .asb bytes) at a limited rate.
-import { run } from './run.js';
-import { parseArgs, usage, type OptionTable } from './options.js';
+import split2 from 'split2';
+import { EXIT_OK } from './run.js';
+import { parseArgs } from './options.js';
 import { intRange } from './parse-values.js';
 import { writeChunk } from './io.js';
+import { answeredHelp, helpOptions, type Program } from './program.js';
 import { UsageError } from '../errors.js';
 import { throttle } from '../stages/throttle.js';
-import split2 from 'split2';
 
 const positive = intRange(1);
-const table: OptionTable = [
-  { long: 'nice', short: 'N', type: 'number', group: 'Other', arg: '<MiB/s>', describe: 'Bytes per second limit, in MiB/s (may be fractional).', validate: (v: number, l: string) => { if (!(v > 0)) throw new UsageError(`${l}: expected a positive number, got ${v}`, v); return v; } },
-  { long: 'bytes-per-second', type: 'number', group: 'Other', arg: '<n>', describe: 'Bytes per second limit.', validate: positive },
-  { long: 'records-per-second', type: 'number', group: 'Other', arg: '<n>', describe: 'Lines (records) per second limit; the input is read line by line.', validate: positive },
-  { long: 'help', short: 'Z', aliases: ['usage'], type: 'boolean', group: 'Other', describe: 'Print this help and exit.' },
-];
 
-run('as-throttle', async (argv) => {
-  const { values } = parseArgs(table, argv, 'as-throttle');
-  if (values.help) {
-    process.stdout.write(usage(table, 'as-throttle', '[--nice MiB/s | --bytes-per-second N] [--records-per-second N] < in > out'));
-    return 0;
-  }
-  const bytesPerSecond = values.nice !== undefined ? (values.nice as number) * 1024 * 1024 : (values.bytesPerSecond as number | undefined);
-  const itemsPerSecond = values.recordsPerSecond as number | undefined;
-  if (!bytesPerSecond && !itemsPerSecond) throw new UsageError('give --nice, --bytes-per-second or --records-per-second');
-  // Per line when counting records, otherwise in whatever chunks arrive.
-  const source: AsyncIterable<Buffer | string> = itemsPerSecond
-    ? (process.stdin.pipe(split2((l: string) => l + '\n')) as AsyncIterable<string>)
-    : (process.stdin as AsyncIterable<Buffer>);
-  for await (const chunk of throttle(source, (c) => (typeof c === 'string' ? Buffer.byteLength(c) : c.length), { bytesPerSecond, itemsPerSecond })) {
-    await writeChunk(process.stdout, chunk);
-  }
-  return 0;
-});
+/** program: as-throttle. */
+export const program: Program = {
+  name: 'as-throttle',
+  summary: 'Pass any stream (record lines or .asb bytes) on at a limited rate.',
+  synopsis: ['[--nice MiB/s | --bytes-per-second N] [--records-per-second N] < in > out'],
+  options: [
+    {
+      long: 'nice', short: 'N', type: 'number', group: 'Other', arg: '<MiB/s>', describe: 'Bytes per second limit, in MiB/s (may be fractional).',
+      validate: (v: number, l: string) => { if (!(v > 0)) throw new UsageError(`${l}: expected a positive number, got ${v}`, v); return v; },
+    },
+    { long: 'bytes-per-second', type: 'number', group: 'Other', arg: '<n>', describe: 'Bytes per second limit.', validate: positive },
+    { long: 'records-per-second', type: 'number', group: 'Other', arg: '<n>', describe: 'Lines (records) per second limit; the input is read line by line.', validate: positive },
+    ...helpOptions,
+  ],
+  async main(argv, io) {
+    const { values } = parseArgs(program.options, argv, program.name);
+    if (answeredHelp(program, values, io)) return EXIT_OK;
+    const bytesPerSecond = values.nice !== undefined ? (values.nice as number) * 1024 * 1024 : (values.bytesPerSecond as number | undefined);
+    const itemsPerSecond = values.recordsPerSecond as number | undefined;
+    if (!bytesPerSecond && !itemsPerSecond) throw new UsageError('give --nice, --bytes-per-second or --records-per-second');
+    // Per line when counting records, otherwise in whatever chunks arrive.
+    const source: AsyncIterable<Buffer | string> = itemsPerSecond
+      ? (io.stdin.pipe(split2((l: string) => l + '\n')) as AsyncIterable<string>)
+      : (io.stdin as AsyncIterable<Buffer>);
+    for await (const chunk of throttle(source, (c) => (typeof c === 'string' ? Buffer.byteLength(c) : c.length), { bytesPerSecond, itemsPerSecond })) {
+      await writeChunk(io.stdout, chunk);
+    }
+    return EXIT_OK;
+  },
+};

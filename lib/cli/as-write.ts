@@ -1,14 +1,15 @@
 // as-write: the last stage of a pipeline. Writes a JSON-line record stream (stdin) to a
 // cluster with asrestore's write policy; sindex and udf items are applied in stream order.
 //   as-decode-asb backup.asb | as-filter -s users | as-write -h db1 -n restored
-import { writeOptionsOf, writePolicyOptions } from './asrestore-options.js';
-import { run, EXIT_OK } from './run.js';
+import { writePolicyOptions } from './asrestore-options.js';
+import { writeOptionsOf } from '../restore/write-policy.js';
+import { EXIT_OK } from './run.js';
 import { exclusive, type OptionSpec, type OptionTable } from './options.js';
 import { resolveOptions } from './config.js';
 import { configFileOptions, connectionOptions, generalOptions, timeoutOptions, type ConnectionValues } from './connection-options.js';
 import { parseHostList, parseNamespace } from './parse-values.js';
 import { makeLogger } from './log.js';
-import { printedHelp } from './version.js';
+import { answeredHelp, type Program } from './program.js';
 import { connectCluster } from './connect.js';
 import { readItems } from './io.js';
 import type { StreamItem } from '../records/types.js';
@@ -42,42 +43,43 @@ async function* renamed(items: AsyncIterable<StreamItem>, ns: string | undefined
   for await (const item of items) yield ns !== undefined && item.kind !== 'udf' && item.namespace !== ns ? { ...item, namespace: ns } : item;
 }
 
-/** main: the as-write program; resolves to the exit code. */
-export async function main(argv: string[]): Promise<number> {
-  const o = resolveOptions(asWriteOptions, argv, 'as-write').values as unknown as WriteProgramOptions;
-  if (printedHelp(o, asWriteOptions, 'as-write', '[options] < records.jsonl')) return EXIT_OK;
-  exclusive([
-    ['unique', 'replace', o.unique, o.replace],
-    ['unique', 'no-generation', o.unique, o.noGeneration],
-  ]);
-  parseHostList(o.host, o.port);
-  const log = makeLogger(o.verbose);
-  const cluster = await connectCluster(o, log);
-  const counts = newCounts();
-  const meta = newMetadataCounts();
-  const started = performance.now();
-  const report = (): void => {
-    const s = (performance.now() - started) / 1000;
-    log.info(`Wrote ${counts.inserted} of ${counts.read} record(s) in ${s.toFixed(1)} s: existed ${counts.existed}, fresher ${counts.fresher}, expired ${counts.expired}, no bins ${counts.skippedNoBins}, ignored errors ${counts.ignored}, failed ${counts.failed}; ${meta.indexes} secondary index(es), ${meta.udfs} UDF file(s)`);
-  };
-  try {
-    const records = recordsOf(batched(renamed(readItems(process.stdin), o.namespace)), { filter: {}, cluster, metadata: { wait: o.wait, log: log.verbose }, counts, meta });
-    await writeRecords(cluster, records, {
-      ...writeOptionsOf(o),
-      counts,
-      log: log.verbose,
-    });
-    report();
-    return EXIT_OK;
-  } catch (e) {
-    report();
-    throw e;
-  } finally {
-    cluster.close();
-  }
-}
-
-/** start: runs as-write as a program (the bin shim calls it). */
-export function start(): void {
-  run('as-write', (argv) => main(argv));
-}
+/** program: as-write. */
+export const program: Program = {
+  name: 'as-write',
+  summary: 'Write a record stream to a cluster with asrestore\'s write policy.',
+  synopsis: ['[options] < records.jsonl'],
+  options: asWriteOptions,
+  async main(argv, io) {
+    const o = resolveOptions(asWriteOptions, argv, 'as-write').values as unknown as WriteProgramOptions;
+    if (answeredHelp(program, o, io)) return EXIT_OK;
+    exclusive([
+      ['unique', 'replace', o.unique, o.replace],
+      ['unique', 'no-generation', o.unique, o.noGeneration],
+    ]);
+    parseHostList(o.host, o.port);
+    const log = makeLogger(o.verbose, io.stderr);
+    const cluster = await connectCluster(o, log);
+    const counts = newCounts();
+    const meta = newMetadataCounts();
+    const started = performance.now();
+    const report = (): void => {
+      const s = (performance.now() - started) / 1000;
+      log.info(`Wrote ${counts.inserted} of ${counts.read} record(s) in ${s.toFixed(1)} s: existed ${counts.existed}, fresher ${counts.fresher}, expired ${counts.expired}, no bins ${counts.skippedNoBins}, ignored errors ${counts.ignored}, failed ${counts.failed}; ${meta.indexes} secondary index(es), ${meta.udfs} UDF file(s)`);
+    };
+    try {
+      const records = recordsOf(batched(renamed(readItems(io.stdin), o.namespace)), { filter: {}, cluster, metadata: { wait: o.wait, log: log.verbose }, counts, meta });
+      await writeRecords(cluster, records, {
+        ...writeOptionsOf(o),
+        counts,
+        log: log.verbose,
+      });
+      report();
+      return EXIT_OK;
+    } catch (e) {
+      report();
+      throw e;
+    } finally {
+      cluster.close();
+    }
+  },
+};

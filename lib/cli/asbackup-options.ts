@@ -6,9 +6,10 @@ import { defaultEncoderThreads } from '../stages/encode-pool.js';
 import { resolveOptions, type ConfigEnv, type Resolved } from './config.js';
 import { configFileOptions, connectionOptions, generalOptions, timeoutOptions, type ConnectionValues } from './connection-options.js';
 import { exclusive, type OptionSpec, type OptionTable } from './options.js';
+import type { BackupSettings } from '../backup/settings.js';
 import {
   binList, intRange, nonEmpty, parseBase64, parseDigest, parseHostList, parseLocalDateTime, parseNamespace,
-  parseNodeList, parsePartitionList, parsePercent, parsePriority, setList, type HostSpec, type PartitionFilter,
+  parseNodeList, parsePartitionList, parsePercent, parsePriority, setList,
 } from './parse-values.js';
 
 const DATE = '<YYYY-MM-DD_HH:MM:SS>';
@@ -73,44 +74,15 @@ export const asbackupOptions: OptionTable = [...connectionOptions, ...backupOnly
 export const asbackupSynopsis = ['-n <namespace> (-d <dir> | -o <file> | -e) [options]'];
 
 /** BackupOptions: asbackup's resolved options (camelCase of the long names), values parsed. */
-export interface BackupOptions extends ConnectionValues {
-  nodeList?: HostSpec[];
-  parallel: number;
-  directory?: string;
-  outputFile?: string;
+export interface BackupOptions extends ConnectionValues, BackupSettings {
   estimate: boolean;
-  estimateSamples: number;
-  fileLimit: number;
-  outputFilePrefix?: string;
-  removeFiles: boolean;
-  compact: boolean;
-  nice?: number;
-  encoderThreads: number;
-  namespace?: string;
-  set?: string[];
-  binList?: string[];
-  noBins: boolean;
-  noRecords: boolean;
-  noIndexes: boolean;
-  noUdfs: boolean;
-  percent: number;
-  modifiedAfter?: Date;
-  modifiedBefore?: Date;
-  noTtlOnly: boolean;
-  maxRecords: number;
-  recordsPerSecond: number;
-  partitionList?: PartitionFilter[];
-  afterDigest?: Buffer;
-  filterExp?: string;
-  priority: number;
-  noClusterChange: boolean;
 }
 
 /**
  * validateSelection: the cross-option rules of what is read (shared with as-scan); throws
  * UsageError naming the options.
  */
-export function validateSelection(o: Omit<BackupOptions, 'directory' | 'outputFile' | 'estimate' | 'removeFiles' | 'outputFilePrefix'>): void {
+export function validateSelection(o: Omit<BackupOptions, 'directory' | 'outputFile' | 'estimate' | 'removeFiles' | 'outputFilePrefix' | 'fileLimit' | 'compact' | 'encoderThreads' | 'estimateSamples'>): void {
   if (o.namespace === undefined) throw new UsageError('--namespace (-n) is required');
   exclusive([
     ['no-bins', 'bin-list', o.noBins, o.binList],

@@ -2,12 +2,12 @@
 // letters of the C asrestore (-t parallel, -w wait, -L indexes-last, -F no-udfs, -u unique,
 // -r replace, -g no-generation, -N bandwidth,tps, -T timeout) plus the shared connection,
 // TLS and config-file options.
-import type { WriteOptions } from '../restore/writer.js';
+import type { RestoreSettings } from '../restore/settings.js';
 import { UsageError } from '../errors.js';
 import { resolveOptions, type ConfigEnv, type Resolved } from './config.js';
 import { configFileOptions, connectionOptions, generalOptions, timeoutOptions, type ConnectionValues } from './connection-options.js';
 import { exclusive, type OptionSpec, type OptionTable } from './options.js';
-import { binList, intRange, nonEmpty, parseHostList, parseNamespaceMapping, parseRestoreNice, setList, type NamespaceMapping, type RestoreNice } from './parse-values.js';
+import { binList, intRange, nonEmpty, parseHostList, parseNamespaceMapping, parseRestoreNice, setList } from './parse-values.js';
 
 /** writePolicyOptions: how records are written, shared by asrestore and as-write (letters of the C asrestore). */
 export const writePolicyOptions: readonly OptionSpec[] = [
@@ -50,27 +50,7 @@ export const asrestoreOptions: OptionTable = [...connectionOptions, ...restoreOn
 export const asrestoreSynopsis = ['(-d <dir> | -i <file>) [options]'];
 
 /** RestoreOptions: asrestore's resolved options (camelCase of the long names), values parsed. */
-export interface RestoreOptions extends ConnectionValues {
-  directory?: string;
-  inputFile?: string;
-  validate: boolean;
-  namespace?: NamespaceMapping;
-  setList?: string[];
-  binList?: string[];
-  noRecords: boolean;
-  noIndexes: boolean;
-  noUdfs: boolean;
-  unique: boolean;
-  replace: boolean;
-  noGeneration: boolean;
-  ignoreRecordError: boolean;
-  extraTtl: number;
-  indexesLast: boolean;
-  wait: boolean;
-  parallel: number;
-  nice?: RestoreNice;
-  timeout: number;
-}
+export interface RestoreOptions extends ConnectionValues, RestoreSettings {}
 
 /**
  * validateRestoreOptions: the cross-option rules; throws UsageError naming the options.
@@ -99,31 +79,3 @@ export function parseRestoreArgs(argv: readonly string[], config?: ConfigEnv): {
   return { options, resolved };
 }
 
-/** The write-policy options both asrestore and as-write take. */
-export interface WritePolicyValues {
-  unique: boolean;
-  replace: boolean;
-  noGeneration: boolean;
-  extraTtl: number;
-  ignoreRecordError: boolean;
-  maxRetries: number;
-  socketTimeout: number;
-  totalTimeout: number;
-  parallel: number;
-}
-
-/** writeOptionsOf: the writer's options from the resolved program options (-t scales the window). */
-export function writeOptionsOf(o: WritePolicyValues): WriteOptions {
-  return {
-    unique: o.unique,
-    replace: o.replace,
-    noGeneration: o.noGeneration,
-    extraTtl: o.extraTtl,
-    ignoreRecordError: o.ignoreRecordError,
-    maxRetries: o.maxRetries,
-    socketTimeoutMs: o.socketTimeout,
-    totalTimeoutMs: o.totalTimeout,
-    inFlight: Math.max(64, o.parallel * 32),
-    lanesPerNode: Math.min(8, Math.max(1, Math.ceil(o.parallel / 10))),
-  };
-}

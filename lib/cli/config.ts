@@ -56,7 +56,7 @@ function describe(v: unknown): string {
 function typed(spec: OptionSpec, v: unknown, label: string): unknown {
   const want = spec.type === 'boolean' ? 'boolean' : spec.type === 'number' ? 'number' : 'string';
   if (want === 'number' && typeof v === 'bigint' && Number.isSafeInteger(Number(v))) return Number(v);
-  if (typeof v !== want) throw new UsageError(`${label}: expected a ${want}, got ${describe(v)}`, v);
+  if (typeof v !== want) throw new UsageError(`${label}: expected a ${want}, got ${describe(v)}`, v, 'CONFIG');
   return v;
 }
 
@@ -67,14 +67,14 @@ function readToml(path: string, required: boolean): Record<string, unknown> | un
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (!required && (code === 'ENOENT' || code === 'ENOTDIR')) return undefined; // a missing default file is normal
-    throw new UsageError(`cannot read config file ${path}: ${(e as Error).message}`, path);
+    throw new UsageError(`cannot read config file ${path}: ${(e as Error).message}`, path, 'CONFIG');
   }
   try {
     return parse(text) as Record<string, unknown>;
   } catch (e) {
     if (e instanceof TomlError) {
       const msg = e.message.split('\n')[0].replace(/^Invalid TOML document: /, '');
-      throw new UsageError(`${path}:${e.line}:${e.column}: TOML syntax error: ${msg}`, path);
+      throw new UsageError(`${path}:${e.line}:${e.column}: TOML syntax error: ${msg}`, path, 'CONFIG');
     }
     throw e;
   }
@@ -106,11 +106,11 @@ export function loadConfigFile(table: OptionTable, path: string, program: string
       const key = rawKey.toLowerCase();
       const where = `${path}: [${section}]`;
       const spec = table.find((o) => o.long === key || o.aliases?.includes(key) || o.configAliases?.includes(key));
-      if (spec === undefined) throw new UsageError(`${where} unknown key ${JSON.stringify(rawKey)}`, rawKey);
-      if (spec.configKey === false) throw new UsageError(`${where} key ${JSON.stringify(rawKey)} is not allowed in a config file`, rawKey);
+      if (spec === undefined) throw new UsageError(`${where} unknown key ${JSON.stringify(rawKey)}`, rawKey, 'CONFIG');
+      if (spec.configKey === false) throw new UsageError(`${where} key ${JSON.stringify(rawKey)} is not allowed in a config file`, rawKey, 'CONFIG');
       if (sectionOf(spec) !== kind) {
         const home = sectionOf(spec) === 'cluster' ? clusterName : programName;
-        throw new UsageError(`${where} unknown key ${JSON.stringify(rawKey)} (it belongs in [${home}])`, rawKey);
+        throw new UsageError(`${where} unknown key ${JSON.stringify(rawKey)} (it belongs in [${home}])`, rawKey, 'CONFIG');
       }
       const label = `${where} ${rawKey}`;
       out.push({ long: spec.long, value: checkValue(spec, typed(spec, v, label), label), label });
@@ -122,12 +122,12 @@ export function loadConfigFile(table: OptionTable, path: string, program: string
 }
 
 function loadIncludes(table: OptionTable, path: string, include: Record<string, unknown>, program: string, instance: string | undefined, depth: number): ConfigValue[] {
-  if (depth >= 3) throw new UsageError(`${path}: [include] nested more than 3 levels deep`, path);
+  if (depth >= 3) throw new UsageError(`${path}: [include] nested more than 3 levels deep`, path, 'CONFIG');
   const out: ConfigValue[] = [];
   for (const [rawKey, v] of Object.entries(include)) {
     const key = rawKey.toLowerCase();
     if ((key !== 'file' && key !== 'directory') || typeof v !== 'string') {
-      throw new UsageError(`${path}: [include] ${rawKey}: expected file = "<path>" or directory = "<path>"`, rawKey);
+      throw new UsageError(`${path}: [include] ${rawKey}: expected file = "<path>" or directory = "<path>"`, rawKey, 'CONFIG');
     }
     const files = key === 'file' ? [v] : listFiles(v, path);
     for (const f of files) out.push(...loadConfigFile(table, f, program, instance, true, depth + 1));
@@ -141,7 +141,7 @@ function listFiles(dir: string, from: string): string[] {
   try {
     names = readdirSync(dir).sort();
   } catch (e) {
-    throw new UsageError(`${from}: [include] directory ${dir}: ${(e as Error).message}`, dir);
+    throw new UsageError(`${from}: [include] directory ${dir}: ${(e as Error).message}`, dir, 'CONFIG');
   }
   return names.flatMap((n) => {
     const p = join(dir, n);

@@ -2,6 +2,7 @@
 // ones (-v, -Z, --version). Both tables are built from these rows so the two programs spell
 // and document them identically.
 import type { OptionSpec } from './options.js';
+import { helpOptions } from './program.js';
 import { intRange, nonEmpty, oneOf, parseHostList, parsePort } from './parse-values.js';
 
 /** connectionOptions: -h -p -U -P -A, alternate services and TLS; all live in [cluster]. */
@@ -58,8 +59,7 @@ export const configFileOptions: readonly OptionSpec[] = [
 /** generalOptions: -v, -Z/--usage/--help, -V/--version. */
 export const generalOptions: readonly OptionSpec[] = [
   { long: 'verbose', short: 'v', type: 'boolean', group: 'Other', describe: 'Print much more about the run.' },
-  { long: 'usage', short: 'Z', aliases: ['help'], type: 'boolean', group: 'Other', configKey: false, immediate: true, describe: 'Print this help and exit.' },
-  { long: 'version', short: 'V', type: 'boolean', group: 'Other', configKey: false, immediate: true, describe: 'Print the version and exit.' },
+  ...helpOptions,
 ];
 
 /** timeoutOptions: per-command client policy (scan for asbackup, writes for asrestore). */

@@ -4,6 +4,9 @@ import type { Readable, Writable } from 'node:stream';
 import split2 from 'split2';
 import { AsError, ParseError } from '../errors.js';
 import { parse, stringify } from '../records/jsonl.js';
+import { writeChunk } from '../stages/write-chunk.js';
+
+export { writeChunk };
 import type { StreamItem } from '../records/types.js';
 
 /** readItems: items from a JSON-lines stream; a bad line stops with its file:line. */
@@ -15,28 +18,16 @@ export async function* readItems(input: Readable, name = '<stdin>'): AsyncGenera
     try {
       yield parse(text);
     } catch (e) {
-      if (e instanceof AsError && e.code === 'STREAM') throw new ParseError(e.message, name, line, 1);
+      if (e instanceof AsError && e.code === 'STREAM') throw new ParseError(e.message, name, line, 1, undefined, 'STREAM');
       throw e;
     }
   }
 }
 
 /** openInput: stdin for '-' or no name, otherwise a file. */
-export function openInput(path?: string): { stream: Readable; name: string } {
-  if (path === undefined || path === '-') return { stream: process.stdin, name: '<stdin>' };
+export function openInput(path: string | undefined, stdin: Readable = process.stdin): { stream: Readable; name: string } {
+  if (path === undefined || path === '-') return { stream: stdin, name: '<stdin>' };
   return { stream: createReadStream(path), name: path };
-}
-
-/** writeAll: writes chunks to a stream, waiting for drain (backpressure). */
-export async function writeChunk(out: Writable, chunk: string | Buffer): Promise<void> {
-  if (!out.write(chunk)) {
-    await new Promise<void>((resolve, reject) => {
-      const onDrain = () => { out.off('error', onError); resolve(); };
-      const onError = (e: Error) => { out.off('drain', onDrain); reject(e); };
-      out.once('drain', onDrain);
-      out.once('error', onError);
-    });
-  }
 }
 
 /** writeItems: items as JSON lines, batched into ~64 KiB writes. */

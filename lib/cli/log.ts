@@ -1,12 +1,8 @@
 // Log lines on stderr, in the shape the official tools print them:
 // `YYYY-MM-DD HH:MM:SS GMT [INF] message`.
+import type { Logger } from '../log.js';
 
-/** Logger: info always, verbose only with -v. */
-export interface Logger {
-  info(msg: string): void;
-  verbose(msg: string): void;
-  error(msg: string): void;
-}
+export type { Logger } from '../log.js';
 
 function stamp(): string {
   return new Date().toISOString().replace('T', ' ').slice(0, 19) + ' GMT';

@@ -57,6 +57,8 @@ export interface OptionSpec {
   section?: 'cluster' | 'program';
   /** -Z/--version: when given, config files are not read (nothing else matters). */
   immediate?: boolean;
+  /** Given several times, every value is kept (an array), not only the last one. */
+  repeatable?: boolean;
   /** Checks and converts a value; `label` names its origin for the error message. */
   validate?: (value: any, label: string) => unknown;
 }
@@ -200,6 +202,10 @@ export function parseArgs(table: OptionTable, argv: readonly string[], program: 
   for (const spec of table) {
     if (!given.has(spec.long)) continue;
     const raw: unknown = collected[spec.long];
+    if (spec.repeatable) {
+      values[keyOf(spec.long)] = (Array.isArray(raw) ? raw : [raw]).map((v) => checkValue(spec, v, `--${spec.long}`));
+      continue;
+    }
     const last = Array.isArray(raw) ? raw[raw.length - 1] : raw; // the last occurrence wins, as with getopt
     values[keyOf(spec.long)] = prompted.has(spec.long) && spec.type === 'optional-string' ? PROMPT : checkValue(spec, last, `--${spec.long}`);
   }

@@ -2,24 +2,14 @@
 // came from (`--port` on the command line, `/etc/aerospike/astools.conf: [cluster] port` in a
 // config file) and throws a UsageError that starts with that label and says the expected form.
 import { UsageError } from '../errors.js';
+import type { PartitionFilter } from '../backup/settings.js';
+import type { NamespaceMapping, RestoreNice } from '../restore/settings.js';
 
 /** HostSpec: one seed host or node address; tlsName only when written in the list. */
 export interface HostSpec {
   host: string;
   port: number;
   tlsName?: string;
-}
-
-/** NamespaceMapping: asrestore `-n src` (target = source) or `-n src,dst`. */
-export interface NamespaceMapping {
-  source: string;
-  target: string;
-}
-
-/** RestoreNice: asrestore `-N <MiB/s>,<TPS>`; 0 means "no limit" for that half. */
-export interface RestoreNice {
-  bandwidth: number;
-  tps: number;
 }
 
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
@@ -215,8 +205,7 @@ export function parseRestoreNice(value: unknown, label: string): RestoreNice {
   return { bandwidth: Number(m[1]), tps: Number(m[2]) };
 }
 
-/** PartitionFilter: one --partition-list item: a range of partitions, or "after this digest". */
-export type PartitionFilter = { begin: number; count: number } | { digest: Buffer };
+export type { PartitionFilter, NamespaceMapping, RestoreNice };
 
 /** parseDigest: a 20-byte record digest in base64 (as printed by the tools). */
 export function parseDigest(value: unknown, label: string): Buffer {

@@ -1,5 +1,7 @@
 // Progress on stderr: a redrawn bar on a terminal, otherwise a plain line every ~10 s.
 // Never on stdout, which may carry the backup itself (-o -).
+import type { Writable } from 'node:stream';
+import type { ProgressSink } from '../log.js';
 
 /** formatEta: the largest non-zero unit down to seconds (59s, 1m5s, 2h0m3s, 1d4h6m38s). */
 export function formatEta(seconds: number): string {
@@ -29,7 +31,7 @@ export interface ProgressOptions {
   total: number;
   /** Else the expected number of bytes (a restore knows its files' sizes, not its records). */
   totalBytes?: number;
-  out?: NodeJS.WriteStream;
+  out?: Writable & { isTTY?: boolean };
   /** Seconds between plain lines when not on a terminal. */
   intervalSeconds?: number;
   /** Force a mode (tests); default: a bar when `out` is a TTY. */
@@ -41,7 +43,7 @@ export interface ProgressOptions {
 }
 
 /** Progress: counts records and bytes and reports them; holds a timer, hence a class. */
-export class Progress {
+export class Progress implements ProgressSink {
   records = 0;
   bytes = 0;
   readonly started: number;
@@ -49,7 +51,7 @@ export class Progress {
   private lastRecords = 0;
   private lastBytes = 0;
   private lastAt: number;
-  private readonly out: NodeJS.WriteStream;
+  private readonly out: Writable & { isTTY?: boolean };
   private readonly tty: boolean;
   private readonly now: () => number;
 
@@ -64,6 +66,12 @@ export class Progress {
       this.timer = setInterval(() => this.report(), every);
       this.timer.unref();
     }
+  }
+
+  /** expect: the totals to expect, once known (records, else bytes; 0 = unknown). */
+  expect(records: number, bytes?: number): void {
+    this.opts.total = records;
+    if (bytes !== undefined) this.opts.totalBytes = bytes;
   }
 
   add(records: number, bytes: number): void {

@@ -1,15 +1,14 @@
 // The one exit point of every program: runs main, turns errors into one line on stderr,
 // and picks the exit code (0 complete, 1 failed or incomplete, 2 usage error).
 import { readFileSync } from 'node:fs';
-import { AsError, ParseError, UsageError } from '../errors.js';
+import { AsError, ParseError, exitCodeOf } from '../errors.js';
 import { wallClock } from '../clock.js';
+import { processIo, type Program } from './program.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 
-/** Main: a program body; resolves to an exit code (default 0). */
-export type Main = (argv: string[]) => Promise<number | void>;
 
 let quietPipe = false;
 
@@ -28,24 +27,24 @@ export function isBrokenPipe(e: unknown): boolean {
   return typeof e === 'object' && e !== null && (e as NodeJS.ErrnoException).code === 'EPIPE';
 }
 
-/** formatError: the single user-facing line (plus excerpt and caret for parse errors). */
+/**
+ * formatError: the single user-facing line, ending with the error's code (docs/errors.md),
+ * plus the offending line and a caret for parse errors.
+ */
 export function formatError(program: string, e: unknown): string {
+  const code = e instanceof AsError ? ` [${e.code}]` : '';
   if (e instanceof ParseError) {
-    let s = `${program}: ${e.file}:${e.line}:${e.column}: ${e.message}`;
+    let s = `${program}: ${e.file}:${e.line}:${e.column}: ${e.message}${code}`;
     if (e.excerpt !== undefined) s += `\n${e.excerpt}\n${' '.repeat(Math.max(0, e.column - 1))}^`;
     return s;
   }
-  if (e instanceof Error) return `${program}: ${e.message}`;
+  if (e instanceof Error) return `${program}: ${e.message}${code}`;
   return `${program}: ${String(e)}`;
 }
 
-/** exitCodeFor: 2 for usage errors, 1 for everything else. */
-export function exitCodeFor(e: unknown): number {
-  return e instanceof UsageError ? EXIT_USAGE : EXIT_FAILED;
-}
-
 /** run: executes a program's main and exits the process; the only caller of process.exit. */
-export function run(program: string, main: Main): void {
+export function run(p: Program, argv: string[] = process.argv.slice(2)): void {
+  const program = p.name;
   process.stdout.on('error', (e) => {
     if (isBrokenPipe(e)) {
       quietPipe = true;
@@ -56,12 +55,13 @@ export function run(program: string, main: Main): void {
   // named .part, so nothing looks complete.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
+      if (p.runsUntilStopped) process.exit(EXIT_OK);
       process.stderr.write(`\n${program}: interrupted by ${signal}; the run is incomplete\n`);
       process.exit(EXIT_FAILED);
     });
   }
   // A bad AS_CLOCK is a usage error before anything else happens.
-  Promise.resolve().then(() => { wallClock(); return main(process.argv.slice(2)); }).then(
+  Promise.resolve().then(() => { wallClock(); return p.main(argv, processIo()); }).then(
     (code) => {
       process.exitCode = code ?? EXIT_OK;
       flushAndExit();
@@ -72,7 +72,7 @@ export function run(program: string, main: Main): void {
       } else {
         process.stderr.write(formatError(program, e) + '\n');
         if (process.env.AS_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
-        process.exitCode = exitCodeFor(e);
+        process.exitCode = exitCodeOf(e);
       }
       flushAndExit();
     },

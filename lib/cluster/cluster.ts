@@ -124,7 +124,7 @@ export class Cluster {
     await Promise.all(this.nodes.map(async (node) => {
       try {
         const info = await node.info(['node', 'peers-generation', 'partition-generation'], { what: 'tending' });
-        if (info.get('node') !== node.name) throw new Error(`${node.address}: node name changed to ${info.get('node')}`);
+        if (info.get('node') !== node.name) throw new ConnectError(node.address, `${node.address}: node name changed to ${info.get('node')}`);
         node.failures = 0;
         const pg = Number(info.get('peers-generation'));
         if (pg !== node.peersGeneration) {

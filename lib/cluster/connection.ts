@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { ProtoType } from '../protocol/constants.js';
 import { FrameReader, type Frame } from '../protocol/frame.js';
 import { infoError, infoRequest, parseInfo } from '../protocol/info.js';
-import { ConnectError, ProtocolError, ServerError } from '../errors.js';
+import { AsError, ConnectError, ProtocolError, ServerError } from '../errors.js';
 import { tlsErrorText } from './tls-errors.js';
 
 /**
@@ -184,7 +184,7 @@ export class Connection {
         return f;
       }
       if (this.error) throw withWhat(this.error, what);
-      if (this.wake) throw new Error(`${this.address}: two readers on one connection`);
+      if (this.wake) throw new AsError('INTERNAL', `${this.address}: two readers on one connection`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           this.fail(new ConnectError(this.address, `${this.address}: no answer for ${timeoutMs} ms`));

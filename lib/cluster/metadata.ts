@@ -87,7 +87,7 @@ export async function namespaceRecordCount(cluster: Cluster, ns: string, set?: s
   let rf = 1;
   for (const [node, value] of await cluster.infoAll(`namespace/${ns}`)) {
     const kv = parseKeyValues(value);
-    if (kv.type === 'unknown') throw new ServerError(20, `namespace "${ns}" not found (node ${node.address})`, node.address);
+    if (kv.type === 'unknown') throw new ServerError(20, `namespace "${ns}" not found (node ${node.address})`, node.address, 'NAMESPACE_NOT_FOUND');
     rf = Math.max(rf, Number(kv.effective_replication_factor ?? kv['replication-factor'] ?? 1) || 1);
     if (set === undefined) objects += Number(kv.objects ?? 0) || 0;
   }

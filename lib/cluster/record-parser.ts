@@ -2,7 +2,7 @@
 // RecordItems. No intermediate message objects; digests, keys and bin values are
 // subarrays of the frame (they keep it alive, which is cheaper than copying).
 import { FieldType, Info3, MSG_HEADER_SIZE } from '../protocol/constants.js';
-import { ProtocolError } from '../errors.js';
+import { ProtocolError, ServerError } from '../errors.js';
 import type { Bin, RecordItem } from '../records/types.js';
 
 /** What the parser tells the scan about partitions and the end of the stream. */
@@ -14,9 +14,9 @@ export interface ParseSink {
 }
 
 /** ScanResultError: a stream-level result code (error before streaming, or LAST with an error). */
-export class ScanResultError extends Error {
-  constructor(readonly resultCode: number) {
-    super(`result code ${resultCode}`);
+export class ScanResultError extends ServerError {
+  constructor(resultCode: number) {
+    super(resultCode, `result code ${resultCode}`);
   }
 }
 

@@ -7,7 +7,7 @@ import { decompressBody } from '../protocol/compress.js';
 import { encodeMessage, Fields, type Field } from '../protocol/message.js';
 import { partitionId } from '../protocol/digest.js';
 import { resultName } from '../protocol/result-codes.js';
-import { ConnectError, IncompleteError, ProtocolError, ServerError, UsageError } from '../errors.js';
+import { AsError, ConnectError, IncompleteError, ProtocolError, ServerError, UsageError } from '../errors.js';
 import type { RecordItem, WireBatch } from '../records/types.js';
 import type { Cluster } from './cluster.js';
 import type { Connection } from './connection.js';
@@ -311,14 +311,14 @@ class Round {
     let reason: string;
     if (e instanceof ScanResultError) {
       const rc = e.resultCode;
-      if (rc === ResultCode.NAMESPACE_NOT_FOUND) return this.fail(new ServerError(rc, `namespace "${this.ns}" not found (node ${node.address})`, node.address));
+      if (rc === ResultCode.NAMESPACE_NOT_FOUND) return this.fail(new ServerError(rc, `namespace "${this.ns}" not found (node ${node.address})`, node.address, 'NAMESPACE_NOT_FOUND'));
       reason = `${node.address}: ${resultName(rc)} (${rc})`;
       if (!RETRYABLE.has(rc)) return this.fail(new ServerError(rc, `${reason} while scanning namespace "${this.ns}"`, node.address));
     } else if (e instanceof ConnectError || e instanceof ProtocolError) {
       reason = e.message;
       if (!reason.startsWith(node.address)) reason = `${node.address}: ${reason}`;
     } else {
-      return this.fail(e instanceof Error ? e : new Error(String(e)));
+      return this.fail(e instanceof Error ? e : new AsError('INTERNAL', String(e)));
     }
     this.opts.log?.(`scan of ${parts.length} partition(s) on ${node} failed: ${reason}`);
     for (const p of parts) {

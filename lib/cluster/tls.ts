@@ -189,15 +189,15 @@ export function tlsConnection(s: TlsSettings): Pick<ConnectionOptions, 'socketFa
       const serial = normSerial(c.serialNumber ?? '');
       const issuer = onelineIssuer(c);
       const hit = blacklist.find((b) => b.serial === serial && (b.issuer === undefined || b.issuer === issuer));
-      if (hit) return new Error(`server certificate serial ${serial} (issuer ${issuer}) is blacklisted`);
+      if (hit) return new AsError('TLS', `server certificate serial ${serial} (issuer ${issuer}) is blacklisted`);
     }
     if (tls.checkServerIdentity(name, leaf) !== undefined) {
-      return new Error(`server certificate does not match TLS name "${name}" (it is for ${leaf.subjectaltname ?? `CN=${leaf.subject?.CN ?? '?'}`})`);
+      return new AsError('TLS', `server certificate does not match TLS name "${name}" (it is for ${leaf.subjectaltname ?? `CN=${leaf.subject?.CN ?? '?'}`})`);
     }
     if (leafCrls !== undefined) {
       const issuer = (leaf as tls.DetailedPeerCertificate).issuerCertificate ?? leaf;
       const why = leafRevocation(leaf.raw, issuer.raw, leafCrls);
-      if (why !== undefined) return new Error(why);
+      if (why !== undefined) return new AsError('TLS', why);
     }
     return undefined;
   };

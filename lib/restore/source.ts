@@ -20,10 +20,10 @@ export function listBackupFiles(dir: string): string[] {
   try {
     names = readdirSync(dir);
   } catch (e) {
-    throw new UsageError(`cannot read directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, dir);
+    throw new UsageError(`cannot read directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, dir, 'INPUT');
   }
   const files = names.filter((f) => f.endsWith('.asb')).sort().map((f) => join(dir, f));
-  if (files.length === 0) throw new UsageError(`no backup files (*.asb) found in ${dir}`, dir);
+  if (files.length === 0) throw new UsageError(`no backup files (*.asb) found in ${dir}`, dir, 'NO_BACKUP_FILES');
   return files;
 }
 

@@ -4,6 +4,8 @@
 // rule of asb-format.md §8.
 import { CITRUSLEAF_EPOCH, Info2, Info3 } from '../protocol/constants.js';
 import { wallClock } from '../clock.js';
+import type { WritePolicySettings } from './settings.js';
+import type { WriteOptions } from './writer.js';
 
 /** The three policy switches of asrestore / as-write. */
 export interface WritePolicyOptions {
@@ -56,4 +58,20 @@ export function ttlFor(voidTime: number, nowCl: number, extraTtl = 0): number | 
   const v = voidTime + extraTtl;
   if (v <= nowCl) return undefined;
   return v - nowCl;
+}
+
+/** writeOptionsOf: the writer's options from the settings (-t scales the window and the lanes). */
+export function writeOptionsOf(o: WritePolicySettings): WriteOptions {
+  return {
+    unique: o.unique,
+    replace: o.replace,
+    noGeneration: o.noGeneration,
+    extraTtl: o.extraTtl,
+    ignoreRecordError: o.ignoreRecordError,
+    maxRetries: o.maxRetries,
+    socketTimeoutMs: o.socketTimeout,
+    totalTimeoutMs: o.totalTimeout,
+    inFlight: Math.max(64, o.parallel * 32),
+    lanesPerNode: Math.min(8, Math.max(1, Math.ceil(o.parallel / 10))),
+  };
 }

@@ -5,7 +5,7 @@
 // a bound on the total in flight makes a slow cluster slow the reader, so memory stays flat.
 import type { Cluster } from '../cluster/cluster.js';
 import type { Node } from '../cluster/node.js';
-import { ConnectError, ProtocolError } from '../errors.js';
+import { AsError, ConnectError, type ErrorCode } from '../errors.js';
 import { FieldType, MSG_HEADER_SIZE, OpType, ParticleType, PROTO_HEADER_SIZE, ProtoType, ResultCode } from '../protocol/constants.js';
 import { writeProtoHeader } from '../protocol/frame.js';
 import { partitionId } from '../protocol/digest.js';
@@ -73,9 +73,9 @@ const RECORD_ERRORS = new Set<number>([
 const RETRY_CODES = new Set<number>([ResultCode.TIMEOUT, ResultCode.UNAVAILABLE, ResultCode.KEY_BUSY, ResultCode.DEVICE_OVERLOAD]);
 
 /** RecordWriteError: a record the server rejected (file position added by the caller). */
-export class RecordWriteError extends ProtocolError {
-  constructor(readonly record: RecordItem, readonly resultCode: number, message: string) {
-    super(message, resultCode);
+export class RecordWriteError extends AsError {
+  constructor(readonly record: RecordItem, readonly resultCode: number, message: string, code: ErrorCode = 'RECORD_REJECTED') {
+    super(code, message, { value: resultCode });
   }
 }
 
@@ -205,7 +205,7 @@ export async function writeRecords(cluster: Cluster, batches: AsyncIterable<Reco
       const node = cluster.masterOf(ns, partitionId(r.digest));
       try {
         if (node === undefined) {
-          if (!cluster.hasNamespace(ns)) throw new RecordWriteError(r, ResultCode.NAMESPACE_NOT_FOUND, `namespace ${ns} not found in the cluster`);
+          if (!cluster.hasNamespace(ns)) throw new RecordWriteError(r, ResultCode.NAMESPACE_NOT_FOUND, `namespace ${ns} not found in the cluster`, 'NAMESPACE_NOT_FOUND');
           throw new ConnectError('', `no node holds partition ${partitionId(r.digest)} of namespace ${ns}`);
         }
         code = await laneFor(node).send(frame);

@@ -4,7 +4,7 @@
 // re-serialised; each job comes back as one run of .asb blocks.
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { AsError } from '../errors.js';
+import { AsError, type ErrorCode } from '../errors.js';
 import type { AsbRun } from '../asb/encode.js';
 import type { WireBatch } from '../records/types.js';
 
@@ -80,7 +80,7 @@ export class EncodePool {
     const p = this.pending.get(m.id);
     if (p === undefined) return;
     this.pending.delete(m.id);
-    if (m.error !== undefined) p.reject(new AsError(m.error.code, m.error.message, { value: m.error.value }));
+    if (m.error !== undefined) p.reject(new AsError(m.error.code as ErrorCode, m.error.message, { value: m.error.value }));
     else p.resolve({ kind: 'run', bytes: Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength), ends: m.ends });
   }
 

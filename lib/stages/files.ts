@@ -7,7 +7,8 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AsError, UsageError } from '../errors.js';
 import { encodeHeader, type AsbRun } from '../asb/encode.js';
-import { writeChunk } from '../cli/io.js';
+import type { Writable } from 'node:stream';
+import { writeChunk } from './write-chunk.js';
 
 /** One encoded block of an .asb file and what it holds. */
 export interface AsbChunk {
@@ -132,10 +133,10 @@ export function prepareDirectory(dir: string, removeFiles: boolean, log?: (s: st
     log?.(`Directory ${dir} does not exist, creating`);
     return;
   }
-  if (!statSync(dir).isDirectory()) throw new UsageError(`--directory ${dir} is not a directory`, dir);
+  if (!statSync(dir).isDirectory()) throw new UsageError(`--directory ${dir} is not a directory`, dir, 'OUTPUT');
   const existing = asbFilesIn(dir);
   if (existing.length === 0) return;
-  if (!removeFiles) throw new UsageError(`directory ${dir} already holds a backup (${existing.length} file(s) such as ${existing[0]}); use -r/--remove-files to clear it`, dir);
+  if (!removeFiles) throw new UsageError(`directory ${dir} already holds a backup (${existing.length} file(s) such as ${existing[0]}); use -r/--remove-files to clear it`, dir, 'OUTPUT_EXISTS');
   for (const f of existing) rmSync(join(dir, f));
   log?.(`Removed ${existing.length} .asb file(s) from ${dir}`);
 }
@@ -145,7 +146,7 @@ export function prepareOutputFile(path: string, removeFiles: boolean): void {
   if (path === '-' || isSpecialFile(path)) return;
   for (const f of [path, path + PART]) {
     if (!existsSync(f)) continue;
-    if (!removeFiles) throw new UsageError(`output file ${f} already exists; use -r/--remove-files to overwrite it`, f);
+    if (!removeFiles) throw new UsageError(`output file ${f} already exists; use -r/--remove-files to overwrite it`, f, 'OUTPUT_EXISTS');
     rmSync(f);
   }
 }
@@ -248,6 +249,8 @@ export interface FileOptions {
   path: string;
   namespace: string;
   header?: Buffer;
+  /** Where `-` writes (default process.stdout). */
+  stdout?: Writable;
 }
 
 /** writeSingleFile: the whole backup, in batches of chunks, into one file (or stdout). */
@@ -266,12 +269,12 @@ export async function writeSingleFile(batches: AsyncIterable<AsbBatch>, opts: Fi
       outBytes += n;
       result.bytes += n;
       if (outBytes >= 65536) {
-        await writeChunk(process.stdout, Buffer.concat(out, outBytes));
+        await writeChunk(opts.stdout ?? process.stdout, Buffer.concat(out, outBytes));
         out = [];
         outBytes = 0;
       }
     }
-    if (outBytes > 0) await writeChunk(process.stdout, Buffer.concat(out, outBytes));
+    if (outBytes > 0) await writeChunk(opts.stdout ?? process.stdout, Buffer.concat(out, outBytes));
     return result;
   }
   const special = isSpecialFile(opts.path);

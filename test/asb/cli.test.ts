@@ -43,7 +43,7 @@ test('negative: a bad file exits 1 with file:line:col, the line and a caret', ()
   const r = node([bin('as-decode-asb'), bad]);
   assert.equal(r.status, 1);
   const lines = r.stderr.toString().trimEnd().split('\n');
-  assert.equal(lines[0], `as-decode-asb: ${bad}:13:3: Invalid bytes label "x"`);
+  assert.equal(lines[0], `as-decode-asb: ${bad}:13:3: Invalid bytes label "x" [PARSE]`);
   assert.deepEqual(lines.slice(1), ['- x baz T', '  ^']);
 });
 

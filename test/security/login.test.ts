@@ -64,7 +64,7 @@ test('-U with a bare -P and no terminal: one clear line, exit 1', async () => {
   for (const args of [['-U', 'admin', '-P'], ['-U', 'admin']]) {
     const r = await run('as-scan', ['-h', host, '-n', 'test', ...args], { detached: true });
     assert.equal(r.code, 1, r.stderr);
-    assert.equal(r.stderr.trim(), 'as-scan: -P: a password is needed and there is no terminal to ask on; use -P<password> or --password=...');
+    assert.equal(r.stderr.trim(), 'as-scan: -P: a password is needed and there is no terminal to ask on; use -P<password> or --password=... [SECRET]');
   }
 });
 

@@ -8,16 +8,9 @@ import { PARTITIONS } from '../protocol/constants.js';
 import { partitionId } from '../protocol/digest.js';
 import { IncompleteError, ServerError, UsageError } from '../errors.js';
 import { encodeItem } from '../asb/encode.js';
-import type { PartitionFilter } from './parse-values.js';
-import type { BackupOptions } from './asbackup-options.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../log.js';
 import type { StreamItem, WireBatch } from '../records/types.js';
-
-/** The selection part of the options, as asbackup and as-scan share it. */
-export type SourceOptions = Pick<BackupOptions,
-  'namespace' | 'set' | 'binList' | 'noBins' | 'noRecords' | 'noIndexes' | 'noUdfs' | 'percent' | 'modifiedAfter' | 'modifiedBefore' |
-  'noTtlOnly' | 'maxRecords' | 'recordsPerSecond' | 'partitionList' | 'afterDigest' | 'filterExp' | 'nodeList' | 'parallel' | 'priority' |
-  'noClusterChange' | 'socketTimeout' | 'maxRetries'>;
+import type { BackupSettings, PartitionFilter, SourceSettings } from './settings.js';
 
 /** A prepared backup source. */
 export interface BackupSource {
@@ -41,8 +34,8 @@ function partitionsOf(list: PartitionFilter[]): number[] {
 }
 
 /** scanOptions: the scan the options ask for. */
-export function scanOptionsOf(cluster: Cluster, o: SourceOptions, log: Logger): ScanOptions {
-  const ns = o.namespace!;
+export function scanOptionsOf(cluster: Cluster, o: SourceSettings, log: Logger): ScanOptions {
+  const ns = o.namespace;
   const sets = o.set ?? [];
   const filter = o.filterExp !== undefined
     ? Buffer.from(o.filterExp, 'base64')
@@ -110,9 +103,9 @@ async function watchCluster(cluster: Cluster, ns: string, log: Logger): Promise<
  * records come as WireBatches (the selection is applied on the server, so no client-side
  * stage needs them as objects).
  */
-export async function backupSource(cluster: Cluster, o: SourceOptions, log: Logger, opts: { wire?: boolean } = {}): Promise<BackupSource> {
-  const ns = o.namespace!;
-  if (!cluster.hasNamespace(ns)) throw new ServerError(20, `namespace "${ns}" not found on the cluster`);
+export async function backupSource(cluster: Cluster, o: SourceSettings, log: Logger, opts: { wire?: boolean } = {}): Promise<BackupSource> {
+  const ns = o.namespace;
+  if (!cluster.hasNamespace(ns)) throw new ServerError(20, `namespace "${ns}" not found on the cluster`, undefined, 'NAMESPACE_NOT_FOUND');
   const sets = o.set ?? [];
   let expected = 0;
   if (!o.noRecords) {
@@ -147,9 +140,9 @@ export async function backupSource(cluster: Cluster, o: SourceOptions, log: Logg
 }
 
 /** estimateRecordSize: encodes a sample of records and reports the size of the backup. */
-export async function estimateRecordSize(cluster: Cluster, o: BackupOptions, log: Logger): Promise<{ recordSize: number; totalSize: number; samples: number; expectedRecords: number }> {
-  const ns = o.namespace!;
-  if (!cluster.hasNamespace(ns)) throw new ServerError(20, `namespace "${ns}" not found on the cluster`);
+export async function estimateRecordSize(cluster: Cluster, o: BackupSettings, log: Logger): Promise<{ recordSize: number; totalSize: number; samples: number; expectedRecords: number }> {
+  const ns = o.namespace;
+  if (!cluster.hasNamespace(ns)) throw new ServerError(20, `namespace "${ns}" not found on the cluster`, undefined, 'NAMESPACE_NOT_FOUND');
   const expected = await namespaceRecordCount(cluster, ns);
   const scan = scanOptionsOf(cluster, { ...o, maxRecords: 0, percent: 100, modifiedAfter: undefined, modifiedBefore: undefined, noTtlOnly: false, filterExp: undefined, nodeList: undefined, partitionList: undefined, afterDigest: undefined }, log);
   scan.maxRecords = o.estimateSamples;

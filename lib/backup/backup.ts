@@ -1,0 +1,100 @@
+// A whole backup: scan -> filter -> encode-asb -> throttle -> files, composed in one process.
+// The programs (lib/cli/asbackup.ts) parse options and print; this runs the backup and
+// can be called in-process, as restore() can.
+import { existsSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+import type { Cluster } from '../cluster/cluster.js';
+import { silentLogger, type Logger, type ProgressSink } from '../log.js';
+import { filterBatches } from '../stages/filter.js';
+import { throttle } from '../stages/throttle.js';
+import { batchBytes, prepareDirectory, prepareOutputFile, writeDirectory, writeSingleFile, type AsbBatch, type WriteResult } from '../stages/files.js';
+import { EncodePool } from '../stages/encode-pool.js';
+import { encodeBatches } from './encode.js';
+import { backupSource, estimateRecordSize } from './source.js';
+import type { BackupSettings } from './settings.js';
+
+const MiB = 1024 * 1024;
+
+/** Summary: what a backup did. */
+export interface BackupSummary {
+  records: number;
+  indexes: number;
+  udfs: number;
+  bytes: number;
+  files: string[];
+  seconds: number;
+}
+
+/** BackupContext: how a backup reaches the cluster and where it reports. */
+export interface BackupContext {
+  /** Connects to the cluster (called once, after the cheap checks). */
+  connect(): Promise<Cluster>;
+  log?: Logger;
+  progress?: ProgressSink;
+  /** Where `-o -` writes (default process.stdout). */
+  stdout?: Writable;
+}
+
+/** backup: runs a whole backup as the settings say; throws on any failure. */
+export async function backup(s: BackupSettings, ctx: BackupContext): Promise<BackupSummary> {
+  const log = ctx.log ?? silentLogger;
+  const started = performance.now();
+  // Cheap refusals first, before any connection is made.
+  if (s.outputFile !== undefined) prepareOutputFile(s.outputFile, s.removeFiles);
+  if (s.directory !== undefined && !s.removeFiles && existsSync(s.directory)) prepareDirectory(s.directory, false);
+  // The encoder threads load while the cluster connects.
+  const pool = s.encoderThreads > 0 ? new EncodePool(s.encoderThreads, s.compact) : undefined;
+  let cluster: Cluster;
+  try {
+    cluster = await ctx.connect();
+  } catch (e) {
+    await pool?.close();
+    throw e;
+  }
+  try {
+    log.info(`Processing ${cluster.nodes.length} node(s)`);
+    // Records stay in wire form from socket to file: the server applies the selection, and
+    // the filter stage below only has index definitions to judge.
+    const source = await backupSource(cluster, s, log, { wire: true });
+    if (s.directory !== undefined) prepareDirectory(s.directory, s.removeFiles, log.info);
+    ctx.progress?.expect(source.expectedRecords);
+    const counts = { indexes: 0, udfs: 0 };
+    let records = 0;
+    const onBatch = (n: number, bytes: number): void => {
+      records += n;
+      ctx.progress?.add(n, bytes);
+    };
+    let chunks: AsyncIterable<AsbBatch> = encodeBatches(filterBatches(source.items, { sets: s.set }), s.compact, counts, pool, onBatch);
+    if (s.nice) chunks = throttle(chunks, batchBytes, { bytesPerSecond: s.nice * MiB });
+    let result: WriteResult;
+    try {
+      result = s.directory !== undefined
+        ? await writeDirectory(chunks, { dir: s.directory, namespace: s.namespace, fileLimit: s.fileLimit * MiB, prefix: s.outputFilePrefix, onFile: (f) => log.verbose(`Opened ${f}`) })
+        : await writeSingleFile(chunks, { path: s.outputFile!, namespace: s.namespace, stdout: ctx.stdout });
+    } finally {
+      source.close();
+    }
+    return { records, indexes: counts.indexes, udfs: counts.udfs, bytes: result.bytes, files: result.files, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    cluster.close();
+    await pool?.close();
+  }
+}
+
+/** Estimate: the size a backup would have, from a sample of records. */
+export interface Estimate {
+  recordSize: number;
+  totalSize: number;
+  samples: number;
+  expectedRecords: number;
+}
+
+/** estimate: samples records and estimates the size of the backup (-e). */
+export async function estimate(s: BackupSettings, ctx: BackupContext): Promise<Estimate> {
+  const cluster = await ctx.connect();
+  try {
+    return await estimateRecordSize(cluster, s, ctx.log ?? silentLogger);
+  } finally {
+    cluster.close();
+  }
+}

@@ -1,0 +1,49 @@
+// The one shape of every program: a module exports `program`, which names it, says how it
+// is called, holds its option table and its main. Importing a module does nothing else;
+// lib/cli/run.ts runs a main and is the only place that exits.
+import type { Readable, Writable } from 'node:stream';
+import type { OptionSpec, OptionTable } from './options.js';
+import { usage } from './options.js';
+import { versionText } from './version.js';
+
+/** ProgramIo: the streams a program reads and writes (the process's own when run from a shell). */
+export interface ProgramIo {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+}
+
+/** Program: one command of the toolkit. */
+export interface Program {
+  name: string;
+  /** What it does, in one line (README, docs). */
+  summary: string;
+  /** How it is called, after the name; the first line is the main form. */
+  synopsis: string[];
+  options: OptionTable;
+  /** A server: a signal is how it ends, so SIGINT/SIGTERM exit 0 without a word. */
+  runsUntilStopped?: boolean;
+  /** Runs the program; resolves to the exit code (default 0), or throws an AsError. */
+  main(argv: string[], io: ProgramIo): Promise<number | void>;
+}
+
+/** processIo: the process's own streams. */
+export function processIo(): ProgramIo {
+  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+}
+
+/** helpOptions: -Z/--usage/--help and -V/--version, the same in every program. */
+export const helpOptions: readonly OptionSpec[] = [
+  { long: 'usage', short: 'Z', aliases: ['help'], type: 'boolean', group: 'Other', configKey: false, immediate: true, describe: 'Print this help and exit.' },
+  { long: 'version', short: 'V', type: 'boolean', group: 'Other', configKey: false, immediate: true, describe: 'Print the version and exit.' },
+];
+
+/**
+ * answeredHelp: prints the usage text (--usage, --help, -Z) or the version (--version, -V)
+ * on stdout; true when the run ends there. Every program calls it right after parsing.
+ */
+export function answeredHelp(p: Program, values: { usage?: unknown; version?: unknown }, io: ProgramIo): boolean {
+  if (values.usage) io.stdout.write(usage(p.options, p.name, p.synopsis));
+  else if (values.version) io.stdout.write(versionText(p.name));
+  return Boolean(values.usage || values.version);
+}

@@ -1,0 +1,119 @@
+// A whole restore: decode-asb -> filter -> (throttle) -> write, composed in one process.
+// Indexes and UDFs are applied where they appear (before the records of the first file)
+// or, with -L, after all records. The programs (lib/cli/asrestore.ts) parse options and
+// print; this runs the restore and can be called in-process.
+import type { Cluster } from '../cluster/cluster.js';
+import { ServerError } from '../errors.js';
+import { silentLogger, type Logger, type ProgressSink } from '../log.js';
+import { throttle } from '../stages/throttle.js';
+import type { SindexItem, StreamItem } from '../records/types.js';
+import { listBackupFiles, readBackupFiles, totalSize, type SourceItem } from './source.js';
+import { applyIndex, countRecords, recordsOf, type ComposeOptions } from './compose.js';
+import { newMetadataCounts, type MetadataCounts } from './metadata.js';
+import { newCounts, writeRecords, type WriteCounts } from './writer.js';
+import { writeOptionsOf } from './write-policy.js';
+import type { RestoreSettings } from './settings.js';
+
+const MiB = 1024 * 1024;
+
+/** RestoreSummary: what a restore (or validation) did. */
+export interface RestoreSummary {
+  counts: WriteCounts;
+  meta: MetadataCounts;
+  files: number;
+  bytes: number;
+  seconds: number;
+  validate: boolean;
+}
+
+/** RestoreContext: how a restore reaches the cluster and where it reports. */
+export interface RestoreContext {
+  /** Connects to the cluster (not called with --validate). */
+  connect(): Promise<Cluster>;
+  log?: Logger;
+  progress?: ProgressSink;
+}
+
+/** The summary so far, attached to an error a restore fails with. */
+export type WithSummary = Error & { summary?: RestoreSummary };
+
+/**
+ * restore: runs a restore (or --validate) as the settings say. On failure the error gets
+ * the summary so far attached as `summary` and is rethrown.
+ */
+export async function restore(o: RestoreSettings, ctx: RestoreContext): Promise<RestoreSummary> {
+  const log = ctx.log ?? silentLogger;
+  const files = o.directory !== undefined ? listBackupFiles(o.directory) : [o.inputFile!];
+  if (o.directory !== undefined) log.info(`Found ${files.length} backup file(s) in ${o.directory}`);
+  const counts = newCounts();
+  const meta = newMetadataCounts();
+  const started = performance.now();
+  let bytes = 0;
+  const summary = (): RestoreSummary => ({ counts, meta, files: files.length, bytes, seconds: (performance.now() - started) / 1000, validate: o.validate });
+  ctx.progress?.expect(0, totalSize(files));
+  let cluster: Cluster | undefined;
+  try {
+    if (!o.validate) {
+      cluster = await ctx.connect();
+      const target = o.namespace?.target;
+      if (target !== undefined && !cluster.hasNamespace(target)) throw new ServerError(20, `namespace ${target} not found in the cluster`, undefined, 'NAMESPACE_NOT_FOUND');
+    }
+    let items: AsyncIterable<SourceItem[]> = readBackupFiles(files, {
+      namespace: o.namespace?.source,
+      noRecords: o.noRecords,
+      onFile: (f) => log.info(`${o.validate ? 'validating' : 'restoring'} ${f}`),
+    });
+    if (o.nice && (o.nice.bandwidth > 0 || o.nice.tps > 0)) {
+      items = throttle(items, (b) => b.reduce((n, s) => n + s.bytes, 0), { bytesPerSecond: o.nice.bandwidth * MiB, itemsPerSecond: o.nice.tps, countOf: (b) => b.length });
+    }
+    const deferred: SindexItem[] = [];
+    const compose: ComposeOptions = {
+      filter: { sets: o.setList, bins: o.binList, noRecords: o.noRecords, noIndexes: o.noIndexes, noUdfs: o.noUdfs },
+      cluster,
+      metadata: { namespace: o.namespace, wait: o.wait, log: log.info },
+      indexesLast: o.indexesLast,
+      deferred,
+      counts,
+      meta,
+    };
+    const onBatch = (records: number, n: number): void => {
+      bytes += n;
+      ctx.progress?.add(records, n);
+    };
+    const records = recordsOf(counted(items, onBatch), compose);
+    if (cluster === undefined) {
+      await countRecords(records, counts, o.extraTtl);
+    } else {
+      await writeRecords(cluster, records, {
+        ...writeOptionsOf(o),
+        namespace: o.namespace?.target,
+        counts,
+        log: log.verbose,
+      });
+    }
+    for (const s of deferred) await applyIndex(s, compose);
+    return summary();
+  } catch (e) {
+    if (e instanceof Error) (e as WithSummary).summary = summary();
+    throw e;
+  } finally {
+    cluster?.close();
+  }
+}
+
+// Counts bytes and records for the progress lines as the decoder hands them on.
+async function* counted(batches: AsyncIterable<SourceItem[]>, onBatch: (records: number, bytes: number) => void): AsyncGenerator<StreamItem[]> {
+  for await (const batch of batches) {
+    const items: StreamItem[] = new Array(batch.length);
+    let records = 0;
+    let bytes = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const s = batch[i]!;
+      items[i] = s.item;
+      if (s.item.kind === 'record') records++;
+      bytes += s.bytes;
+    }
+    onBatch(records, bytes);
+    yield items;
+  }
+}

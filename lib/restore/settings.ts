@@ -1,0 +1,52 @@
+// What a restore is asked to do, as values: the programs fill these from their options
+// (lib/cli/asrestore-options.ts, as-write), tests write them by hand.
+
+/** NamespaceMapping: asrestore `-n src` (target = source) or `-n src,dst`. */
+export interface NamespaceMapping {
+  source: string;
+  target: string;
+}
+
+/** RestoreNice: asrestore `-N <MiB/s>,<TPS>`; 0 means "no limit" for that half. */
+export interface RestoreNice {
+  bandwidth: number;
+  tps: number;
+}
+
+/** WritePolicySettings: how records are written (asrestore and as-write). */
+export interface WritePolicySettings {
+  unique: boolean;
+  replace: boolean;
+  noGeneration: boolean;
+  /** Seconds added to the TTL of every expiring record. */
+  extraTtl: number;
+  ignoreRecordError: boolean;
+  maxRetries: number;
+  /** ms, 0 = none. */
+  socketTimeout: number;
+  /** ms, 0 = none. */
+  totalTimeout: number;
+  /** Parallel writers: scales the writes in flight. */
+  parallel: number;
+}
+
+/** RestoreSettings: a whole restore (or --validate). */
+export interface RestoreSettings extends WritePolicySettings {
+  /** One of directory or inputFile (`-` = stdin). */
+  directory?: string;
+  inputFile?: string;
+  /** Read and check only; connect to nothing. */
+  validate: boolean;
+  namespace?: NamespaceMapping;
+  setList?: string[];
+  binList?: string[];
+  noRecords: boolean;
+  noIndexes: boolean;
+  noUdfs: boolean;
+  indexesLast: boolean;
+  /** Wait for indexes to be built and UDFs to be everywhere. */
+  wait: boolean;
+  nice?: RestoreNice;
+  /** ms for info, index and UDF commands. */
+  timeout: number;
+}
