@@ -18,7 +18,7 @@ const backupOnly: OptionSpec[] = [
   // Seed "Connection" rows that are asbackup's own: they go in [asbackup], as in the C tool.
   {
     long: 'node-list', short: 'l', type: 'string', group: 'Connection', section: 'program', arg: '<addr[:tlsname]:port[,...]>',
-    describe: 'Back up only these cluster nodes (default: all nodes).', validate: (v: string, l: string) => parseNodeList(v, l),
+    describe: 'Back up only the partitions whose current master is one of these nodes (matched against the address the node was reached at; default: all nodes).', validate: (v: string, l: string) => parseNodeList(v, l),
   },
   {
     long: 'parallel', short: 'w', type: 'number', default: 10, group: 'Connection', section: 'program', arg: '<nodes>',
@@ -38,23 +38,23 @@ const backupOnly: OptionSpec[] = [
   { long: 'compact', short: 'C', type: 'boolean', group: 'Output', describe: 'Write BLOB values raw instead of base-64 encoded.' },
   { long: 'nice', short: 'N', type: 'number', group: 'Output', arg: '<MiB/s>', describe: 'Limit the write bandwidth to the backup file(s).', validate: intRange(1) },
   {
-    long: 'encoder-threads', type: 'number', default: defaultEncoderThreads(), group: 'Output', arg: '<n>',
-    describe: 'Threads that format .asb text beside the one reading sockets (default: none below 4 cores, else one per core beyond two, at most 3).', validate: intRange(0, 16),
+    long: 'encoder-threads', type: 'number', default: defaultEncoderThreads(), defaultText: 'none below 4 cores, else one per core beyond two, at most 3', group: 'Output', arg: '<n>',
+    describe: 'Threads that format .asb text beside the one reading sockets.', validate: intRange(0, 16),
   },
   // Data selection
   { long: 'namespace', short: 'n', type: 'string', group: 'Data selection', arg: '<namespace>', describe: 'Namespace to back up (mandatory).', validate: parseNamespace },
-  { long: 'set', short: 's', type: 'string', group: 'Data selection', arg: '<set>[,<set>...]', describe: 'Set(s) to back up (default: all); quote a name containing a comma: \'a,b\'.', validate: setList },
+  { long: 'set', short: 's', aliases: ['set-list'], type: 'string', group: 'Data selection', arg: '<set>[,<set>...]', describe: 'Set(s) to back up (default: all); quote a name containing a comma: \'a,b\'.', validate: setList },
   { long: 'bin-list', short: 'B', type: 'string', group: 'Data selection', arg: '<bin>[,<bin>...]', describe: 'Bins to back up (default: all).', validate: binList },
   { long: 'no-bins', short: 'x', type: 'boolean', group: 'Data selection', describe: 'Back up record metadata only (digest, TTL, generation, key), no bins.' },
   { long: 'no-records', short: 'R', type: 'boolean', group: 'Data selection', describe: 'Back up no records, only secondary indexes and UDFs.' },
   { long: 'no-indexes', short: 'I', type: 'boolean', group: 'Data selection', describe: 'Do not back up secondary index definitions.' },
   { long: 'no-udfs', short: 'u', type: 'boolean', group: 'Data selection', describe: 'Do not back up UDF modules.' },
-  { long: 'percent', short: '%', type: 'number', default: 100, group: 'Data selection', arg: '<percentage>', describe: 'Back up a random sample of this percentage of the records.', validate: parsePercent },
+  { long: 'percent', short: '%', type: 'number', default: 100, group: 'Data selection', arg: '<percentage>', describe: 'Back up about this percentage of the records (0 < p <= 100, two decimals): a server filter digest_modulo(10000) < p*100, so the same records are chosen on every run.', validate: parsePercent },
   { long: 'modified-after', short: 'a', type: 'string', group: 'Data selection', arg: DATE, describe: 'Only records last updated at or after this local time.', validate: parseLocalDateTime },
   { long: 'modified-before', short: 'b', type: 'string', group: 'Data selection', arg: DATE, describe: 'Only records last updated before this local time.', validate: parseLocalDateTime },
   { long: 'no-ttl-only', type: 'boolean', group: 'Data selection', describe: 'Only records that never expire.' },
-  { long: 'max-records', type: 'number', default: 0, group: 'Data selection', arg: '<n>', describe: 'Stop after about this many records (0 = all).', validate: intRange(0) },
-  { long: 'records-per-second', type: 'number', default: 0, group: 'Data selection', arg: '<n>', describe: 'Limit the scan to this many records per second in total (0 = no limit).', validate: intRange(0) },
+  { long: 'max-records', type: 'number', default: 0, group: 'Data selection', arg: '<n>', describe: 'Stop after this many records (0 = all).', validate: intRange(0) },
+  { long: 'records-per-second', type: 'number', default: 0, group: 'Data selection', arg: '<n>', describe: 'Limit the scan to this many records per second in total, divided over the scan commands (0 = no limit).', validate: intRange(0) },
   {
     long: 'partition-list', type: 'string', group: 'Data selection', arg: '<begin[-count]|digest>[,...]',
     describe: 'Back up only these partitions (count, not end: 0-1024 = partitions 0..1023) or the records after a base64 digest.', validate: parsePartitionList,
@@ -62,7 +62,7 @@ const backupOnly: OptionSpec[] = [
   { long: 'after-digest', type: 'string', group: 'Data selection', arg: '<digest>', describe: 'Back up the records after this base64 digest (resume).', validate: parseDigest },
   { long: 'filter-exp', type: 'string', group: 'Data selection', arg: '<base64>', describe: 'Server filter expression, base64 of the packed expression.', validate: parseBase64 },
   // Other (seed)
-  { long: 'priority', short: 'f', type: 'number', default: 0, group: 'Other', arg: '<priority>', describe: 'Scan priority on each node: 0 auto, 1 low, 2 medium, 3 high.', validate: parsePriority },
+  { long: 'priority', short: 'f', type: 'number', default: 0, group: 'Other', arg: '<priority>', describe: 'Scan priority on each node, as scan commands per node at once: 0 auto = 2, 1 low = 1, 2 medium = 2, 3 high = 4; a node\'s partitions are split evenly between them.', validate: parsePriority },
   { long: 'no-cluster-change', short: 'c', type: 'boolean', group: 'Other', describe: 'Stop if the cluster changes (pending migrations) during the backup.' },
   ...timeoutOptions('the scan'),
 ];

@@ -30,7 +30,7 @@ const restoreOnly: OptionSpec[] = [
     long: 'namespace', short: 'n', type: 'string', group: 'Data selection', arg: '<ns>|<source>,<target>',
     describe: 'Accept only records of <ns>, or restore namespace <source> into <target>.', validate: parseNamespaceMapping,
   },
-  { long: 'set-list', short: 's', type: 'string', group: 'Data selection', arg: '<set>[,<set>...]', describe: 'Restore only these sets (default: all).', validate: setList },
+  { long: 'set-list', short: 's', aliases: ['set'], type: 'string', group: 'Data selection', arg: '<set>[,<set>...]', describe: 'Restore only these sets (default: all).', validate: setList },
   { long: 'bin-list', short: 'B', type: 'string', group: 'Data selection', arg: '<bin>[,<bin>...]', describe: 'Restore only these bins (default: all).', validate: binList },
   { long: 'no-records', short: 'R', type: 'boolean', group: 'Data selection', describe: 'Restore no records.' },
   { long: 'no-indexes', short: 'I', type: 'boolean', group: 'Data selection', describe: 'Restore no secondary indexes.' },

@@ -47,6 +47,8 @@ export interface OptionSpec {
   type: OptionType;
   /** Value when neither the command line nor a config file sets it (already parsed). */
   default?: unknown;
+  /** How the default is shown in help and docs when it depends on the machine. */
+  defaultText?: string;
   group: OptionGroup;
   /** Argument placeholder for the usage text, e.g. `<path>`. */
   arg?: string;
@@ -235,6 +237,7 @@ function wrap(text: string, width: number): string[] {
 }
 
 function formatDefault(spec: OptionSpec): string {
+  if (spec.defaultText !== undefined) return ` (default: ${spec.defaultText})`;
   const d = spec.default;
   if (d === undefined || d === false) return '';
   if (Array.isArray(d)) return ` (default: ${d.join(',')})`;
