@@ -60,6 +60,42 @@ export const ERRORS = {
     remedy: 'Fix the program or jq filter that wrote the line named.',
     exit: 1,
   },
+  STREAM_VALUE: {
+    title: 'A record-stream field holds a value it cannot hold',
+    cause: 'A field of the JSON line named (file:line) is out of range or of the wrong form: an integer 1.5 or -0.9, an integer beyond 2^53 written as a number, generation "x", -1 or 70000, voidTime "abc", indexType "Q", a context that is not a msgpack CDT context. Nothing is rounded or guessed.',
+    remedy: 'Fix the program or jq filter that wrote the line; docs/record-stream.md gives the form of each field (integers beyond 2^53 are decimal strings).',
+    exit: 1,
+  },
+  STREAM_BASE64: {
+    title: 'A record-stream field is not valid base64',
+    cause: 'A digest, base64, context or content field of the JSON line named is not canonical base64 (standard alphabet, = padding, no spaces or line breaks).',
+    remedy: 'Write the field with a standard base64 encoder (jq: @base64).',
+    exit: 1,
+  },
+  STREAM_VIEW_MISMATCH: {
+    title: 'The view of a list or map differs from its bytes',
+    cause: 'A list or map bin carries both its bytes ("base64") and a readable "view" (as-scan --view), and they no longer agree, usually because a jq filter edited the view. The bytes are the data; an edit of the view would be lost.',
+    remedy: 'Filter on the view but do not edit it; remove "view" to write the bytes as they are. Lists and maps are changed with a client.',
+    exit: 1,
+  },
+  STREAM_VIEW_WITHOUT_BYTES: {
+    title: 'A list or map has no bytes',
+    cause: 'A list or map bin of the JSON line named has a "view" or a "value" but no "base64": writers build lists and maps from their bytes only, since JSON cannot tell an integer from a whole double, a string from a blob, or an ordered map from an unordered one.',
+    remedy: 'Keep "base64" next to the view (as-scan --view writes both); to leave a bin out, drop the whole bin object.',
+    exit: 1,
+  },
+  UDF_EMPTY: {
+    title: 'A UDF module has no content',
+    cause: 'A UDF item (record stream or .asb file) has empty content. The server would register it and then refuse to hand it out, so every later backup would fail.',
+    remedy: 'Leave the module out (asrestore --no-udfs, or drop the item with jq) or give it its content.',
+    exit: 1,
+  },
+  UDF_UNREADABLE: {
+    title: 'A UDF module on the cluster cannot be read',
+    cause: 'The cluster lists a UDF module that udf-get cannot return (for example one registered with empty content). The backup stops, as the official asbackup does: a backup without a module it was asked to keep is not whole.',
+    remedy: 'Remove the module (asinfo -v "udf-remove:filename=<name>") or register it again, or back up without UDF modules (--no-udfs).',
+    exit: 1,
+  },
   // --- writing output
   OUTPUT: {
     title: 'An output file or directory cannot be written',

@@ -9,8 +9,7 @@ import { selectionOptions, filterOptionsOf } from './stage-options.js';
 import { openInput } from './io.js';
 import { answeredHelp, helpOptions, type Program } from './program.js';
 import { filterItems } from '../stages/filter.js';
-import { parse, stringify } from '../records/jsonl.js';
-import { AsError, ParseError } from '../errors.js';
+import { parseLine, stringify } from '../records/jsonl.js';
 import type { StreamItem } from '../records/types.js';
 
 /** program: as-filter. */
@@ -32,12 +31,7 @@ export const program: Program = {
         (text: string) => {
           line++;
           if (text.length === 0) return none;
-          try {
-            return parse(text);
-          } catch (e) {
-            if (e instanceof AsError && e.code === 'STREAM') throw new ParseError(e.message, input.name, line, 1, undefined, 'STREAM');
-            throw e;
-          }
+          return parseLine(text, input.name, line);
         },
         (item: StreamItem) => keep(item) ?? none,
         (item: StreamItem) => stringify(item),

@@ -2,8 +2,7 @@
 import { createReadStream } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import split2 from 'split2';
-import { AsError, ParseError } from '../errors.js';
-import { parse, stringify } from '../records/jsonl.js';
+import { parseLine, stringify, type StringifyOptions } from '../records/jsonl.js';
 import { writeChunk } from '../stages/write-chunk.js';
 
 export { writeChunk };
@@ -15,12 +14,7 @@ export async function* readItems(input: Readable, name = '<stdin>'): AsyncGenera
   for await (const text of input.pipe(split2()) as AsyncIterable<string>) {
     line++;
     if (text.length === 0) continue;
-    try {
-      yield parse(text);
-    } catch (e) {
-      if (e instanceof AsError && e.code === 'STREAM') throw new ParseError(e.message, name, line, 1, undefined, 'STREAM');
-      throw e;
-    }
+    yield parseLine(text, name, line);
   }
 }
 
@@ -31,11 +25,11 @@ export function openInput(path: string | undefined, stdin: Readable = process.st
 }
 
 /** writeItems: items as JSON lines, batched into ~64 KiB writes. */
-export async function writeItems(items: AsyncIterable<StreamItem>, out: Writable = process.stdout): Promise<number> {
+export async function writeItems(items: AsyncIterable<StreamItem>, out: Writable = process.stdout, opts: StringifyOptions = {}): Promise<number> {
   let buf = '';
   let n = 0;
   for await (const item of items) {
-    buf += stringify(item);
+    buf += stringify(item, opts);
     n++;
     if (buf.length >= 65536) {
       await writeChunk(out, buf);

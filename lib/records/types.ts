@@ -12,6 +12,11 @@ export interface Bin {
    * (flags, cell count, cells, JSON text), nil empty.
    */
   data: Buffer;
+  /**
+   * A list or map that came in with a view (docs/record-stream.md): JSON-line writers keep
+   * the view, so a stage between as-scan --view and jq does not drop it.
+   */
+  view?: true;
 }
 
 /** A stored user key: particle type (1 integer, 2 double, 3 string, 4 blob ...) + raw value. */

@@ -157,7 +157,7 @@ test('as-write: a JSON-line stream with an index, a UDF and records, -n renames,
     { kind: 'udf', name: 'w.lua', udfType: 'L', content: Buffer.from('function f(r) return 1 end\n') },
     rec('w1', 1, { a: 1 }), rec('w2', 1, { a: 2 }), { ...rec('nobins', 1, {}) },
   ];
-  const input = items.map(stringify).join('');
+  const input = items.map((i) => stringify(i)).join('');
   const r = await runProgram('as-write', ['-h', host, '-n', 'bar'], { input });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /Wrote 2 of 3 record\(s\).*no bins 1.*1 secondary index\(es\), 1 UDF file\(s\)/);
