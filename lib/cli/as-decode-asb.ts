@@ -6,6 +6,7 @@ import { EXIT_OK } from './run.js';
 import { parseArgs } from './options.js';
 import { writeItems } from './io.js';
 import { answeredHelp, helpOptions, type Program } from './program.js';
+import { viewOption } from './stage-options.js';
 import { decodeItems } from '../asb/decode.js';
 import type { StreamItem } from '../records/types.js';
 
@@ -25,11 +26,11 @@ export const program: Program = {
   name: 'as-decode-asb',
   summary: 'Turn .asb files (or stdin) into a record stream, strictly, as asrestore reads them.',
   synopsis: ['[file.asb ...] > records.jsonl   (stdin when no file is given, or for `-`)'],
-  options: [...helpOptions],
+  options: [viewOption, ...helpOptions],
   async main(argv, io) {
     const { values, positionals } = parseArgs(program.options, argv, program.name, { positionals: true });
     if (answeredHelp(program, values, io)) return EXIT_OK;
-    await writeItems(allItems(positionals, io.stdin), io.stdout);
+    await writeItems(allItems(positionals, io.stdin), io.stdout, { view: values.view === true });
     return EXIT_OK;
   },
 };

@@ -10,6 +10,7 @@ import { writeItems } from './io.js';
 import { makeLogger } from './log.js';
 import { connectCluster } from './connect.js';
 import { answeredHelp, type Program } from './program.js';
+import { viewOption } from './stage-options.js';
 import { backupSource } from '../backup/source.js';
 import type { StreamItem, WireBatch } from '../records/types.js';
 
@@ -26,7 +27,7 @@ export const program: Program = {
   name: 'as-scan',
   summary: 'Read index definitions, UDF modules and records from a cluster as a record stream.',
   synopsis: ['-n <namespace> [options] > records.jsonl'],
-  options: asbackupOptions.filter((o) => !OUTPUT.has(o.long)),
+  options: [...asbackupOptions.filter((o) => !OUTPUT.has(o.long)), viewOption],
   async main(argv, io) {
     const { values } = parseArgs(program.options, argv, program.name);
     const o = values as unknown as BackupOptions;
@@ -37,7 +38,7 @@ export const program: Program = {
     try {
       const source = await backupSource(cluster, o, log);
       try {
-        const n = await writeItems(flatten(source.items), io.stdout);
+        const n = await writeItems(flatten(source.items), io.stdout, { view: values.view === true });
         log.verbose(`Wrote ${n} item(s)`);
       } finally {
         source.close();

@@ -23,6 +23,9 @@ export const selectionOptions: readonly OptionSpec[] = asbackupOptions
   .filter((o) => KEEPS[o.long] !== undefined)
   .map((o) => ({ ...o, describe: KEEPS[o.long]! }));
 
+/** viewOption: --view of as-scan and as-decode-asb: the readable view of lists and maps. */
+export const viewOption: OptionSpec = { long: 'view', type: 'boolean', group: 'Output', describe: 'Add a readable JSON "view" of every list and map bin next to its bytes, for jq filters (docs/record-stream.md).' };
+
 /** filterOptionsOf: the filter stage's options from resolved option values. */
 export function filterOptionsOf(v: Record<string, unknown>): FilterOptions {
   const o: FilterOptions = {};
