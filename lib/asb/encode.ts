@@ -1,11 +1,12 @@
 // StreamItem -> `.asb` bytes, exactly as the official asbackup (enc_text.c) writes them,
 // through the slab writer of writer.ts (no string building, no copy per block).
 import { AsError } from '../errors.js';
-import { ParticleType as P } from '../protocol/constants.js';
+import { BIN_NAME_MAX, ParticleType as P } from '../protocol/constants.js';
 import { geojsonText } from '../records/jsonl.js';
 import type { Bin, RecordItem, SindexItem, StreamItem, UdfItem, UserKey } from '../records/types.js';
 import {
-  MAX_BIN_COUNT, MAX_GENERATION, MAX_VOID_TIME, META_FIRST_FILE, META_NAMESPACE, VERSION_LINE,
+  INDEX_TYPES, MAX_BIN_COUNT, MAX_GENERATION, MAX_TOKEN_SIZE, MAX_VOID_TIME, META_FIRST_FILE, META_NAMESPACE, NAMESPACE_TOKEN_SIZE,
+  PATH_TYPES, SET_TOKEN_SIZE, UDF_TYPE_LUA, VERSION_LINE,
 } from './constants.js';
 import { escape } from './escape.js';
 import {
@@ -19,6 +20,32 @@ export type { AsbRun } from './writer.js';
 export interface EncodeOptions {
   compact?: boolean;
 }
+
+// What the format cannot hold is refused here, so every file we write reads back: the
+// reader's limits are its token buffers (decode-block.ts) and the letters it knows.
+
+/** fits: refuses a name longer than the reader's `max` bytes (UTF-8, before escaping). */
+function fits(what: string, s: string, max: number): void {
+  const n = s.length;
+  // At most 3 UTF-8 bytes per UTF-16 unit: a short string needs no count, and an ASCII one
+  // (most names; a JS loop is cheaper than a native call for them) is its length.
+  if (n * 3 <= max) return;
+  if (n <= max) {
+    let i = 0;
+    while (i < n && s.charCodeAt(i) < 0x80) i++;
+    if (i === n || Buffer.byteLength(s) <= max) return;
+  }
+  throw new AsError('ASB_ENCODE', `${what} ${JSON.stringify(s)} is ${Buffer.byteLength(s)} bytes; .asb holds at most ${max}`, { value: s });
+}
+
+/** letter: refuses a letter the reader does not accept. */
+function letter(what: string, v: string, allowed: string): void {
+  if (v.length !== 1 || !allowed.includes(v)) {
+    throw new AsError('ASB_ENCODE', `${what} ${JSON.stringify(v)} is not one of ${allowed.split('').join(' ')}`, { value: v });
+  }
+}
+
+const MAX_TOKEN = MAX_TOKEN_SIZE - 1;
 
 function writeKey(key: UserKey, compact: boolean): void {
   switch (key.type) {
@@ -35,6 +62,7 @@ function writeKey(key: UserKey, compact: boolean): void {
 }
 
 function writeBin(bin: Bin, compact: boolean): void {
+  fits('bin name', bin.name, BIN_NAME_MAX);
   const t = bin.type;
   const prefix = (compact ? PREFIX_BANG : PREFIX)[t];
   if (prefix === undefined) {
@@ -58,6 +86,8 @@ function writeBin(bin: Bin, compact: boolean): void {
 }
 
 function writeRecord(r: RecordItem, compact: boolean): void {
+  fits('namespace', r.namespace, NAMESPACE_TOKEN_SIZE - 1);
+  fits('set', r.set, SET_TOKEN_SIZE - 1);
   if (r.key !== undefined) writeKey(r.key, compact);
   ascii('+ n ');
   name(r.namespace);
@@ -81,6 +111,13 @@ function writeRecord(r: RecordItem, compact: boolean): void {
 }
 
 function writeSindex(s: SindexItem): void {
+  letter('index type', s.indexType, INDEX_TYPES);
+  letter('index bin type', s.binType, PATH_TYPES);
+  fits('index namespace', s.namespace, MAX_TOKEN);
+  fits('index set', s.set, MAX_TOKEN);
+  fits('index name', s.name, MAX_TOKEN);
+  fits('index bin', s.bin, MAX_TOKEN);
+  if (s.context !== undefined) fits('index context', s.context, MAX_TOKEN);
   ascii('* i ');
   name(s.namespace); byte(0x20);
   name(s.set); byte(0x20);
@@ -96,6 +133,8 @@ function writeSindex(s: SindexItem): void {
 }
 
 function writeUdf(u: UdfItem): void {
+  letter('UDF type', u.udfType, UDF_TYPE_LUA);
+  fits('UDF name', u.name, MAX_TOKEN);
   ascii(`* u ${u.udfType} `);
   name(u.name);
   byte(0x20);
@@ -115,11 +154,18 @@ export function encodeItem(item: StreamItem, compact = false): Buffer {
     else writeUdf(item);
   } catch (e) {
     dropBlock(); // drop the partial block
-    throw e;
+    throw named(item, e);
   }
   return endBlock(); // a view of the slab; the next block starts after it
 }
 
+
+/** named: a refusal with the item it concerns in front (record digest, index or UDF name). */
+function named(item: StreamItem, e: unknown): unknown {
+  if (!(e instanceof AsError) || e.code !== 'ASB_ENCODE') return e;
+  const who = item.kind === 'record' ? `record ${item.digest.toString('base64')}` : item.kind === 'sindex' ? `index ${item.name}` : `UDF ${item.name}`;
+  return new AsError(e.code, `${who}: ${e.message}`, { value: e.value, cause: e });
+}
 
 /**
  * encodeHeader: `Version 3.1`, `# namespace <ns>` (omitted when ns is undefined) and, for the
