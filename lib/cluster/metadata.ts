@@ -1,6 +1,6 @@
 // Everything a backup reads besides records: secondary indexes, UDF modules, record
 // counts, and the "is the cluster stable" check.
-import { ProtocolError, ServerError } from '../errors.js';
+import { AsError, ProtocolError, ServerError } from '../errors.js';
 import { parseKeyValues } from '../protocol/info.js';
 import type { SindexItem, UdfItem } from '../records/types.js';
 import type { Cluster } from './cluster.js';
@@ -60,6 +60,15 @@ export async function readSindexes(cluster: Cluster, ns: string, log?: (m: strin
   return parseSindexList(value, log);
 }
 
+/**
+ * unreadableUdf: a module the server lists but cannot hand out (`udf-get`: empty, …). The
+ * backup fails, as the official asbackup does ("Error while fetching UDF file"): a backup
+ * without a module it was asked to keep is not whole. The line names the module and the ways out.
+ */
+function unreadableUdf(name: string, why: string, cause?: unknown): AsError {
+  return new AsError('UDF_UNREADABLE', `UDF module ${name} cannot be read from the cluster (${why}); remove it (asinfo -v "udf-remove:filename=${name}") or register it again, or back up without UDF modules (--no-udfs)`, { value: name, cause });
+}
+
 /** readUdfs: every UDF module (`udf-list`, then `udf-get` for each file). */
 export async function readUdfs(cluster: Cluster): Promise<UdfItem[]> {
   const list = await cluster.infoOne('udf-list');
@@ -70,9 +79,18 @@ export async function readUdfs(cluster: Cluster): Promise<UdfItem[]> {
     const name = kv.filename;
     if (name === undefined) throw new ProtocolError(`unexpected udf-list entry ${JSON.stringify(entry)}`);
     if (kv.type !== undefined && kv.type.toUpperCase() !== 'LUA') continue;
-    const got = parseKeyValues(await cluster.infoOne(`udf-get:filename=${name}`));
+    let answer: string;
+    try {
+      answer = await cluster.infoOne(`udf-get:filename=${name}`);
+    } catch (e) {
+      if (e instanceof ServerError) throw unreadableUdf(name, e.message, e);
+      throw e;
+    }
+    const got = parseKeyValues(answer);
     if (got.content === undefined) throw new ProtocolError(`udf-get of ${name} returned no content`);
-    out.push({ kind: 'udf', name, udfType: 'L', content: Buffer.from(got.content, 'base64') });
+    const content = Buffer.from(got.content, 'base64');
+    if (content.length === 0) throw unreadableUdf(name, 'its content is empty');
+    out.push({ kind: 'udf', name, udfType: 'L', content });
   }
   return out;
 }

@@ -6,6 +6,7 @@ import type { Cluster } from '../cluster/cluster.js';
 import { ServerError } from '../errors.js';
 import { infoError } from '../protocol/info.js';
 import type { SindexItem, UdfItem } from '../records/types.js';
+import { checkUdf } from '../records/jsonl.js';
 
 /** Options of the metadata steps. */
 export interface MetadataOptions {
@@ -132,6 +133,7 @@ export function udfPutCommand(u: UdfItem): string {
 
 /** applyUdf: registers one UDF module; with `wait`, until udf-list shows it on every node. */
 export async function applyUdf(cluster: Cluster, u: UdfItem, o: MetadataOptions = {}): Promise<void> {
+  checkUdf(u); // before anything is sent: an empty module would break every later backup
   // infoOne turns `error=...` answers into a ServerError naming the node and command.
   const answer = await cluster.infoOne(udfPutCommand(u));
   const err = infoError(answer);
