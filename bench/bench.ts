@@ -1,29 +1,34 @@
 // npm run bench: where we stand. Fills a dev server (or the server given with --host) with
 // N records of ~380 B through asrestore, then measures a scan that discards records (the
-// ceiling for a backup), asbackup to a directory and to /dev/null, the .asb codec and
-// start-up time. Prints records/s, MiB/s and peak RSS for each.
+// ceiling for a backup), asbackup to a directory and to /dev/null, as-scan with and without
+// the view of lists and maps (also on records made of lists and maps, and the check of the
+// views by as-encode-asb), the .asb codec and start-up time. Prints records/s, MiB/s and
+// peak RSS for each.
 //   npm run bench -- [--records 300000] [--host 127.0.0.1:3000] [--namespace test] [--nodes 1]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import minimist from 'minimist';
 import { benchScan } from './scan.js';
 import { benchAsb } from './asb.js';
-import { makeFile } from './data.js';
+import { cdtRecord, makeFile } from './data.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MiB = 1024 * 1024;
 
 interface Ran { seconds: number; stderr: string; rssMiB: number }
 
-function runBin(name: string, args: string[]): Promise<Ran> {
+function runBin(name: string, args: string[], io: { stdin?: string; stdout?: string } = {}): Promise<Ran> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [join(root, 'bin', name), ...args], { env: { ...process.env, AS_REPORT_RSS: '1', AS_TOOLS_CONF_DIRS: '/nonexistent' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const stdin = io.stdin === undefined ? 'ignore' : openSync(io.stdin, 'r');
+    const stdout = io.stdout === undefined ? 'ignore' : openSync(io.stdout, 'w');
+    const child = spawn(process.execPath, [join(root, 'bin', name), ...args], { env: { ...process.env, AS_REPORT_RSS: '1', AS_TOOLS_CONF_DIRS: '/nonexistent' }, stdio: [stdin, stdout, 'pipe'] });
+    for (const fd of [stdin, stdout]) if (typeof fd === 'number') closeSync(fd);
     let stderr = '';
-    child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+    child.stderr!.on('data', (b: Buffer) => { stderr += b.toString(); });
     child.on('close', (code) => {
       const seconds = (performance.now() - t0) / 1000;
       if (code !== 0) return reject(new Error(`${name} exited ${code}: ${stderr}`));
@@ -38,6 +43,12 @@ function row(what: string, records: number, seconds: number, bytes: number, rssM
   const mibs = (bytes / MiB / seconds).toFixed(1).padStart(7);
   const rss = rssMiB === undefined ? '' : `${rssMiB.toFixed(0).padStart(6)} MiB`;
   return `${what.padEnd(34)} ${String(records).padStart(9)} rec ${seconds.toFixed(2).padStart(7)} s ${rate} rec/s ${mibs} MiB/s ${rss}`;
+}
+
+/** pct: how much more b costs than a, as "+12 %". */
+function pct(b: number, a: number): string {
+  const d = Math.round((b / a - 1) * 100);
+  return `${d >= 0 ? '+' : ''}${d} %`;
 }
 
 async function main(): Promise<void> {
@@ -81,6 +92,29 @@ async function main(): Promise<void> {
     lines.push(row(`asbackup -d -N ${nice} (MiB/s limit)`, n, ownSeconds, outBytes, throttled.rssMiB));
     const scanBin = await runBin('as-scan', ['-h', host, '-n', ns]);
     lines.push(row('as-scan > /dev/null (JSON lines)', n, scanBin.seconds, outBytes, scanBin.rssMiB));
+    const viewBin = await runBin('as-scan', ['-h', host, '-n', ns, '--view']);
+    lines.push(row('as-scan --view > /dev/null', n, viewBin.seconds, outBytes, viewBin.rssMiB));
+
+    // The view's cost where it matters: records whose data is in lists and maps (set cdt,
+    // added last so the rows above measure the bench set alone). Both ends: as-scan
+    // renders the view, as-encode-asb checks it against the bytes.
+    const nCdt = Math.max(1, Math.round(n / 3));
+    const cdtFile = join(work, 'cdt.asb');
+    await makeFile(cdtFile, nCdt, ns, cdtRecord);
+    await runBin('asrestore', ['-h', host, '-n', ns, '-i', cdtFile, '-g']);
+    const plainJson = join(work, 'cdt.jsonl');
+    const viewJson = join(work, 'cdt-view.jsonl');
+    const cdtPlain = await runBin('as-scan', ['-h', host, '-n', ns, '-s', 'cdt'], { stdout: plainJson });
+    const cdtView = await runBin('as-scan', ['-h', host, '-n', ns, '-s', 'cdt', '--view'], { stdout: viewJson });
+    const plainBytes = statSync(plainJson).size;
+    const viewBytes = statSync(viewJson).size;
+    lines.push(row('as-scan -s cdt (lists and maps)', nCdt, cdtPlain.seconds, plainBytes, cdtPlain.rssMiB));
+    lines.push(row('as-scan -s cdt --view', nCdt, cdtView.seconds, viewBytes, cdtView.rssMiB));
+    const encPlain = await runBin('as-encode-asb', [], { stdin: plainJson, stdout: '/dev/null' });
+    const encView = await runBin('as-encode-asb', [], { stdin: viewJson, stdout: '/dev/null' });
+    lines.push(row('as-encode-asb < cdt lines', nCdt, encPlain.seconds, plainBytes, encPlain.rssMiB));
+    lines.push(row('as-encode-asb < cdt lines with views', nCdt, encView.seconds, viewBytes, encView.rssMiB));
+    const viewNote = `view of lists and maps: as-scan ${pct(viewBin.seconds, scanBin.seconds)} on the bench set, ${pct(cdtView.seconds, cdtPlain.seconds)} on set cdt (lines ${pct(viewBytes, plainBytes)} bytes); as-encode-asb checking the views ${pct(encView.seconds, encPlain.seconds)}`;
 
     const codec = await benchAsb();
     let startup = Infinity;
@@ -92,6 +126,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\nasbackup -d vs the discard scan: ${((scan.seconds / own(backup)) * 100).toFixed(0)} % of the ceiling's rate (backup time from its summary; wall time with start-up and connect: ${((scan.seconds / backup.seconds) * 100).toFixed(0)} %)\n`);
     process.stdout.write(`.asb codec: encode ${codec.encodeMiBs.toFixed(0)} MiB/s, decode ${codec.decodeMiBs.toFixed(0)} MiB/s\n`);
     process.stdout.write(`start-up (asbackup --version, best of 5): ${(startup * 1000).toFixed(0)} ms\n`);
+    process.stdout.write(`${viewNote}\n`);
   } finally {
     await server?.close();
     rmSync(work, { recursive: true, force: true });
