@@ -2,8 +2,8 @@
 // N records of ~380 B through asrestore, then measures a scan that discards records (the
 // ceiling for a backup), asbackup to a directory and to /dev/null, as-scan with and without
 // the view of lists and maps (also on records made of lists and maps, and the check of the
-// views by as-encode-asb), the .asb codec and start-up time. Prints records/s, MiB/s and
-// peak RSS for each.
+// views by as-encode-asb), the .asb codec, zstd and AES on .asb text (bench/codec.ts) and
+// start-up time. Prints records/s, MiB/s and peak RSS for each.
 //   npm run bench -- [--records 300000] [--host 127.0.0.1:3000] [--namespace test] [--nodes 1]
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, readdirSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import minimist from 'minimist';
 import { benchScan } from './scan.js';
 import { benchAsb } from './asb.js';
+import { benchCodec, formatCodec } from './codec.js';
 import { cdtRecord, makeFile } from './data.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -117,6 +118,7 @@ async function main(): Promise<void> {
     const viewNote = `view of lists and maps: as-scan ${pct(viewBin.seconds, scanBin.seconds)} on the bench set, ${pct(cdtView.seconds, cdtPlain.seconds)} on set cdt (lines ${pct(viewBytes, plainBytes)} bytes); as-encode-asb checking the views ${pct(encView.seconds, encPlain.seconds)}`;
 
     const codec = await benchAsb();
+    const zstdAes = await benchCodec();
     let startup = Infinity;
     for (let i = 0; i < 5; i++) startup = Math.min(startup, (await runBin('asbackup', ['--version'])).seconds);
 
@@ -127,6 +129,7 @@ async function main(): Promise<void> {
     process.stdout.write(`.asb codec: encode ${codec.encodeMiBs.toFixed(0)} MiB/s, decode ${codec.decodeMiBs.toFixed(0)} MiB/s\n`);
     process.stdout.write(`start-up (asbackup --version, best of 5): ${(startup * 1000).toFixed(0)} ms\n`);
     process.stdout.write(`${viewNote}\n`);
+    process.stdout.write(`\n${formatCodec(zstdAes)}\n`);
   } finally {
     await server?.close();
     rmSync(work, { recursive: true, force: true });
