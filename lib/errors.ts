@@ -121,6 +121,73 @@ export const ERRORS = {
     remedy: 'Run again; with --encoder-threads 0 the text is formatted on the main thread.',
     exit: 1,
   },
+  // --- compressed and encrypted backup files (-z, -y)
+  KEY_FILE: {
+    title: 'The encryption key file cannot be read',
+    cause: 'The file named by --encryption-key-file does not exist, is a directory, or may not be read.',
+    remedy: 'Check the path and its permissions.',
+    exit: 2,
+  },
+  KEY_PEM: {
+    title: 'The encryption key file holds no usable private key',
+    cause: 'The file given with --encryption-key-file is not a PEM private key (perhaps a certificate or a public key), is passphrase-protected, or holds a DSA or DH key, which the official tools derive keys from in a form we cannot reproduce.',
+    remedy: 'Give the PEM private key (RSA or EC) the backup was written with; remove a passphrase with `openssl pkey -in KEY -out PLAIN`.',
+    exit: 2,
+  },
+  KEY_ENV: {
+    title: 'The encryption key variable cannot be used',
+    cause: 'The environment variable named by --encryption-key-env is not set, is empty, or does not hold base64 text.',
+    remedy: 'Set the variable to the base64 of the key material the backup was written with.',
+    exit: 2,
+  },
+  ZSTD_UNAVAILABLE: {
+    title: 'zstd support is not installed',
+    cause: 'The zstd-napi addon that -z zstd needs did not load: npm ci did not finish building it.',
+    remedy: 'Run npm ci again and look for errors from node-gyp (python3, make and g++ are needed).',
+    exit: 1,
+  },
+  CODEC_WRONG_KEY: {
+    title: 'The backup file does not decrypt with this key',
+    cause: 'The first bytes after decryption are neither a zstd frame (with -z) nor .asb text: the key, or the algorithm (aes128 or aes256), is not the one the file was written with, or the file is not encrypted.',
+    remedy: 'Give the key file or variable and the --encrypt algorithm the backup was made with.',
+    exit: 1,
+  },
+  CODEC_ENCRYPTED: {
+    title: 'The backup file looks encrypted',
+    cause: 'The file starts with binary data instead of "Version" (or a zstd frame with -z), and --encrypt was not given.',
+    remedy: 'Add --encrypt aes128|aes256 and --encryption-key-file or --encryption-key-env, as for the backup.',
+    exit: 1,
+  },
+  CODEC_NOT_ENCRYPTED: {
+    title: 'The backup file is not encrypted',
+    cause: '--encrypt was given, but the file starts with .asb text or a zstd frame.',
+    remedy: 'Leave out --encrypt and the key options.',
+    exit: 1,
+  },
+  CODEC_COMPRESSED: {
+    title: 'The backup file looks zstd-compressed',
+    cause: 'The file (or its decrypted data) starts with a zstd frame, and --compress was not given.',
+    remedy: 'Add --compress zstd (-z zstd).',
+    exit: 1,
+  },
+  CODEC_NOT_COMPRESSED: {
+    title: 'The backup file is not compressed',
+    cause: '--compress zstd was given, but the file (or its decrypted data) does not start with a zstd frame.',
+    remedy: 'Leave out --compress; if the file is encrypted, add --encrypt and its key instead.',
+    exit: 1,
+  },
+  CODEC_TRUNCATED: {
+    title: 'The backup file is cut short',
+    cause: 'The file ends inside a zstd frame or inside its 16-byte encryption header, at the byte named: it was not written to the end, or was cut when copied.',
+    remedy: 'Use a complete copy of the file; a backup that did not finish must be taken again.',
+    exit: 1,
+  },
+  CODEC_CORRUPT: {
+    title: 'The backup file is damaged',
+    cause: 'zstd found invalid data, or data that does not match the frame\'s checksum, at the byte range named: the file was changed after it was written, or bytes follow the last frame.',
+    remedy: 'Use an undamaged copy of the file.',
+    exit: 1,
+  },
   // --- the cluster
   CONNECT: {
     title: 'A node cannot be reached',

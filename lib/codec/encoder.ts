@@ -90,7 +90,7 @@ export class FileEncoder {
   }
 
   #live(): void {
-    if (this.#finished) throw new AsError('CODEC_FINISHED', 'internal: a backup file was written after it was finished');
+    if (this.#finished) throw new AsError('INTERNAL', 'internal: a backup file was written after it was finished');
   }
 
   #end(): Buffer {

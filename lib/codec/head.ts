@@ -4,6 +4,7 @@
 // file of a directory up front (checkFileHead) so a wrong key fails before the first write.
 import { open } from 'node:fs/promises';
 import { VERSION_PREFIX } from '../asb/constants.js';
+import type { ErrorCode } from '../errors.js';
 import { AES_HEADER_SIZE, dataDecipher, decryptHeader } from './aes.js';
 import type { Codec } from './codec.js';
 import { CodecError } from './errors.js';
@@ -32,7 +33,7 @@ function isBinary(b: Buffer): boolean {
  * may still be damaged further on; the decoder finds that.
  */
 export function checkHead(head: Buffer, codec: Codec, file: string): void {
-  const fail = (code: string, at: number, why: string): never => {
+  const fail = (code: ErrorCode, at: number, why: string): never => {
     throw new CodecError(code, file, at, why);
   };
   let data = head;

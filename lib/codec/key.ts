@@ -24,11 +24,11 @@ export function keyMaterialFromPem(pem: Buffer | string, source: string): Buffer
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? '';
     const why = /INTERRUPTED|PASSPHRASE/.test(code) ? 'the key is passphrase-protected; write it without one (openssl pkey -in KEY -out PLAIN)' : 'no PEM private key found';
-    throw new AsError('KEY_BAD_PEM', `${source}: ${why}`, { value: source, cause: e });
+    throw new AsError('KEY_PEM', `${source}: ${why}`, { value: source, cause: e });
   }
   const type = key.asymmetricKeyType ?? 'unknown';
   const der = DER_TYPE[type];
-  if (der === undefined) throw new AsError('KEY_UNSUPPORTED', `${source}: ${type.toUpperCase()} keys are not supported; use an RSA or EC key`, { value: type });
+  if (der === undefined) throw new AsError('KEY_PEM', `${source}: ${type.toUpperCase()} keys are not supported; use an RSA or EC key`, { value: type });
   return key.export({ type: der, format: 'der' });
 }
 
@@ -39,7 +39,7 @@ export function readKeyFile(path: string): Buffer {
     pem = readFileSync(path);
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
-    throw new AsError('KEY_FILE_UNREADABLE', `--encryption-key-file ${path}: cannot read the key: ${why}`, { value: path, cause: e });
+    throw new AsError('KEY_FILE', `--encryption-key-file ${path}: cannot read the key: ${why}`, { value: path, cause: e });
   }
   return keyMaterialFromPem(pem, `--encryption-key-file ${path}`);
 }
@@ -50,11 +50,11 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A
 export function readKeyEnv(name: string, env: NodeJS.ProcessEnv = process.env): Buffer {
   const label = `--encryption-key-env ${name}`;
   const raw = env[name];
-  if (raw === undefined) throw new AsError('KEY_ENV_UNSET', `${label}: the environment variable ${name} is not set`, { value: name });
+  if (raw === undefined) throw new AsError('KEY_ENV', `${label}: the environment variable ${name} is not set`, { value: name });
   const text = raw.trim(); // a trailing newline from `$(cat key.b64)`-style settings is harmless
   // The C tool would hash the empty string: a key anyone can derive. Refuse it.
-  if (text === '') throw new AsError('KEY_ENV_EMPTY', `${label}: the environment variable ${name} is empty`, { value: name });
-  if (!BASE64.test(text)) throw new AsError('KEY_ENV_BASE64', `${label}: the value of ${name} is not base64`, { value: name });
+  if (text === '') throw new AsError('KEY_ENV', `${label}: the environment variable ${name} is empty`, { value: name });
+  if (!BASE64.test(text)) throw new AsError('KEY_ENV', `${label}: the value of ${name} is not base64`, { value: name });
   return Buffer.from(text, 'base64');
 }
 

@@ -18,7 +18,7 @@ async function code(file: Buffer, codec: Codec, name = 'f.asb'): Promise<string 
   return (await errorOf(() => decodeAll(file, codec, name))).code;
 }
 
-test('wrong key: CODEC_WRONG_KEY, with or without compression', async () => {
+test('negative: wrong key: CODEC_WRONG_KEY, with or without compression', async () => {
   assert.equal(await code(official('vec-aes128.asb'), aes('aes128', envKey('aes128'))), 'CODEC_WRONG_KEY');
   assert.equal(await code(official('vec-zstd-aes256.asb'), aes('aes256', envKey('aes256'), true)), 'CODEC_WRONG_KEY');
   assert.equal(await code(official('vec-aes256-envkey.asb'), aes('aes256', pemKey('aes256'))), 'CODEC_WRONG_KEY');
@@ -26,36 +26,36 @@ test('wrong key: CODEC_WRONG_KEY, with or without compression', async () => {
   assert.match(e.message, /^backup\/x\.asb: .*wrong key/);
 });
 
-test('wrong algorithm (right key material): CODEC_WRONG_KEY', async () => {
+test('negative: wrong algorithm (right key material): CODEC_WRONG_KEY', async () => {
   assert.equal(await code(official('vec-aes128.asb'), aes('aes256', pemKey('aes256'))), 'CODEC_WRONG_KEY');
   assert.equal(await code(official('vec-zstd-aes256.asb'), aes('aes128', pemKey('aes128'), true)), 'CODEC_WRONG_KEY');
   assert.equal(await code(official('vec-391-zstd-aes128.asb'), aes('aes256', pemKey('aes256'), true)), 'CODEC_WRONG_KEY');
 });
 
-test('-z for a file that is not compressed: CODEC_NOT_COMPRESSED', async () => {
+test('negative: -z for a file that is not compressed: CODEC_NOT_COMPRESSED', async () => {
   assert.equal(await code(official('vec-plain.asb'), Z), 'CODEC_NOT_COMPRESSED');
   assert.equal(await code(official('vec-aes128.asb'), aes('aes128', pemKey('aes128'), true)), 'CODEC_NOT_COMPRESSED');
   assert.equal(await code(Buffer.from('# not an asb file\n'), Z), 'CODEC_NOT_COMPRESSED');
 });
 
-test('no -z for a compressed file: CODEC_COMPRESSED, saying to add --compress zstd', async () => {
+test('negative: no -z for a compressed file: CODEC_COMPRESSED, saying to add --compress zstd', async () => {
   const e = await errorOf(() => decodeAll(official('vec-zstd.asb'), {}));
   assert.equal(e.code, 'CODEC_COMPRESSED');
   assert.match(e.message, /add --compress zstd/);
   assert.equal(await code(official('vec-zstd-aes256.asb'), aes('aes256', pemKey('aes256'))), 'CODEC_COMPRESSED');
 });
 
-test('-y for a file that is not encrypted: CODEC_NOT_ENCRYPTED', async () => {
+test('negative: -y for a file that is not encrypted: CODEC_NOT_ENCRYPTED', async () => {
   assert.equal(await code(official('vec-plain.asb'), aes('aes256', pemKey('aes256'))), 'CODEC_NOT_ENCRYPTED');
   assert.equal(await code(official('vec-zstd.asb'), aes('aes256', pemKey('aes256'), true)), 'CODEC_NOT_ENCRYPTED');
 });
 
-test('no -y for an encrypted file: CODEC_ENCRYPTED', async () => {
+test('negative: no -y for an encrypted file: CODEC_ENCRYPTED', async () => {
   assert.equal(await code(official('vec-aes128.asb'), {}), 'CODEC_ENCRYPTED');
   assert.equal(await code(official('vec-zstd-aes256.asb'), Z), 'CODEC_ENCRYPTED');
 });
 
-test('checkFileHead gives the same answers from a file\'s first bytes', async () => {
+test('negative: checkFileHead gives the same answers from a file\'s first bytes', async () => {
   const dir = tempDir('codec-head-');
   const f = join(dir, 'enc.asb');
   writeFileSync(f, official('vec-zstd-aes256.asb'));
@@ -69,7 +69,7 @@ test('checkFileHead gives the same answers from a file\'s first bytes', async ()
 const plain = asbLike(SEED, 600_000);
 const parts = pieces(plain, SEED, 40_000);
 
-test(`truncated zstd stream: CODEC_TRUNCATED naming the byte where it ends (seed ${SEED})`, async () => {
+test(`negative: truncated zstd stream: CODEC_TRUNCATED naming the byte where it ends (seed ${SEED})`, async () => {
   const key = randomBytes(32);
   for (const codec of [Z, aes('aes256', key, true)]) {
     const { file } = encodeAll(parts, codec, { frameEnds: new Set([2, 5]) });
@@ -87,14 +87,14 @@ test(`truncated zstd stream: CODEC_TRUNCATED naming the byte where it ends (seed
   assert.equal(await code(zst.subarray(0, zst.length - 1), Z), 'CODEC_TRUNCATED');
 });
 
-test('truncated encryption header: CODEC_TRUNCATED', async () => {
+test('negative: truncated encryption header: CODEC_TRUNCATED', async () => {
   const { file } = encodeAll(parts, aes('aes128', randomBytes(16)));
   const e = await errorOf(() => decodeAll(file.subarray(0, 10), aes('aes128', randomBytes(16))));
   assert.equal(e.code, 'CODEC_TRUNCATED');
   assert.equal(e.offset, 10);
 });
 
-test('a flipped byte inside the data: CODEC_CORRUPT (the content checksum catches it)', async () => {
+test('negative: a flipped byte inside the data: CODEC_CORRUPT (the content checksum catches it)', async () => {
   const key = randomBytes(16);
   for (const codec of [Z, aes('aes128', key, true)]) {
     const { file } = encodeAll(parts, codec);
@@ -108,7 +108,7 @@ test('a flipped byte inside the data: CODEC_CORRUPT (the content checksum catche
   }
 });
 
-test(`any flipped byte after the magic: an error, or (harmless header bits) the very same data (seed ${SEED})`, async () => {
+test(`negative: any flipped byte after the magic: an error, or (harmless header bits) the very same data (seed ${SEED})`, async () => {
   const small = asbLike(SEED + 1, 60_000);
   const { file } = encodeAll(pieces(small, SEED, 9000), Z, { frameEnds: new Set([1, 3]) });
   const r = rng(SEED + 1);
@@ -125,7 +125,7 @@ test(`any flipped byte after the magic: an error, or (harmless header bits) the 
   }
 });
 
-test('trailing garbage after the last frame: CODEC_CORRUPT', async () => {
+test('negative: trailing garbage after the last frame: CODEC_CORRUPT', async () => {
   const { file } = encodeAll(parts, Z);
   assert.equal(await code(Buffer.concat([file, Buffer.from('Version 3.1\n')]), Z), 'CODEC_CORRUPT');
 });

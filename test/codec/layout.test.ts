@@ -47,7 +47,7 @@ const plain = asbLike(SEED, 1 << 20);
 const parts = pieces(plain, SEED, 50_000);
 
 for (const bits of [128, 256] as const) {
-  test(`-z zstd -y aes${bits}: node:crypto AES-CTR from the header's counter, then zstd -d, give the data back (seed ${SEED})`, (t) => {
+  test(`positive: -z zstd -y aes${bits}: node:crypto AES-CTR from the header's counter, then zstd -d, give the data back (seed ${SEED})`, (t) => {
     const key = randomBytes(bits / 8);
     const codec: Codec = { compress: { level: 0 }, encrypt: { algorithm: `aes${bits}`, key } };
     const { file } = encodeAll(parts, codec, { frameEnds: new Set([3, 9]) });
@@ -61,7 +61,7 @@ for (const bits of [128, 256] as const) {
     assert.ok(cli.stdout.equals(plain));
   });
 
-  test(`-y aes${bits}: the data is plain AES-CTR from the header's counter + 1`, () => {
+  test(`positive: -y aes${bits}: the data is plain AES-CTR from the header's counter + 1`, () => {
     const key = randomBytes(bits / 8);
     const { file } = encodeAll(parts, { encrypt: { algorithm: `aes${bits}`, key } });
     assert.equal(file.length, plain.length + 16);
@@ -69,7 +69,7 @@ for (const bits of [128, 256] as const) {
   });
 }
 
-test('-z zstd: frames back to back with checksums, as zstd -d reads them', (t) => {
+test('positive: -z zstd: frames back to back with checksums, as zstd -d reads them', (t) => {
   const { file } = encodeAll(parts, { compress: { level: 0 } }, { frameEnds: new Set([0, 1, 2]) });
   const fr = frames(file);
   assert.equal(fr.length, 4);
@@ -80,7 +80,7 @@ test('-z zstd: frames back to back with checksums, as zstd -d reads them', (t) =
   assert.ok(cli.stdout.equals(plain));
 });
 
-test('the counter is one 128-bit big-endian number: carries cross the 64-bit halves and wrap', () => {
+test('positive: the counter is one 128-bit big-endian number: carries cross the 64-bit halves and wrap', () => {
   const key = randomBytes(32);
   const data = Buffer.concat([Buffer.from('Version 3.1\n'), randomBytes(100)]);
   const starts = ['0000000000000000fffffffffffffffd', 'fffffffffffffffffffffffffffffffe', '00ff00ff00ff00ffffffffffffffffff'];

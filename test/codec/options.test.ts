@@ -15,7 +15,7 @@ const PEM = join(OFFICIAL, 'key-shared.pem');
 const write = (argv: string[]): CodecValues => parseArgs(codecWriteOptions, argv, 'asbackup').values as CodecValues;
 const read = (argv: string[]): CodecValues => parseArgs(codecReadOptions, argv, 'asrestore').values as CodecValues;
 
-test('letters and names of the C tools: -z zstd, -y aes128|aes256, key options, level', () => {
+test('positive: letters and names of the C tools: -z zstd, -y aes128|aes256, key options, level', () => {
   const v = write(['-z', 'zstd', '--compression-level', '9', '-y', 'aes128', '--encryption-key-file', PEM]);
   assert.deepEqual(v, { compress: 'zstd', compressionLevel: 9, encrypt: 'aes128', encryptionKeyFile: PEM });
   assert.deepEqual(write(['--compress=zstd', '--encrypt', 'aes256', '--encryption-key-env', 'K']), { compress: 'zstd', encrypt: 'aes256', encryptionKeyEnv: 'K' });
@@ -24,14 +24,14 @@ test('letters and names of the C tools: -z zstd, -y aes128|aes256, key options, 
   assert.equal(codecReadOptions.find((o) => o.long === 'compression-level'), undefined, 'a reader has no level');
 });
 
-test('bad values are usage errors naming the option', async () => {
+test('negative: bad values are usage errors naming the option', async () => {
   for (const argv of [['-z', 'gzip'], ['-y', 'aes192'], ['--compression-level', '23'], ['--compression-level', 'x'], ['--encryption-key-file='], ['-y']]) {
     const e = await errorOf(() => write(argv));
     assert.equal(e.code, 'USAGE', argv.join(' '));
   }
 });
 
-test('the official refusals: level without -z, -y without exactly one key, a key without -y', async () => {
+test('negative: the official refusals: level without -z, -y without exactly one key, a key without -y', async () => {
   const refused: Array<[string[], RegExp]> = [
     [['--compression-level', '3'], /--compression-level needs --compress/],
     [['-y', 'aes128'], /--encrypt \(-y\) needs a key/],
@@ -47,7 +47,7 @@ test('the official refusals: level without -z, -y without exactly one key, a key
   for (const argv of [[], ['-z', 'zstd'], ['-z', 'zstd', '--compression-level', '0'], ['-y', 'aes256', '--encryption-key-env', 'K']]) validateCodecOptions(write(argv));
 });
 
-test('codecOf: the Codec the files are written and read with; the key read once', () => {
+test('positive: codecOf: the Codec the files are written and read with; the key read once', () => {
   assert.deepEqual(codecOf(write([])), {});
   assert.deepEqual(codecOf(write(['-z', 'zstd'])), { compress: { level: 0 } });
   const c = codecOf(write(['-z', 'zstd', '--compression-level', '7', '-y', 'aes256', '--encryption-key-file', PEM]));
@@ -56,7 +56,7 @@ test('codecOf: the Codec the files are written and read with; the key read once'
   assert.equal(codecOf(read(['-y', 'aes128', '--encryption-key-env', 'K']), env).encrypt?.key.length, 16);
 });
 
-test('astools.conf keys: compress, compression-level, encrypt, encryption-key-file in [asbackup]', () => {
+test('positive: astools.conf keys: compress, compression-level, encrypt, encryption-key-file in [asbackup]', () => {
   const dir = mkdtempSync(join(tmpdir(), 'codec-conf-'));
   const conf = join(dir, 'astools.conf');
   writeFileSync(conf, `[asbackup]\ncompress = "zstd"\ncompression-level = 5\nencrypt = "aes256"\nencryption-key-file = "${PEM}"\n`);

@@ -24,7 +24,7 @@ const codecs: Array<[string, Codec]> = [
 for (const [name, codec] of codecs) {
   for (const frames of [1, 5]) {
     const seed = SEED + frames;
-    test(`${name}, ${frames} frame(s): round trip of 3 MiB cut at random points (seed ${seed})`, async () => {
+    test(`positive: ${name}, ${frames} frame(s): round trip of 3 MiB cut at random points (seed ${seed})`, async () => {
       const plain = asbLike(seed, 3 << 20);
       const parts = pieces(plain, seed, 200_000);
       const r = rng(seed);
@@ -47,7 +47,7 @@ for (const [name, codec] of codecs) {
   }
 }
 
-test('plain: push hands back the same Buffer, nothing copied', () => {
+test('positive: plain: push hands back the same Buffer, nothing copied', () => {
   const e = new FileEncoder({});
   const b = Buffer.from('Version 3.1\n');
   assert.equal(e.push(b), b);
@@ -56,14 +56,14 @@ test('plain: push hands back the same Buffer, nothing copied', () => {
   assert.equal(e.bytesOut, b.length);
 });
 
-test('endFrame without new data and finish after endFrame add no empty frames', () => {
+test('positive: endFrame without new data and finish after endFrame add no empty frames', () => {
   const e = new FileEncoder({ compress: { level: 0 } });
   const out = [e.push(Buffer.from('Version 3.1\n')), e.endFrame(), e.endFrame(), e.finish()];
   assert.equal(e.frames, 1);
   assert.ok(out[2]!.length === 0 && out[3]!.length === 0);
 });
 
-test('an encoder that got no data still writes a valid file (header, one empty frame)', async () => {
+test('positive: an encoder that got no data still writes a valid file (header, one empty frame)', async () => {
   for (const [name, codec] of codecs) {
     const { file } = encodeAll([], codec);
     assert.equal((await decodeAll(file, codec)).length, 0, name);
@@ -71,7 +71,7 @@ test('an encoder that got no data still writes a valid file (header, one empty f
   }
 });
 
-test('each file gets a fresh initial counter: the same data encrypts differently', () => {
+test('positive: each file gets a fresh initial counter: the same data encrypts differently', () => {
   const codec: Codec = { encrypt: { algorithm: 'aes256', key: key256 } };
   const data = [Buffer.from('Version 3.1\n# namespace test\n')];
   const a = encodeAll(data, codec).file;
@@ -80,8 +80,8 @@ test('each file gets a fresh initial counter: the same data encrypts differently
   assert.notDeepEqual(a.subarray(16), b.subarray(16));
 });
 
-test('after finish the encoder refuses more data', () => {
+test('negative: after finish the encoder refuses more data', () => {
   const e = new FileEncoder({ compress: { level: 0 } });
   e.finish();
-  assert.throws(() => e.push(Buffer.from('x')), { code: 'CODEC_FINISHED' });
+  assert.throws(() => e.push(Buffer.from('x')), { code: 'INTERNAL' });
 });

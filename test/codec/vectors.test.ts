@@ -36,7 +36,7 @@ const cases: Array<[string, string[], () => Codec]> = [
 ];
 
 for (const [name, files, codec] of cases) {
-  test(`official ${name} decodes to the records, indexes and UDF of vec-plain.asb`, async () => {
+  test(`positive: official ${name} decodes to the records, indexes and UDF of vec-plain.asb`, async () => {
     const want = await reference;
     assert.equal(want.size, 199 + 4 + 1);
     const got = await itemsOf(files.map((f) => join(OFFICIAL, f)), codec());
@@ -45,7 +45,7 @@ for (const [name, files, codec] of cases) {
   });
 }
 
-test('official single files decode to exactly as many bytes as vec-plain.asb', async () => {
+test('positive: official single files decode to exactly as many bytes as vec-plain.asb', async () => {
   const size = readFileSync(join(OFFICIAL, 'vec-plain.asb')).length;
   for (const [, files, codec] of cases.filter(([, f]) => f.length === 1)) {
     let n = 0;
@@ -54,7 +54,7 @@ test('official single files decode to exactly as many bytes as vec-plain.asb', a
   }
 });
 
-test('each official -d file holds two zstd frames back to back (the reader must go on)', () => {
+test('positive: each official -d file holds two zstd frames back to back (the reader must go on)', () => {
   const z = zstd();
   for (const f of readdirSync(join(OFFICIAL, 'vec-zstd-dir'))) {
     const data = readFileSync(join(OFFICIAL, 'vec-zstd-dir', f));
