@@ -225,6 +225,73 @@ export const ERRORS = {
     remedy: 'Check that -h/-p point at an Aerospike node and that --tls-enable matches the server.',
     exit: 1,
   },
+  // --- S3 storage (s3:// paths)
+  S3_ENDPOINT: {
+    title: 'The S3 endpoint cannot be reached',
+    cause: 'The connection to the S3 endpoint was refused, timed out, found no such host, or was answered by something that is not an HTTP server, on every try.',
+    remedy: 'Check --s3-endpoint-override (or --s3-region for AWS), that the server is up, and the network; --s3-connect-timeout for a slow one.',
+    exit: 1,
+  },
+  S3_CREDENTIALS: {
+    title: 'S3 refused the credentials',
+    cause: 'No credentials were found in the AWS chain, or the server does not know the access key, or the secret does not match it.',
+    remedy: 'Check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the shared credentials and config files, and --s3-profile (credentials are never taken from the command line).',
+    exit: 1,
+  },
+  S3_ACCESS_DENIED: {
+    title: 'S3 denied access to a bucket or object',
+    cause: 'The credentials are valid but may not do what was asked (read, write, list or delete) in the bucket named.',
+    remedy: 'Grant the user those rights in the bucket policy or IAM, or use another --s3-profile.',
+    exit: 1,
+  },
+  S3_NO_BUCKET: {
+    title: 'The S3 bucket does not exist',
+    cause: 'The bucket in the s3:// path is not on the endpoint connected to.',
+    remedy: 'Check the bucket name in the s3:// path, --s3-endpoint-override and --s3-region.',
+    exit: 1,
+  },
+  S3_NO_KEY: {
+    title: 'The S3 object does not exist',
+    cause: 'No object has the key in the s3:// path.',
+    remedy: 'Check the key; a backup that did not finish leaves no object (its upload is never completed).',
+    exit: 1,
+  },
+  S3_CHANGED: {
+    title: 'An S3 object changed while it was read',
+    cause: 'Another writer replaced the object during the read: its ETag or size no longer matches the one the read started with.',
+    remedy: 'Read it again once nothing writes to it.',
+    exit: 1,
+  },
+  S3_UPLOAD_GONE: {
+    title: 'An S3 multipart upload was aborted by someone else',
+    cause: 'The upload of the object named no longer exists: another run (asbackup -r on the same prefix) or a bucket lifecycle rule aborted it.',
+    remedy: 'Run the backup again, and only one run per prefix at a time.',
+    exit: 1,
+  },
+  S3_UNAVAILABLE: {
+    title: 'S3 kept failing a request',
+    cause: 'The server answered 5xx or throttled (SlowDown), or cut answers short, on every try (six tries over about 8 s).',
+    remedy: 'Run again when the server is healthy; lower --s3-max-async-uploads or --s3-max-async-downloads for a server that throttles.',
+    exit: 1,
+  },
+  S3_REQUEST: {
+    title: 'S3 refused a request',
+    cause: 'The server answered an error not listed separately (named in the message with its S3 code).',
+    remedy: 'The message names the S3 error code; check the object and the server\'s limits.',
+    exit: 1,
+  },
+  S3_REGION: {
+    title: 'No AWS region for an s3:// path',
+    cause: 'Neither --s3-region, AWS_REGION, the profile\'s region nor --s3-endpoint-override gives a region.',
+    remedy: 'Give --s3-region, set AWS_REGION, or set a region in the profile (--s3-profile).',
+    exit: 2,
+  },
+  S3_TOO_LARGE: {
+    title: 'An object would exceed S3\'s limits',
+    cause: 'S3 objects hold at most 10000 parts and 5 TiB.',
+    remedy: 'Raise --s3-min-part-size, or use -d with a --file-limit to spread the backup over several objects.',
+    exit: 1,
+  },
   INCOMPLETE: {
     title: 'The run could not cover everything it was asked to',
     cause: 'Partitions could not be read after every retry, or the cluster changed under --no-cluster-change.',
