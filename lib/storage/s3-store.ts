@@ -90,6 +90,7 @@ export class S3Store {
   private readonly open = new Set<Abortable>();
   private readonly retries: number;
   private readonly retryDelayMs: number;
+  private skewLogged = false;
 
   private constructor(
     readonly client: S3Client,
@@ -166,11 +167,26 @@ export class S3Store {
    * AsError naming the bucket/key. An abort by `signal` is passed through as it is.
    */
   async call<T>(t: S3Target, fn: (signal?: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    let skewRetried = false;
     for (let attempt = 1; ; attempt++) {
+      const offset = this.client.config.systemClockOffset ?? 0;
       try {
         return await fn(signal);
       } catch (e) {
         if (signal?.aborted) throw signal.reason;
+        // A host clock minutes off the server's: the SDK has just taken the server's time
+        // from the answer, so the same request signed again goes through.
+        const err = e as { name?: string; $metadata?: { clockSkewCorrected?: boolean } };
+        if ((err.name === 'RequestTimeTooSkewed' || err.$metadata?.clockSkewCorrected) && !skewRetried) {
+          skewRetried = true;
+          attempt--;
+          if (!this.skewLogged) {
+            this.skewLogged = true;
+            const off = Math.round(Math.abs((this.client.config.systemClockOffset ?? 0) - offset) / 1000);
+            this.settings.log?.(`S3: this host's clock is ${off} s off the server's at ${this.endpoint}; requests are signed with the server's time`);
+          }
+          continue;
+        }
         if (attempt > this.retries || !isTransient(e)) throw s3Error(e, t, this.endpoint, attempt);
         const base = Math.min(8000, this.retryDelayMs * 2 ** (attempt - 1));
         const wait = Math.round(base / 2 + Math.random() * base / 2);
