@@ -2,8 +2,9 @@
 // N records of ~380 B through asrestore, then measures a scan that discards records (the
 // ceiling for a backup), asbackup to a directory and to /dev/null, as-scan with and without
 // the view of lists and maps (also on records made of lists and maps, and the check of the
-// views by as-encode-asb), the .asb codec, zstd and AES on .asb text (bench/codec.ts) and
-// start-up time. Prints records/s, MiB/s and peak RSS for each.
+// views by as-encode-asb), the .asb codec, zstd and AES on .asb text (bench/codec.ts),
+// start-up time, and the backup file uploaded to and read from a local radosgw beside the
+// local disk (bench/s3.ts). Prints records/s, MiB/s and peak RSS for each.
 //   npm run bench -- [--records 300000] [--host 127.0.0.1:3000] [--namespace test] [--nodes 1]
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, readdirSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { benchScan } from './scan.js';
 import { benchAsb } from './asb.js';
 import { benchCodec, formatCodec } from './codec.js';
 import { cdtRecord, makeFile } from './data.js';
+import { benchS3 } from './s3.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MiB = 1024 * 1024;
@@ -117,6 +119,10 @@ async function main(): Promise<void> {
     lines.push(row('as-encode-asb < cdt lines with views', nCdt, encView.seconds, viewBytes, encView.rssMiB));
     const viewNote = `view of lists and maps: as-scan ${pct(viewBin.seconds, scanBin.seconds)} on the bench set, ${pct(cdtView.seconds, cdtPlain.seconds)} on set cdt (lines ${pct(viewBytes, plainBytes)} bytes); as-encode-asb checking the views ${pct(encView.seconds, encPlain.seconds)}`;
 
+    // The input file to and from a local radosgw (lib/storage) beside the local disk.
+    const s3 = await benchS3(file, work);
+    for (const t of s3.transfers) lines.push(row(t.what, n, t.seconds, t.bytes, t.rssMiB));
+
     const codec = await benchAsb();
     const zstdAes = await benchCodec();
     let startup = Infinity;
@@ -129,6 +135,7 @@ async function main(): Promise<void> {
     process.stdout.write(`.asb codec: encode ${codec.encodeMiBs.toFixed(0)} MiB/s, decode ${codec.decodeMiBs.toFixed(0)} MiB/s\n`);
     process.stdout.write(`start-up (asbackup --version, best of 5): ${(startup * 1000).toFixed(0)} ms\n`);
     process.stdout.write(`${viewNote}\n`);
+    if (s3.skipped) process.stdout.write(`S3 rows skipped: ${s3.skipped}\n`);
     process.stdout.write(`\n${formatCodec(zstdAes)}\n`);
   } finally {
     await server?.close();
