@@ -54,6 +54,12 @@ export const ERRORS = {
     remedy: 'Check the file at that position; a file cut short means the backup that wrote it did not finish.',
     exit: 1,
   },
+  INPUT_ABORTED: {
+    title: 'The input ends with its writer\'s abort line',
+    cause: 'The program writing the stream (asbackup -o -, as-scan, another stage) was interrupted or failed, and ended its output with a line that says so (docs/pipelines.md); everything before that line is only part of the data.',
+    remedy: 'See the writer\'s own error, fix it and run the whole pipeline again.',
+    exit: 1,
+  },
   STREAM: {
     title: 'A record-stream line is malformed',
     cause: 'A JSON line between the programs is not a valid item (docs/record-stream.md): bad JSON, a missing field, or a value of the wrong type.',
@@ -108,6 +114,12 @@ export const ERRORS = {
     cause: 'The directory given with -d already holds .asb files, or the file given with -o exists.',
     remedy: 'Choose another path, or add -r (--remove-files) to replace the old backup.',
     exit: 2,
+  },
+  OUTPUT_CLOSED: {
+    title: 'The output was closed before the run finished',
+    cause: 'The program reading stdout (head, a pipeline stage that failed, a closed socket) stopped reading before everything was written; what it read is only the start of the data.',
+    remedy: 'If the reader stopped on purpose (head), nothing else is wrong; otherwise see why the reader stopped. Run pipelines with `set -o pipefail` so that this fails the pipeline.',
+    exit: 1,
   },
   ASB_ENCODE: {
     title: 'A value cannot be written to an .asb file',
@@ -207,6 +219,18 @@ export const ERRORS = {
     remedy: 'The message names the result code; check the user (-U) and its roles for login and permission errors.',
     exit: 1,
   },
+  CONNECTION_LOST: {
+    title: 'The connection to the cluster was lost during the run',
+    cause: 'The nodes holding the records\' partitions stopped answering or closed their connections mid-run (a node stopped or restarted, the network failed), and the retries (--max-retries) did not reach them again. Records written before stay written.',
+    remedy: 'Check the node named; run again once the cluster is back (a restore may be repeated: records already written are written again).',
+    exit: 1,
+  },
+  TIMEOUT: {
+    title: 'A time limit ran out',
+    cause: 'The scan did not end within --total-timeout.',
+    remedy: 'Raise --total-timeout, or give 0 for no limit.',
+    exit: 1,
+  },
   NAMESPACE_NOT_FOUND: {
     title: 'The namespace is not on the cluster',
     cause: 'The namespace named by -n does not exist on the cluster connected to.',
@@ -296,6 +320,12 @@ export const ERRORS = {
     title: 'The run could not cover everything it was asked to',
     cause: 'Partitions could not be read after every retry, or the cluster changed under --no-cluster-change.',
     remedy: 'Run again when the cluster is stable; raise --max-retries for a cluster that is re-forming.',
+    exit: 1,
+  },
+  INTERRUPTED: {
+    title: 'The run was stopped by a signal',
+    cause: 'SIGINT (Ctrl-C) or SIGTERM (kill) arrived before the run finished. What was written before is reported; files are left as .part, and a stream on stdout ends with an abort line.',
+    remedy: 'Run again; a backup must be taken again from the start.',
     exit: 1,
   },
   INTERNAL: {
