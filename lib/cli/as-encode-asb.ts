@@ -3,6 +3,7 @@
 import { EXIT_OK } from './run.js';
 import { parseArgs } from './options.js';
 import { readItems, writeChunk } from './io.js';
+import { isOutputClosed, outputClosed } from '../stages/write-chunk.js';
 import { answeredHelp, helpOptions, type Program } from './program.js';
 import { encodeStream } from '../asb/encode.js';
 
@@ -22,22 +23,33 @@ export const program: Program = {
     ...helpOptions,
   ],
   async main(argv, io) {
+    io.dataOut?.('asb');
     const { values } = parseArgs(program.options, argv, program.name);
     if (answeredHelp(program, values, io)) return EXIT_OK;
     const items = readItems(io.stdin);
     const opts = { compact: Boolean(values.compact), namespace: values.namespace as string | undefined, firstFile: !values.noFirstFile };
     let parts: Buffer[] = [];
     let size = 0;
-    for await (const { bytes } of encodeStream(items, opts)) {
+    let blocks = 0;
+    let written = 0;
+    const write = async (): Promise<void> => {
+      try {
+        await writeChunk(io.stdout, Buffer.concat(parts, size));
+      } catch (e) {
+        if (isOutputClosed(e)) throw outputClosed(written, 'block');
+        throw e;
+      }
+      written = blocks;
+      parts = [];
+      size = 0;
+    };
+    for await (const { item, bytes } of encodeStream(items, opts)) {
       parts.push(bytes);
       size += bytes.length;
-      if (size >= WRITE_SIZE) {
-        await writeChunk(io.stdout, Buffer.concat(parts, size));
-        parts = [];
-        size = 0;
-      }
+      if (item !== undefined) blocks++;
+      if (size >= WRITE_SIZE) await write();
     }
-    if (size > 0) await writeChunk(io.stdout, Buffer.concat(parts, size));
+    if (size > 0) await write();
     return EXIT_OK;
   },
 };

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { AsError, UsageError } from '../errors.js';
 import { encodeHeader, type AsbRun } from '../asb/encode.js';
 import type { Writable } from 'node:stream';
-import { writeChunk } from './write-chunk.js';
+import { isOutputClosed, outputClosed, writeChunk } from './write-chunk.js';
 
 /** One encoded block of an .asb file and what it holds. */
 export interface AsbChunk {
@@ -175,6 +175,8 @@ export interface DirectoryOptions {
   /** The header of the first file when it is not ours to write (as-split-files copies it). */
   firstHeader?: Buffer;
   onFile?: (path: string) => void;
+  /** Filled in as the files are written, so a caller knows what was written when this fails. */
+  result?: WriteResult;
 }
 
 /** fileName: `<prefix>_<NNNNN>.asb`, the counter zero-padded to 5 digits. */
@@ -189,7 +191,7 @@ export function fileName(prefix: string, n: number): string {
  */
 export async function writeDirectory(batches: AsyncIterable<AsbBatch>, opts: DirectoryOptions): Promise<WriteResult> {
   const prefix = opts.prefix ?? opts.namespace;
-  const result: WriteResult = { files: [], bytes: 0, records: 0 };
+  const result: WriteResult = opts.result ?? { files: [], bytes: 0, records: 0 };
   let file: BufferedFile | undefined;
   const next = async () => {
     if (file) await file.close();
@@ -251,32 +253,49 @@ export interface FileOptions {
   header?: Buffer;
   /** Where `-` writes (default process.stdout). */
   stdout?: Writable;
+  /** Filled in as the file is written (for stdout: what was handed on), see DirectoryOptions. */
+  result?: WriteResult;
 }
 
-/** writeSingleFile: the whole backup, in batches of chunks, into one file (or stdout). */
+/**
+ * writeSingleFile: the whole backup, in batches of chunks, into one file (or stdout). A
+ * reader of stdout that goes away first ends it with OUTPUT_CLOSED naming the records
+ * handed on before.
+ */
 export async function writeSingleFile(batches: AsyncIterable<AsbBatch>, opts: FileOptions): Promise<WriteResult> {
   const header = opts.header ?? encodeHeader(opts.namespace, true);
-  const result: WriteResult = { files: [opts.path], bytes: header.length, records: 0 };
+  const result: WriteResult = opts.result ?? { files: [], bytes: 0, records: 0 };
+  result.files.push(opts.path);
   if (opts.path === '-') {
     let out: Buffer[] = [header];
     let outBytes = header.length;
+    let outRecords = 0;
+    const write = async (): Promise<void> => {
+      try {
+        await writeChunk(opts.stdout ?? process.stdout, Buffer.concat(out, outBytes));
+      } catch (e) {
+        if (isOutputClosed(e)) throw outputClosed(result.records, 'record', 'backup incomplete');
+        throw e;
+      }
+      result.records += outRecords;
+      result.bytes += outBytes;
+      out = [];
+      outBytes = 0;
+      outRecords = 0;
+    };
     for await (const batch of batches) {
       // Copy each batch at once: its blocks may be views of memory the encoder reuses.
       const parts = Array.isArray(batch) ? batch.map((c) => c.bytes) : [batch.bytes];
       const n = batchBytes(batch);
-      result.records += batchRecords(batch);
+      outRecords += batchRecords(batch);
       out.push(Buffer.concat(parts, n));
       outBytes += n;
-      result.bytes += n;
-      if (outBytes >= 65536) {
-        await writeChunk(opts.stdout ?? process.stdout, Buffer.concat(out, outBytes));
-        out = [];
-        outBytes = 0;
-      }
+      if (outBytes >= 65536) await write();
     }
-    if (outBytes > 0) await writeChunk(opts.stdout ?? process.stdout, Buffer.concat(out, outBytes));
+    if (outBytes > 0) await write();
     return result;
   }
+  result.bytes += header.length;
   const special = isSpecialFile(opts.path);
   const file = await BufferedFile.create(special ? opts.path : opts.path + PART, special ? 'w' : 'wx');
   try {
