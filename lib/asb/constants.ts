@@ -16,6 +16,12 @@ export const VERSION_3_1 = '3.1';
 export const META_NAMESPACE = '# namespace ';
 /** META_FIRST_FILE: meta line marking the file that holds the global section. */
 export const META_FIRST_FILE = '# first-file\n';
+/**
+ * ABORTED_PREFIX: how a writer that stopped early ends an .asb stream: `# ABORTED <why>`
+ * (docs/pipelines.md). Our decoder and the official asrestore both refuse that line: among
+ * the meta lines it is an unknown one, after them no block starts with `#`.
+ */
+export const ABORTED_PREFIX = '# ABORTED ';
 /** MAX_META_LINE: longest meta line the C reader accepts (its buffer size, LF included). */
 export const MAX_META_LINE = 1000;
 

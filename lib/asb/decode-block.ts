@@ -1,12 +1,13 @@
 // One `.asb` block -> StreamItem: a record (`+` lines then `-` bin lines), a `* i` sindex or
 // a `* u` UDF, read with the C reader's grammar, limits and messages (dec_text.c).
 import { ParticleType as P, BIN_NAME_MAX } from '../protocol/constants.js';
+import { ParseError } from '../errors.js';
 import { geojsonParticle } from '../records/jsonl.js';
 import type { Bin, RecordItem, SindexItem, StreamItem, UdfItem, UserKey } from '../records/types.js';
 import {
-  BANG, BIN_LABELS, BOOL_FALSE, BOOL_TRUE, BYTES_TYPES, DIGEST_B64_SIZE, GLOBAL_INDEX, GLOBAL_UDF,
+  ABORTED_PREFIX, BANG, BIN_LABELS, BOOL_FALSE, BOOL_TRUE, BYTES_TYPES, DIGEST_B64_SIZE, GLOBAL_INDEX, GLOBAL_UDF,
   INDEX_TYPES, KEY_BYTES, KEY_DOUBLE, KEY_INT, KEY_STRING, KEY_STRING_B64, LABEL_LDT, LABEL_STRING_B64,
-  LABEL_TYPE, LF, MAX_BIN_COUNT, MAX_TOKEN_SIZE, MAX_BYTES_SIZE, MAX_GENERATION, MAX_VOID_TIME, MINUS, NAMESPACE_TOKEN_SIZE,
+  HASH, LABEL_TYPE, LF, MAX_BIN_COUNT, MAX_TOKEN_SIZE, MAX_BYTES_SIZE, MAX_GENERATION, MAX_VOID_TIME, MINUS, NAMESPACE_TOKEN_SIZE,
   PATH_TYPES, PLUS, RECORD_LETTERS, SET_TOKEN_SIZE, SP, STAR,
 } from './constants.js';
 import { AsbCursor, printChar } from './decode-cursor.js';
@@ -21,7 +22,26 @@ export function parseBlock(c: AsbCursor): StreamItem {
   const first = c.char();
   if (first === PLUS) return parseRecord(c);
   if (first === STAR && !c.legacy) return parseGlobal(c);
+  if (first === HASH) {
+    const aborted = abortedLine(c, at);
+    if (aborted !== undefined) throw aborted;
+  }
   throw c.error(`Invalid start character ${printChar(first)} in block`, at);
+}
+
+/**
+ * abortedLine: the error for a writer's abort line (ABORTED_PREFIX) at `at`, if that is what
+ * is there: the line says why the stream ends early, which beats "invalid start character".
+ */
+export function abortedLine(c: AsbCursor, at: number): ParseError | undefined {
+  const from = at + ABORTED_PREFIX.length;
+  if (c.b.length < from && !c.eof) c.short(c.b.length, from);
+  if (c.b.toString('latin1', at, from) !== ABORTED_PREFIX) return undefined;
+  let end = c.b.indexOf(LF, from);
+  if (end < 0) end = c.b.length;
+  const e = c.error('', at);
+  const why = c.b.toString('utf8', from, Math.min(end, from + 500));
+  return new ParseError(`the program writing this stream stopped before the end: ${why}`, e.file, e.line, e.column, undefined, 'INPUT_ABORTED');
 }
 
 /** int64Bytes: 8 big-endian bytes of an integer from AsbCursor.int64(). */

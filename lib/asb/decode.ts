@@ -4,7 +4,7 @@
 import { ParseError } from '../errors.js';
 import type { StreamItem } from '../records/types.js';
 import { HASH, LF, MAX_META_LINE, VERSION_3_0, VERSION_3_1, VERSION_LINE_SIZE, VERSION_PREFIX } from './constants.js';
-import { parseBlock } from './decode-block.js';
+import { abortedLine, parseBlock } from './decode-block.js';
 import { AsbCursor, NEED } from './decode-cursor.js';
 import { unescape } from './escape.js';
 
@@ -130,6 +130,8 @@ async function readHeader(c: AsbCursor, fill: (need: number) => Promise<void>): 
     throw new ParseError(msg, c.file, line, col, text.toString('latin1').replace(/[^\x20-\x7e]/g, '.'));
   };
   if (c.b.length === 0) fail(`Error while reading version from backup file ${c.file}`, 1, 1, c.b);
+  const aborted = abortedLine(c, 0); // a writer that stopped before its first byte
+  if (aborted !== undefined) throw aborted;
   // The C reader reads at most 12 bytes, stopping after an LF.
   const lf = c.b.indexOf(LF);
   const v = c.b.subarray(0, lf >= 0 && lf < VERSION_LINE_SIZE ? lf + 1 : VERSION_LINE_SIZE);
@@ -169,6 +171,8 @@ async function readHeader(c: AsbCursor, fill: (need: number) => Promise<void>): 
       // The C reader only compares the prefix; `# namespace` + SP + value names it.
       if (meta[10] === ' ') h.namespace = c.legacy ? meta.slice(11) : unescape(meta.slice(11));
     } else {
+      const aborted = abortedLine(c, c.p);
+      if (aborted !== undefined) throw aborted;
       fail(`Invalid meta data line "#${meta}" in backup file ${c.file}:${c.line}`, c.line, 1, c.b.subarray(c.p, end));
     }
     c.line++;

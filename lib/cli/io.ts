@@ -2,8 +2,10 @@
 import { createReadStream } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import split2 from 'split2';
-import { parseLine, stringify, type StringifyOptions } from '../records/jsonl.js';
-import { writeChunk } from '../stages/write-chunk.js';
+import { abortedItemLine, parseLine, stringify, type StringifyOptions } from '../records/jsonl.js';
+import { ABORTED_PREFIX } from '../asb/constants.js';
+import { isOutputClosed, outputClosed, writeChunk } from '../stages/write-chunk.js';
+import type { StreamFormat } from './program.js';
 
 export { writeChunk };
 import type { StreamItem } from '../records/types.js';
@@ -24,18 +26,38 @@ export function openInput(path: string | undefined, stdin: Readable = process.st
   return { stream: createReadStream(path), name: path };
 }
 
-/** writeItems: items as JSON lines, batched into ~64 KiB writes. */
+/**
+ * abortLine: the last line of a stream whose writer stopped early (docs/pipelines.md): in
+ * .asb a `# ABORTED` line, in a record stream an `aborted` item; every reader refuses both.
+ */
+export function abortLine(format: StreamFormat, program: string, why: string): string {
+  const reason = why.replace(/[\x00-\x1f\x7f]+/g, ' ').slice(0, 300);
+  return format === 'asb' ? `${ABORTED_PREFIX}${program}: ${reason}\n` : abortedItemLine(program, reason);
+}
+
+/**
+ * writeItems: items as JSON lines, batched into ~64 KiB writes. A reader that goes away
+ * (`| head`) ends it with OUTPUT_CLOSED, naming the items handed on before.
+ */
 export async function writeItems(items: AsyncIterable<StreamItem>, out: Writable = process.stdout, opts: StringifyOptions = {}): Promise<number> {
   let buf = '';
   let n = 0;
+  let written = 0;
+  const write = async (): Promise<void> => {
+    try {
+      await writeChunk(out, buf);
+    } catch (e) {
+      if (isOutputClosed(e)) throw outputClosed(written, 'item');
+      throw e;
+    }
+    written = n;
+    buf = '';
+  };
   for await (const item of items) {
     buf += stringify(item, opts);
     n++;
-    if (buf.length >= 65536) {
-      await writeChunk(out, buf);
-      buf = '';
-    }
+    if (buf.length >= 65536) await write();
   }
-  if (buf.length > 0) await writeChunk(out, buf);
+  if (buf.length > 0) await write();
   return n;
 }

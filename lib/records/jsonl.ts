@@ -306,6 +306,14 @@ export function checkUdf(u: UdfItem): void {
   }
 }
 
+/** The kind of the item that ends a stream whose writer stopped early (docs/pipelines.md). */
+const ABORTED = 'aborted';
+
+/** abortedItemLine: the last line a writer that stopped early writes: an item every reader refuses. */
+export function abortedItemLine(program: string, reason: string): string {
+  return `${JSON.stringify({ kind: ABORTED, program, reason })}\n`;
+}
+
 /** fromJson: an item from its parsed JSON object; throws AsError (STREAM…) when malformed. */
 export function fromJson(o: unknown): StreamItem {
   if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new AsError('STREAM', 'a stream line must be a JSON object');
@@ -314,6 +322,7 @@ export function fromJson(o: unknown): StreamItem {
     case 'record': return record(j);
     case 'sindex': return sindex(j);
     case 'udf': return udf(j);
+    case ABORTED: throw new AsError('INPUT_ABORTED', `the program writing this stream stopped before the end: ${String(j.program)}: ${String(j.reason)}`, { value: j.program });
     default: throw new AsError('STREAM', `unknown item kind ${show(j.kind)}`, { value: j.kind });
   }
 }
