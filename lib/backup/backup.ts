@@ -9,6 +9,7 @@ import { filterBatches } from '../stages/filter.js';
 import { throttle } from '../stages/throttle.js';
 import { batchBytes, prepareDirectory, prepareOutputFile, writeDirectory, writeSingleFile, type AsbBatch, type WriteResult } from '../stages/files.js';
 import { EncodePool } from '../stages/encode-pool.js';
+import { untilStopped } from '../stages/stop.js';
 import { encodeBatches } from './encode.js';
 import { backupSource, estimateRecordSize } from './source.js';
 import type { BackupSettings } from './settings.js';
@@ -33,9 +34,17 @@ export interface BackupContext {
   progress?: ProgressSink;
   /** Where `-o -` writes (default process.stdout). */
   stdout?: Writable;
+  /** Stops the backup (SIGINT/SIGTERM): it then fails with the signal's reason. */
+  signal?: AbortSignal;
 }
 
-/** backup: runs a whole backup as the settings say; throws on any failure. */
+/** The summary of what was written before a failure, attached to the error a backup fails with. */
+export type WithBackupSummary = Error & { summary?: BackupSummary };
+
+/**
+ * backup: runs a whole backup as the settings say; throws on any failure, with the summary
+ * of what was written before attached as `summary` once writing had begun.
+ */
 export async function backup(s: BackupSettings, ctx: BackupContext): Promise<BackupSummary> {
   const log = ctx.log ?? silentLogger;
   const started = performance.now();
@@ -64,17 +73,20 @@ export async function backup(s: BackupSettings, ctx: BackupContext): Promise<Bac
       records += n;
       ctx.progress?.add(n, bytes);
     };
-    let chunks: AsyncIterable<AsbBatch> = encodeBatches(filterBatches(source.items, { sets: s.set }), s.compact, counts, pool, onBatch);
+    let chunks: AsyncIterable<AsbBatch> = encodeBatches(filterBatches(untilStopped(source.items, ctx.signal), { sets: s.set }), s.compact, counts, pool, onBatch);
     if (s.nice) chunks = throttle(chunks, batchBytes, { bytesPerSecond: s.nice * MiB });
-    let result: WriteResult;
+    const written: WriteResult = { files: [], bytes: 0, records: 0 };
+    const summary = (): BackupSummary => ({ records: written.records, indexes: counts.indexes, udfs: counts.udfs, bytes: written.bytes, files: written.files, seconds: (performance.now() - started) / 1000 });
     try {
-      result = s.directory !== undefined
-        ? await writeDirectory(chunks, { dir: s.directory, namespace: s.namespace, fileLimit: s.fileLimit * MiB, prefix: s.outputFilePrefix, onFile: (f) => log.verbose(`Opened ${f}`) })
-        : await writeSingleFile(chunks, { path: s.outputFile!, namespace: s.namespace, stdout: ctx.stdout });
+      if (s.directory !== undefined) await writeDirectory(chunks, { dir: s.directory, namespace: s.namespace, fileLimit: s.fileLimit * MiB, prefix: s.outputFilePrefix, onFile: (f) => log.verbose(`Opened ${f}`), result: written });
+      else await writeSingleFile(chunks, { path: s.outputFile!, namespace: s.namespace, stdout: ctx.stdout, result: written });
+    } catch (e) {
+      if (e instanceof Error) (e as WithBackupSummary).summary = summary();
+      throw e;
     } finally {
       source.close();
     }
-    return { records, indexes: counts.indexes, udfs: counts.udfs, bytes: result.bytes, files: result.files, seconds: (performance.now() - started) / 1000 };
+    return { ...summary(), records };
   } finally {
     cluster.close();
     await pool?.close();

@@ -28,6 +28,7 @@ export const program: Program = {
   synopsis: ['[file.asb ...] > records.jsonl   (stdin when no file is given, or for `-`)'],
   options: [viewOption, ...helpOptions],
   async main(argv, io) {
+    io.dataOut?.('jsonl');
     const { values, positionals } = parseArgs(program.options, argv, program.name, { positionals: true });
     if (answeredHelp(program, values, io)) return EXIT_OK;
     await writeItems(allItems(positionals, io.stdin), io.stdout, { view: values.view === true });

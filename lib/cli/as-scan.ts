@@ -29,6 +29,7 @@ export const program: Program = {
   synopsis: ['-n <namespace> [options] > records.jsonl'],
   options: [...asbackupOptions.filter((o) => !OUTPUT.has(o.long)), viewOption],
   async main(argv, io) {
+    io.dataOut?.('jsonl');
     const { values } = parseArgs(program.options, argv, program.name);
     const o = values as unknown as BackupOptions;
     if (answeredHelp(program, o, io)) return EXIT_OK;

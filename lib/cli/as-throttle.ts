@@ -34,8 +34,19 @@ export const program: Program = {
     const source: AsyncIterable<Buffer | string> = itemsPerSecond
       ? (io.stdin.pipe(split2((l: string) => l + '\n')) as AsyncIterable<string>)
       : (io.stdin as AsyncIterable<Buffer>);
+    // Whatever passes is a stream of one of the two formats: a run that fails later ends it
+    // with the abort line of that format, on a line of its own.
+    let last = 0x0a;
+    let first = true;
     for await (const chunk of throttle(source, (c) => (typeof c === 'string' ? Buffer.byteLength(c) : c.length), { bytesPerSecond, itemsPerSecond })) {
+      if (chunk.length === 0) continue;
+      if (first) {
+        first = false;
+        const head = typeof chunk === 'string' ? chunk.slice(0, 8) : chunk.toString('latin1', 0, 8);
+        io.dataOut?.(head.startsWith('Version') ? 'asb' : 'jsonl', () => last === 0x0a);
+      }
       await writeChunk(io.stdout, chunk);
+      last = typeof chunk === 'string' ? chunk.charCodeAt(chunk.length - 1) : chunk[chunk.length - 1]!;
     }
     return EXIT_OK;
   },

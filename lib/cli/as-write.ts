@@ -12,6 +12,7 @@ import { makeLogger } from './log.js';
 import { answeredHelp, type Program } from './program.js';
 import { connectCluster } from './connect.js';
 import { readItems } from './io.js';
+import { untilStopped } from '../stages/stop.js';
 import type { StreamItem } from '../records/types.js';
 import { recordsOf } from '../restore/compose.js';
 import { batched } from '../stages/filter.js';
@@ -49,6 +50,7 @@ export const program: Program = {
   summary: 'Write a record stream to a cluster with asrestore\'s write policy.',
   synopsis: ['[options] < records.jsonl'],
   options: asWriteOptions,
+  stopsOnSignal: true,
   async main(argv, io) {
     const o = resolveOptions(asWriteOptions, argv, 'as-write').values as unknown as WriteProgramOptions;
     if (answeredHelp(program, o, io)) return EXIT_OK;
@@ -67,7 +69,7 @@ export const program: Program = {
       log.info(`Wrote ${counts.inserted} of ${counts.read} record(s) in ${s.toFixed(1)} s: existed ${counts.existed}, fresher ${counts.fresher}, expired ${counts.expired}, no bins ${counts.skippedNoBins}, ignored errors ${counts.ignored}, failed ${counts.failed}; ${meta.indexes} secondary index(es), ${meta.udfs} UDF file(s)`);
     };
     try {
-      const records = recordsOf(batched(renamed(readItems(io.stdin), o.namespace)), { filter: {}, cluster, metadata: { wait: o.wait, log: log.verbose }, counts, meta });
+      const records = recordsOf(untilStopped(batched(renamed(readItems(io.stdin), o.namespace)), io.signal), { filter: {}, cluster, metadata: { wait: o.wait, log: log.verbose }, counts, meta });
       await writeRecords(cluster, records, {
         ...writeOptionsOf(o),
         counts,

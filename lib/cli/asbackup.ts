@@ -6,7 +6,9 @@ import { makeLogger } from './log.js';
 import { Progress, formatBytes } from './progress.js';
 import { answeredHelp, type Program } from './program.js';
 import { connectCluster } from './connect.js';
-import { backup, estimate, type BackupSummary } from '../backup/backup.js';
+import { backup, estimate, type BackupSummary, type WithBackupSummary } from '../backup/backup.js';
+import type { BackupOptions } from './asbackup-options.js';
+import { AsError } from '../errors.js';
 
 function summaryLines(s: BackupSummary): string[] {
   const rate = s.seconds > 0 ? Math.round(s.records / s.seconds) : s.records;
@@ -17,12 +19,26 @@ function summaryLines(s: BackupSummary): string[] {
   ];
 }
 
+/**
+ * stoppedLines: what a backup that failed or was stopped had written, and that it is not a
+ * backup. Nothing for a closed stdout: its one error line says it all.
+ */
+function stoppedLines(s: BackupSummary, o: BackupOptions, e: unknown): string[] {
+  if (e instanceof AsError && e.code === 'OUTPUT_CLOSED') return [];
+  const what = `${s.records} record(s), ${s.bytes} byte(s)`;
+  if (o.outputFile === '-') return [`Wrote ${what} to stdout before stopping; the stream ends with an ABORTED line, so a restore from it fails`];
+  if (s.files.length === 0) return [];
+  const where = o.directory !== undefined ? `${s.files.length} .part file(s) in ${o.directory}` : `${o.outputFile}.part`;
+  return [`Wrote ${what} into ${where} before stopping: not a backup; take the backup again (-r clears them)`];
+}
+
 /** program: asbackup. */
 export const program: Program = {
   name: 'asbackup',
   summary: 'Back up a namespace (or sets of it) to .asb files, one file, stdout, or an estimate.',
   synopsis: asbackupSynopsis,
   options: asbackupOptions,
+  stopsOnSignal: true,
   async main(argv, io) {
     const { options: o } = parseBackupArgs(argv);
     if (answeredHelp(program, o, io)) return EXIT_OK;
@@ -36,13 +52,18 @@ export const program: Program = {
     }
     const target = o.directory ?? (o.outputFile === '-' ? '[stdout]' : o.outputFile);
     log.info(`Starting backup of ${o.host} (namespace: ${o.namespace}, set: ${o.set?.join(',') ?? '[all]'}, bins: ${o.binList?.join(',') ?? '[all]'}) to ${target}`);
+    if (o.outputFile === '-') io.dataOut?.('asb');
     const progress = new Progress({ total: 0, out: io.stderr });
     let summary: BackupSummary;
     try {
-      summary = await backup(o, { connect, log, progress, stdout: io.stdout });
-    } finally {
+      summary = await backup(o, { connect, log, progress, stdout: io.stdout, signal: io.signal });
+    } catch (e) {
       progress.stop();
+      const s = (e as WithBackupSummary).summary;
+      if (s !== undefined) for (const line of stoppedLines(s, o, e)) log.error(line);
+      throw e;
     }
+    progress.stop();
     for (const line of summaryLines(summary)) log.info(line);
     return EXIT_OK;
   },

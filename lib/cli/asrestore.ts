@@ -27,6 +27,7 @@ export const program: Program = {
   summary: 'Restore .asb files (a directory, one file or stdin) into a cluster, or validate them.',
   synopsis: asrestoreSynopsis,
   options: asrestoreOptions,
+  stopsOnSignal: true,
   async main(argv, io) {
     const { options: o } = parseRestoreArgs(argv);
     if (answeredHelp(program, o, io)) return EXIT_OK;
@@ -36,7 +37,7 @@ export const program: Program = {
     log.info(`${what} (bins: ${o.binList?.join(',') ?? '[all]'}, sets: ${o.setList?.join(',') ?? '[all]'}) from ${from}`);
     const progress = new Progress({ total: 0, out: io.stderr });
     try {
-      const s = await restore(o, { connect: () => connectCluster(o, log), log, progress });
+      const s = await restore(o, { connect: () => connectCluster(o, log), log, progress, signal: io.signal });
       progress.stop();
       for (const line of summaryLines(s)) log.info(line);
       return EXIT_OK;

@@ -6,11 +6,25 @@ import type { OptionSpec, OptionTable } from './options.js';
 import { usage } from './options.js';
 import { versionText } from './version.js';
 
+/** StreamFormat: what a program writes on stdout, for the line that ends a stream early. */
+export type StreamFormat = 'asb' | 'jsonl';
+
 /** ProgramIo: the streams a program reads and writes (the process's own when run from a shell). */
 export interface ProgramIo {
   stdin: Readable;
   stdout: Writable;
   stderr: Writable;
+  /**
+   * Aborted on the first SIGINT or SIGTERM when the program says `stopsOnSignal`; its
+   * reason is the INTERRUPTED error to end with.
+   */
+  signal?: AbortSignal;
+  /**
+   * dataOut: says that stdout carries data in this format from now on, so a run that ends
+   * early (an error or a signal) ends it with a line its readers refuse (docs/pipelines.md).
+   * `atLineStart` says whether the bytes written so far end a line (default: always).
+   */
+  dataOut?(format: StreamFormat, atLineStart?: () => boolean): void;
 }
 
 /** Program: one command of the toolkit. */
@@ -23,6 +37,11 @@ export interface Program {
   options: OptionTable;
   /** A server: a signal is how it ends, so SIGINT/SIGTERM exit 0 without a word. */
   runsUntilStopped?: boolean;
+  /**
+   * main watches io.signal: on SIGINT/SIGTERM it stops, reports what it did and rejects;
+   * lib/cli/run.ts waits a little for that. Other programs end at once on a signal.
+   */
+  stopsOnSignal?: boolean;
   /** Runs the program; resolves to the exit code (default 0), or throws an AsError. */
   main(argv: string[], io: ProgramIo): Promise<number | void>;
 }

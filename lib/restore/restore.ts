@@ -6,6 +6,7 @@ import type { Cluster } from '../cluster/cluster.js';
 import { ServerError } from '../errors.js';
 import { silentLogger, type Logger, type ProgressSink } from '../log.js';
 import { throttle } from '../stages/throttle.js';
+import { untilStopped } from '../stages/stop.js';
 import type { SindexItem, StreamItem } from '../records/types.js';
 import { listBackupFiles, readBackupFiles, totalSize, type SourceItem } from './source.js';
 import { applyIndex, countRecords, recordsOf, type ComposeOptions } from './compose.js';
@@ -32,6 +33,11 @@ export interface RestoreContext {
   connect(): Promise<Cluster>;
   log?: Logger;
   progress?: ProgressSink;
+  /**
+   * Stops the restore (SIGINT/SIGTERM): no more input is read, the writes in flight are
+   * answered, and the restore fails with the signal's reason and its summary.
+   */
+  signal?: AbortSignal;
 }
 
 /** The summary so far, attached to an error a restore fails with. */
@@ -58,11 +64,11 @@ export async function restore(o: RestoreSettings, ctx: RestoreContext): Promise<
       const target = o.namespace?.target;
       if (target !== undefined && !cluster.hasNamespace(target)) throw new ServerError(20, `namespace ${target} not found in the cluster`, undefined, 'NAMESPACE_NOT_FOUND');
     }
-    let items: AsyncIterable<SourceItem[]> = readBackupFiles(files, {
+    let items: AsyncIterable<SourceItem[]> = untilStopped(readBackupFiles(files, {
       namespace: o.namespace?.source,
       noRecords: o.noRecords,
       onFile: (f) => log.info(`${o.validate ? 'validating' : 'restoring'} ${f}`),
-    });
+    }), ctx.signal);
     if (o.nice && (o.nice.bandwidth > 0 || o.nice.tps > 0)) {
       items = throttle(items, (b) => b.reduce((n, s) => n + s.bytes, 0), { bytesPerSecond: o.nice.bandwidth * MiB, itemsPerSecond: o.nice.tps, countOf: (b) => b.length });
     }

@@ -1,0 +1,37 @@
+// Stopping a run when asked (Ctrl-C, a kill): the stage between a source and its consumer
+// that ends the iteration with the signal's reason, also while the source is waiting (a
+// silent server, a producer that writes nothing), so what follows can report and close.
+
+/**
+ * untilStopped: the items of `source` until `signal` is aborted, then throws its reason.
+ * The source is left to end on its own (its pending read is abandoned, not awaited).
+ */
+export async function* untilStopped<T>(source: AsyncIterable<T>, signal: AbortSignal | undefined): AsyncGenerator<T> {
+  if (signal === undefined) {
+    yield* source;
+    return;
+  }
+  const it = source[Symbol.asyncIterator]();
+  let onAbort!: () => void;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+  });
+  aborted.catch(() => undefined);
+  signal.addEventListener('abort', onAbort, { once: true });
+  let finished = false;
+  try {
+    for (;;) {
+      signal.throwIfAborted();
+      const r = await Promise.race([it.next(), aborted]);
+      if (r.done) {
+        finished = true;
+        return;
+      }
+      yield r.value;
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    // Ends the source once its pending read settles (sockets closed, files released).
+    if (!finished) void Promise.resolve(it.return?.()).catch(() => undefined);
+  }
+}
