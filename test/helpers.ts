@@ -1,6 +1,6 @@
 // Shared test helpers: run a program as a real process, find the repository and its fixtures,
 // fill a dev server through the official client.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -48,20 +48,60 @@ export function runProgram(name: string, args: string[], opts: { input?: Buffer 
   });
 }
 
-/** runPipeline: runs programs connected by pipes (like a shell pipeline). */
-export async function runPipeline(stages: Array<[string, string[]]>): Promise<RunResult[]> {
+/** A pipeline that is running: its processes, and what each left behind once all ended. */
+export interface RunningPipeline {
+  procs: ChildProcessWithoutNullStreams[];
+  done: Promise<RunResult[]>;
+}
+
+/** startPipeline: starts programs connected by pipes (like a shell pipeline). */
+export function startPipeline(stages: Array<[string, string[]]>): RunningPipeline {
   const procs = stages.map(([name, args]) => spawn(process.execPath, [join(repoRoot, 'bin', name), ...args], {
     cwd: repoRoot, env: { ...process.env, AS_TOOLS_CONF_DIRS: '/nonexistent' }, stdio: ['pipe', 'pipe', 'pipe'],
   }));
   for (let i = 0; i + 1 < procs.length; i++) procs[i]!.stdout.pipe(procs[i + 1]!.stdin);
   procs[0]!.stdin.end();
-  return Promise.all(procs.map((p) => new Promise<RunResult>((res) => {
+  const done = Promise.all(procs.map((p) => new Promise<RunResult>((res) => {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     if (p === procs[procs.length - 1]) p.stdout.on('data', (b: Buffer) => out.push(b));
     p.stderr.on('data', (b: Buffer) => err.push(b));
     p.on('close', (code) => res({ code: code ?? -1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() }));
   })));
+  return { procs, done };
+}
+
+/** runPipeline: runs programs connected by pipes (like a shell pipeline). */
+export function runPipeline(stages: Array<[string, string[]]>): Promise<RunResult[]> {
+  return startPipeline(stages).done;
+}
+
+/** lastLine: the last non-empty line of a program's stderr (where its error is). */
+export function lastLine(stderr: string): string {
+  const lines = stderr.split('\n').filter((l) => l !== '');
+  return lines[lines.length - 1] ?? '';
+}
+
+/**
+ * errorCode: the code a program ended with: ` [CODE]` at the end of its last such line (a
+ * parse error's line is followed by an excerpt and a caret), if any.
+ */
+export function errorCode(stderr: string): string | undefined {
+  const lines = stderr.split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const m = / \[([A-Z_]+)\]$/.exec(lines[i]!);
+    if (m) return m[1];
+  }
+  return undefined;
+}
+
+/** waitFor: polls `cond` until it holds; fails after `ms` naming `what`. */
+export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, ms = 60_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** FakeClock: a clock that moves only when told to; sleep() moves it instead of waiting. */
