@@ -21,8 +21,15 @@ export interface ClusterOptions {
   port?: number;
   /** Use `peers-clear-alt` (alternate access addresses). */
   useServicesAlternate?: boolean;
-  /** Connect / idle timeout of sockets (ms, default 5000 connect, 30000 idle). */
+  /**
+   * Time a seed or node has to accept a connection, and then to answer each info command
+   * (ms; default 5000 to connect, 30000 to answer).
+   */
   timeoutMs?: number;
+  /** The option that sets timeoutMs (`-T`), named where the wait is reported. */
+  timeoutOption?: string;
+  /** Says once what is being waited on when no seed has answered for a while. */
+  notice?: (msg: string) => void;
   /** Interval of the tender (ms, default 1000; 0 = no background tending). */
   tendIntervalMs?: number;
   /** Progress and diagnostics (stderr in the programs). */
@@ -35,6 +42,8 @@ export interface ClusterOptions {
 
 /** Failed tends in a row after which a node is dropped. */
 const MAX_FAILURES = 2;
+/** How long the seeds may be silent before the wait is named. */
+const SEED_NOTICE_MS = 2000;
 
 /** Cluster: connect with `Cluster.connect`, always `close()` at the end. */
 export class Cluster {
@@ -45,38 +54,22 @@ export class Cluster {
   private readonly log: (msg: string) => void;
   private readonly connOpts: ConnectionOptions;
   private readonly peersCommand: string;
+  // Why each dropped node was dropped, by address (a node that comes back is removed).
+  private readonly dropped = new Map<string, string>();
 
   private constructor(private readonly opts: ClusterOptions) {
     this.log = opts.log ?? (() => {});
-    this.connOpts = { connectTimeoutMs: opts.timeoutMs ?? 5000, idleTimeoutMs: Math.max(opts.timeoutMs ?? 30000, 30000), ...opts.connection };
+    this.connOpts = { connectTimeoutMs: opts.timeoutMs ?? 5000, idleTimeoutMs: opts.timeoutMs ?? 30000, ...opts.connection };
     this.peersCommand = `peers-${opts.tls ? 'tls' : 'clear'}-${opts.useServicesAlternate ? 'alt' : 'std'}`;
   }
 
   /**
-   * connect: seeds from the host list (each host tried in turn), discovers the peers and
-   * fetches the partition maps. Fails with a ConnectError naming every host tried when
-   * none answers.
+   * connect: seeds from the host list (see seed), discovers the peers and fetches the
+   * partition maps. Fails with a ConnectError naming every host tried when none answers.
    */
   static async connect(opts: ClusterOptions): Promise<Cluster> {
     const c = new Cluster(opts);
-    const errors: string[] = [];
-    const refusals: ServerError[] = [];
-    for (const h of opts.hosts) {
-      try {
-        await c.addNode(h.host, h.port, 'connecting to seed', undefined, h.tlsName);
-      } catch (e) {
-        errors.push((e as Error).message);
-        if (e instanceof ServerError) refusals.push(e);
-        c.log(`seed ${formatAddress(h.host, h.port)} failed: ${(e as Error).message}`);
-      }
-    }
-    // Every seed answered and refused (login failed, not authenticated): that answer is the
-    // whole story, and it already names the host.
-    if (c.byName.size === 0 && refusals.length === errors.length && refusals.length > 0) throw refusals[0]!;
-    if (c.byName.size === 0) {
-      const tried = opts.hosts.map((h) => formatAddress(h.host, h.port)).join(', ');
-      throw new ConnectError(tried, `cannot connect to any seed host (${tried}): ${errors.join('; ')}`);
-    }
+    await c.seed('connecting to seed');
     await c.tend();
     const every = opts.tendIntervalMs ?? 1000;
     if (every > 0) {
@@ -91,24 +84,88 @@ export class Cluster {
     return [...this.byName.values()];
   }
 
-  // Validates a host as a node (by asking its name) and adds it; returns the node.
-  private async addNode(host: string, port: number, what: string, expectName?: string, tlsName?: string): Promise<Node> {
-    const connOpts = tlsName === undefined ? this.connOpts : { ...this.connOpts, tlsName };
-    const probe = new Node('?', host, port, connOpts);
+  /**
+   * seed: asks every seed host at once, each within the time-out; the first that answers
+   * as a node is added (the others are found as its peers, and the waits for them end).
+   * After SEED_NOTICE_MS of silence, says what it is waiting for. Fails naming every host
+   * and why when none answers.
+   */
+  private async seed(what: string): Promise<void> {
+    const hosts = this.opts.hosts;
+    const tried = hosts.map((h) => formatAddress(h.host, h.port));
+    const probes = hosts.map((h) => this.probe(h.host, h.port, h.tlsName));
+    const errors: unknown[] = new Array(hosts.length);
+    let settled = false;
+    const notice = setTimeout(() => {
+      const limit = this.opts.timeoutMs !== undefined ? ` (at most ${this.opts.timeoutMs} ms each${this.opts.timeoutOption ? `, ${this.opts.timeoutOption}` : ''})` : '';
+      this.opts.notice?.(`Waiting for seed host(s) ${tried.join(', ')} to answer${limit}`);
+    }, SEED_NOTICE_MS);
+    notice.unref();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let failed = 0;
+        probes.forEach((probe, i) => {
+          const h = hosts[i]!;
+          this.identify(probe, what).then((id) => {
+            if (settled) return;
+            settled = true;
+            this.adopt(id, h.host, h.port, h.tlsName);
+            resolve();
+          }, (e: unknown) => {
+            if (settled) return;
+            errors[i] = e;
+            this.log(`seed ${tried[i]} failed: ${(e as Error).message}`);
+            if (++failed === probes.length) {
+              settled = true;
+              reject();
+            }
+          });
+        });
+      });
+    } catch {
+      // Every seed answered and refused (login failed, not authenticated): that answer is
+      // the whole story, and it already names the host.
+      if (errors.every((e) => e instanceof ServerError)) throw errors[0];
+      const list = tried.join(', ');
+      throw new ConnectError(list, `cannot connect to any seed host (${list}): ${errors.map((e) => (e as Error).message).join('; ')}`);
+    } finally {
+      clearTimeout(notice);
+      for (const p of probes) p.close(); // the waits still running
+    }
+  }
+
+  // A throwaway node for asking a host who it is.
+  private probe(host: string, port: number, tlsName?: string): Node {
+    return new Node('?', host, port, tlsName === undefined ? this.connOpts : { ...this.connOpts, tlsName });
+  }
+
+  // Asks a host its node name (the probe is closed after); `expectName` for peers.
+  private async identify(probe: Node, what: string, expectName?: string): Promise<{ name: string; build: string }> {
     try {
       const info = await probe.info(['node', 'partition-generation', 'build'], { what });
       const name = info.get('node') ?? '';
       if (name === '') throw new ConnectError(probe.address, `${probe.address}: no node name while ${what}`);
       if (expectName !== undefined && name !== expectName) throw new ConnectError(probe.address, `${probe.address}: node is ${name}, expected ${expectName}`);
-      const known = this.byName.get(name);
-      if (known) return known;
-      const node = new Node(name, host, port, connOpts);
-      this.byName.set(name, node);
-      this.log(`add node ${name} ${node.address} (build ${info.get('build') ?? '?'})`);
-      return node;
+      return { name, build: info.get('build') ?? '?' };
     } finally {
       probe.close();
     }
+  }
+
+  // Adds an identified host as a node (or returns the node already known by that name).
+  private adopt(id: { name: string; build: string }, host: string, port: number, tlsName?: string): Node {
+    const known = this.byName.get(id.name);
+    if (known) return known;
+    const node = new Node(id.name, host, port, tlsName === undefined ? this.connOpts : { ...this.connOpts, tlsName });
+    this.byName.set(id.name, node);
+    this.dropped.delete(node.address);
+    this.log(`add node ${id.name} ${node.address} (build ${id.build})`);
+    return node;
+  }
+
+  // Validates a host as a node (by asking its name) and adds it; returns the node.
+  private async addNode(host: string, port: number, what: string, expectName?: string, tlsName?: string): Promise<Node> {
+    return this.adopt(await this.identify(this.probe(host, port, tlsName), what, expectName), host, port, tlsName);
   }
 
   /** refresh: one tend now (waits for a tend already running). */
@@ -118,8 +175,17 @@ export class Cluster {
   }
 
   // Asks every node for its generations; refetches peers / partitions when they moved;
-  // drops nodes that keep failing.
+  // drops nodes that keep failing. With no node left, asks the seeds again (a restarted
+  // node is found again while a run is still retrying).
   private async tend(): Promise<void> {
+    if (this.byName.size === 0) {
+      try {
+        await this.seed('connecting to seed again');
+      } catch (e) {
+        this.log(`no node left, and no seed answers: ${(e as Error).message}`);
+        return;
+      }
+    }
     const peersToAdd = new Map<string, { hosts: Array<{ host: string; port: number }>; tlsName: string }>();
     await Promise.all(this.nodes.map(async (node) => {
       try {
@@ -141,7 +207,7 @@ export class Cluster {
       } catch (e) {
         node.failures++;
         this.log(`node ${node} tend failed (${node.failures}): ${(e as Error).message}`);
-        if (node.failures >= MAX_FAILURES || isRefused(e)) this.dropNode(node);
+        if (node.failures >= MAX_FAILURES || isRefused(e)) this.dropNode(node, (e as Error).message);
       }
     }));
     for (const [name, peer] of peersToAdd) {
@@ -159,9 +225,10 @@ export class Cluster {
     }
   }
 
-  private dropNode(node: Node): void {
+  private dropNode(node: Node, why: string): void {
     if (this.byName.get(node.name) !== node) return;
     this.log(`drop node ${node}`);
+    this.dropped.set(node.address, why.startsWith(node.address) ? why : `${node.address}: ${why}`);
     this.byName.delete(node.name);
     this.partitions.remove(node);
     node.close();
@@ -176,6 +243,16 @@ export class Cluster {
   /** hasNamespace: true when some node reported the namespace in its partition map. */
   hasNamespace(ns: string): boolean {
     return this.partitions.has(ns);
+  }
+
+  /** hadNamespace: true when some node ever reported the namespace, gone or not. */
+  hadNamespace(ns: string): boolean {
+    return this.partitions.hadEver(ns);
+  }
+
+  /** lost: why the nodes that were dropped are gone, each naming its host (none: empty). */
+  get lost(): string[] {
+    return [...this.dropped.values()];
   }
 
   /** partitionsOfNodes: partitions whose master is one of the given addresses (`--node-list`). */

@@ -1,6 +1,7 @@
 // One server node: its name and address, a pool of idle connections, and the
 // generations the tender compares to know when peers or partitions changed.
 import { Connection, formatAddress, type ConnectionOptions } from './connection.js';
+import { ConnectError } from '../errors.js';
 
 /** How many idle connections a node keeps for reuse. */
 const MAX_IDLE = 16;
@@ -35,6 +36,11 @@ export class Node {
       this.drop(c);
     }
     const c = await Connection.open(this.host, this.port, this.connOpts, what);
+    // Closed while connecting (a seed that lost the race, a dropped node): not ours to keep.
+    if (!this.active) {
+      c.close();
+      throw new ConnectError(this.address, `${this.address}: connection no longer wanted while ${what}`);
+    }
     this.open.add(c);
     return c;
   }

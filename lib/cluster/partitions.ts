@@ -56,10 +56,12 @@ export class PartitionTable {
   private byNode = new Map<Node, { seq: number; entries: ReplicaEntry[] }>();
   private seq = 0;
   private table = new Map<string, Array<Array<Node | undefined>>>();
+  private seen = new Set<string>();
 
   /** update: a node's `replicas` answer. */
   update(node: Node, entries: ReplicaEntry[]): void {
     this.byNode.set(node, { seq: ++this.seq, entries });
+    for (const e of entries) this.seen.add(e.namespace);
     this.rebuild();
   }
 
@@ -92,6 +94,11 @@ export class PartitionTable {
   /** has: true when the namespace is known. */
   has(ns: string): boolean {
     return this.table.has(ns);
+  }
+
+  /** hadEver: true when some node reported the namespace, even one that is gone now. */
+  hadEver(ns: string): boolean {
+    return this.seen.has(ns);
   }
 
   /** owner: the node holding a partition as replica `replica` (0 = master), if any. */

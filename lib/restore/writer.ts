@@ -205,8 +205,11 @@ export async function writeRecords(cluster: Cluster, batches: AsyncIterable<Reco
       const node = cluster.masterOf(ns, partitionId(r.digest));
       try {
         if (node === undefined) {
-          if (!cluster.hasNamespace(ns)) throw new RecordWriteError(r, ResultCode.NAMESPACE_NOT_FOUND, `namespace ${ns} not found in the cluster`, 'NAMESPACE_NOT_FOUND');
-          throw new ConnectError('', `no node holds partition ${partitionId(r.digest)} of namespace ${ns}`);
+          // A namespace no node ever had is not there; one whose nodes went away was lost.
+          if (!cluster.hasNamespace(ns) && !cluster.hadNamespace(ns)) throw new RecordWriteError(r, ResultCode.NAMESPACE_NOT_FOUND, `namespace ${ns} not found in the cluster`, 'NAMESPACE_NOT_FOUND');
+          const lost = cluster.lost;
+          const why = cluster.nodes.length === 0 ? 'no node of the cluster answers' : `no node holds partition ${partitionId(r.digest)} of namespace ${ns}`;
+          throw new ConnectError(lost[0]?.split(': ')[0] ?? '', lost.length > 0 ? `${lost.join('; ')} (${why})` : why);
         }
         code = await laneFor(node).send(frame);
       } catch (e) {
@@ -284,8 +287,17 @@ export async function writeRecords(cluster: Cluster, batches: AsyncIterable<Reco
     await until(() => inFlight === 0);
     for (const l of lanes.values()) for (const lane of l.lanes) lane.close();
   }
+  if (failure instanceof ConnectError) throw connectionLost(failure, counts.inserted);
   if (failure) throw failure;
   return counts;
+}
+
+/**
+ * connectionLost: a connection that kept failing after every retry, as the user sees it: the
+ * cluster was lost (the message names the host and why), after how many records.
+ */
+function connectionLost(e: ConnectError, written: number): AsError {
+  return new AsError('CONNECTION_LOST', `lost the connection to the cluster: ${e.message}; ${written} record(s) were written before`, { cause: e, value: e.host });
 }
 
 // Exponential backoff: 50 ms, 100 ms, ... at most 2 s.
