@@ -64,7 +64,7 @@ const backupOnly: OptionSpec[] = [
   // Other (seed)
   { long: 'priority', short: 'f', type: 'number', default: 0, group: 'Other', arg: '<priority>', describe: 'Scan priority on each node, as scan commands per node at once: 0 auto = 2, 1 low = 1, 2 medium = 2, 3 high = 4; a node\'s partitions are split evenly between them.', validate: parsePriority },
   { long: 'no-cluster-change', short: 'c', type: 'boolean', group: 'Other', describe: 'Stop if the cluster changes (pending migrations) during the backup.' },
-  ...timeoutOptions('the scan'),
+  ...timeoutOptions('the scan', 0, true),
 ];
 
 /** asbackupOptions: the complete table, in usage-text order. */

@@ -39,7 +39,7 @@ const restoreOnly: OptionSpec[] = [
   // Other
   { long: 'indexes-last', short: 'L', type: 'boolean', group: 'Other', describe: 'Create secondary indexes after all records are restored.' },
   { long: 'nice', short: 'N', type: 'string', group: 'Other', arg: '<MiB/s>,<TPS>', describe: 'Limit read bandwidth and writes per second (0 = no limit for that one).', validate: parseRestoreNice },
-  { long: 'timeout', short: 'T', type: 'number', default: 10000, group: 'Other', arg: '<ms>', describe: 'Timeout of info, index and UDF commands.', validate: intRange(0) },
+  { long: 'timeout', short: 'T', type: 'number', default: 10000, group: 'Other', arg: '<ms>', describe: 'Time a seed host has to answer, and timeout of info, index and UDF commands (0 = 10 s).', validate: intRange(0) },
   ...timeoutOptions('each write'),
 ];
 

@@ -37,7 +37,7 @@ export const program: Program = {
     log.info(`${what} (bins: ${o.binList?.join(',') ?? '[all]'}, sets: ${o.setList?.join(',') ?? '[all]'}) from ${from}`);
     const progress = new Progress({ total: 0, out: io.stderr });
     try {
-      const s = await restore(o, { connect: () => connectCluster(o, log), log, progress, signal: io.signal });
+      const s = await restore(o, { connect: () => connectCluster(o, log, { ms: o.timeout, option: '-T' }), log, progress, signal: io.signal });
       progress.stop();
       for (const line of summaryLines(s)) log.info(line);
       return EXIT_OK;

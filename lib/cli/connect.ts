@@ -8,7 +8,7 @@ import { tlsConnection } from '../cluster/tls.js';
 import { ServerError, UsageError } from '../errors.js';
 import { ResultCode } from '../protocol/constants.js';
 import { parseHostList } from './parse-values.js';
-import type { ConnectionValues } from './connection-options.js';
+import { DEFAULT_SEED_TIMEOUT_MS, type ConnectionValues } from './connection-options.js';
 import { keyfilePassword, loginPassword, takeSecret } from './credentials.js';
 import type { Logger } from './log.js';
 
@@ -52,8 +52,17 @@ export async function connectionSetup(o: ConnectionValues, log: Logger): Promise
   return connection;
 }
 
-/** connectCluster: seeds, discovers and tends the cluster the options name. */
-export async function connectCluster(o: ConnectionValues, log: Logger): Promise<Cluster> {
+/** The time each seed has to answer (and each info command), and the option that sets it. */
+export interface SeedTimeout {
+  ms: number;
+  option: string;
+}
+
+/**
+ * connectCluster: seeds, discovers and tends the cluster the options name. Seeds are asked
+ * at once, each within `timeout` (default: --socket-timeout; asrestore gives -T).
+ */
+export async function connectCluster(o: ConnectionValues, log: Logger, timeout: SeedTimeout = { ms: o.socketTimeout, option: '--socket-timeout' }): Promise<Cluster> {
   const hosts = parseHostList(o.host, o.port);
   const connection = await connectionSetup(o, log);
   let cluster: Cluster;
@@ -65,6 +74,9 @@ export async function connectCluster(o: ConnectionValues, log: Logger): Promise<
       log: log.verbose,
       connection,
       tls: o.tlsEnable,
+      timeoutMs: timeout.ms > 0 ? timeout.ms : DEFAULT_SEED_TIMEOUT_MS,
+      timeoutOption: timeout.option,
+      notice: log.info,
     });
   } catch (e) {
     // Security on and no -U: say what is missing.

@@ -62,10 +62,18 @@ export const generalOptions: readonly OptionSpec[] = [
   ...helpOptions,
 ];
 
-/** timeoutOptions: per-command client policy (scan for asbackup, writes for asrestore). */
-export function timeoutOptions(what: string, totalDefault = 0): OptionSpec[] {
+/** A seed time-out of 0 means this (the official asbackup's fixed connect time-out). */
+export const DEFAULT_SEED_TIMEOUT_MS = 10_000;
+
+/**
+ * timeoutOptions: per-command client policy (scan for asbackup, writes for asrestore).
+ * `seeds`: --socket-timeout is also the time each seed host has to answer (programs
+ * without -T).
+ */
+export function timeoutOptions(what: string, totalDefault = 0, seeds = false): OptionSpec[] {
+  const seedText = seeds ? `; also the time a seed host has to answer (0 = ${DEFAULT_SEED_TIMEOUT_MS / 1000} s)` : '';
   return [
-    { long: 'socket-timeout', type: 'number', default: 10000, group: 'Other', arg: '<ms>', describe: `Socket idle timeout of ${what} in ms (0 = none).`, validate: intRange(0) },
+    { long: 'socket-timeout', type: 'number', default: 10000, group: 'Other', arg: '<ms>', describe: `Socket idle timeout of ${what} in ms (0 = none)${seedText}.`, validate: intRange(0) },
     { long: 'total-timeout', type: 'number', default: totalDefault, group: 'Other', arg: '<ms>', describe: `Total timeout of ${what} in ms (0 = none).`, validate: intRange(0) },
     { long: 'max-retries', type: 'number', default: 5, group: 'Other', arg: '<n>', describe: `Retries of ${what}.`, validate: intRange(0) },
   ];
