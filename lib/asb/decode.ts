@@ -3,7 +3,7 @@
 // the file size.
 import { ParseError } from '../errors.js';
 import type { StreamItem } from '../records/types.js';
-import { HASH, LF, MAX_META_LINE, VERSION_3_0, VERSION_3_1, VERSION_LINE_SIZE, VERSION_PREFIX } from './constants.js';
+import { ABORTED_PREFIX, HASH, LF, MAX_META_LINE, VERSION_3_0, VERSION_3_1, VERSION_LINE_SIZE, VERSION_PREFIX } from './constants.js';
 import { abortedLine, parseBlock } from './decode-block.js';
 import { AsbCursor, NEED } from './decode-cursor.js';
 import { unescape } from './escape.js';
@@ -171,7 +171,8 @@ async function readHeader(c: AsbCursor, fill: (need: number) => Promise<void>): 
       // The C reader only compares the prefix; `# namespace` + SP + value names it.
       if (meta[10] === ' ') h.namespace = c.legacy ? meta.slice(11) : unescape(meta.slice(11));
     } else {
-      const aborted = abortedLine(c, c.p);
+      // (the check first: the cursor may not hold the prefix's length past a short last line)
+      const aborted = `#${meta}\n`.startsWith(ABORTED_PREFIX) ? abortedLine(c, c.p) : undefined;
       if (aborted !== undefined) throw aborted;
       fail(`Invalid meta data line "#${meta}" in backup file ${c.file}:${c.line}`, c.line, 1, c.b.subarray(c.p, end));
     }
