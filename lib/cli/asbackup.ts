@@ -25,6 +25,8 @@ function summaryLines(s: BackupSummary): string[] {
  */
 function stoppedLines(s: BackupSummary, o: BackupOptions, e: unknown): string[] {
   if (e instanceof AsError && e.code === 'OUTPUT_CLOSED') return [];
+  // A failure before the first record is said by its one line.
+  if (s.records === 0 && !(e instanceof AsError && e.code === 'INTERRUPTED')) return [];
   const what = `${s.records} record(s), ${s.bytes} byte(s)`;
   if (o.outputFile === '-') return [`Wrote ${what} to stdout before stopping; the stream ends with an ABORTED line, so a restore from it fails`];
   if (s.files.length === 0) return [];
