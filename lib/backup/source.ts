@@ -54,6 +54,7 @@ export function scanOptionsOf(cluster: Cluster, o: SourceSettings, log: Logger):
     parallel: o.parallel,
     priority: o.priority,
     socketTimeoutMs: o.socketTimeout,
+    totalTimeoutMs: o.totalTimeout,
     maxRetries: o.maxRetries,
     log: log.verbose,
   };

@@ -40,8 +40,17 @@ export interface ScanOptions {
    * node's partitions are split evenly between them.
    */
   priority?: number;
-  /** Server-side socket timeout, and how long we wait for a frame (ms, default 30000). */
+  /**
+   * Server-side socket timeout, and how long we wait for a frame (ms, default 30000; 0 =
+   * no limit, or the total timeout when there is one).
+   */
   socketTimeoutMs?: number;
+  /**
+   * The whole scan, retries included, must end within this (ms; 0 = no limit), as the C
+   * client's partition tracker counts it: each round sends the time left in the header and
+   * caps the socket timeout by it; when it runs out the scan fails with TIMEOUT.
+   */
+  totalTimeoutMs?: number;
   /** Retry rounds for unfinished partitions (default 5). */
   maxRetries?: number;
   onProgress?: (p: ScanProgress) => void;
@@ -57,6 +66,8 @@ export interface ScanProgress {
 }
 
 const STREAMS_PER_NODE = [2, 1, 2, 4];
+/** The longest wait a timer allows: what "no limit" waits for a frame. */
+const NO_LIMIT_MS = 0x7fffffff;
 /** Result codes after which a node's partitions are retried (next round, refreshed map). */
 const RETRYABLE = new Set<number>([ResultCode.UNAVAILABLE, ResultCode.TIMEOUT, ResultCode.KEY_BUSY, ResultCode.DEVICE_OVERLOAD, ResultCode.SCAN_ABORT, ResultCode.CLUSTER_KEY_MISMATCH, 201, 203]);
 
@@ -110,6 +121,9 @@ async function* scanAny(cluster: Cluster, opts: ScanOptions, wire: boolean): Asy
   if (!cluster.hasNamespace(ns)) throw new ServerError(ResultCode.NAMESPACE_NOT_FOUND, `namespace "${ns}" not found in the cluster`);
   const max = opts.maxRecords ?? 0;
   let delivered = 0;
+  const total = opts.totalTimeoutMs ?? 0;
+  const deadline = total > 0 ? performance.now() + total : 0;
+  const timedOut = (): AsError => new AsError('TIMEOUT', `the scan did not end within its total timeout of ${total} ms (${delivered} record(s) read)`, { value: total });
   for (let round = 1; ; round++) {
     const todo = parts.filter((p) => !p.done);
     if (todo.length === 0) return;
@@ -118,6 +132,14 @@ async function* scanAny(cluster: Cluster, opts: ScanOptions, wire: boolean): Asy
       log(`retrying ${todo.length} partition(s), round ${round}: ${todo[0]!.error}`);
       await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** (round - 2))));
       await cluster.refresh();
+    }
+    // What is left of the total timeout bounds this round, on both sides.
+    let socketMs = opts.socketTimeoutMs ?? 30000;
+    let totalMs = 0;
+    if (deadline > 0) {
+      totalMs = Math.floor(deadline - performance.now());
+      if (totalMs <= 0) throw timedOut();
+      if (socketMs === 0 || socketMs > totalMs) socketMs = totalMs;
     }
     const groups = new Map<Node, Part[]>();
     for (const p of todo) {
@@ -133,8 +155,9 @@ async function* scanAny(cluster: Cluster, opts: ScanOptions, wire: boolean): Asy
       if (g === undefined) groups.set(node, (g = []));
       g.push(p);
     }
-    const round_ = new Round(ns, opts, round, byPid, max === 0 ? 0 : max - delivered, wire);
+    const round_ = new Round(ns, opts, round, byPid, max === 0 ? 0 : max - delivered, wire, socketMs, totalMs);
     const running = round_.run(groups);
+    const timer = totalMs > 0 ? setTimeout(() => round_.fail(timedOut()), totalMs) : undefined;
     try {
       for (;;) {
         const batch = await round_.queue.take();
@@ -149,6 +172,7 @@ async function* scanAny(cluster: Cluster, opts: ScanOptions, wire: boolean): Asy
       }
       if (round_.fatal) throw round_.fatal;
     } finally {
+      clearTimeout(timer);
       round_.abort();
       await running;
     }
@@ -192,7 +216,8 @@ class Round {
   private conns = new Set<Connection>();
   private streams = 0;
 
-  constructor(private ns: string, private opts: ScanOptions, private round: number, private byPid: Array<Part | undefined>, private remaining: number, private wire: boolean) {
+  constructor(private ns: string, private opts: ScanOptions, private round: number, private byPid: Array<Part | undefined>, private remaining: number, private wire: boolean,
+    private socketMs: number, private totalMs: number) {
     this.queue = new BatchQueue(16);
   }
 
@@ -224,7 +249,7 @@ class Round {
     const fields: Field[] = [Fields.string(FieldType.NAMESPACE, this.ns)];
     if (o.set !== undefined && o.set !== '') fields.push(Fields.string(FieldType.SET, o.set));
     if (o.recordsPerSecond) fields.push(Fields.u32(FieldType.RPS, Math.max(1, Math.floor(o.recordsPerSecond / this.streams))));
-    fields.push(Fields.u32(FieldType.SOCKET_TIMEOUT, o.socketTimeoutMs ?? 30000));
+    fields.push(Fields.u32(FieldType.SOCKET_TIMEOUT, this.socketMs));
     fields.push(Fields.raw(FieldType.TASK_ID, randomBytes(8)));
     if (o.filter !== undefined) fields.push(Fields.raw(FieldType.FILTER, o.filter));
     const full = parts.filter((p) => !p.hasResume);
@@ -237,7 +262,7 @@ class Round {
     if (partial.length > 0) fields.push(Fields.raw(FieldType.DIGEST_ARRAY, Buffer.concat(partial.map((p) => p.resume))));
     if (this.remaining > 0) fields.push(Fields.u64(FieldType.MAX_RECORDS, BigInt(this.remaining)));
     const ops = o.noBins ? [] : (o.bins ?? []).map((name) => ({ op: OpType.READ, type: 0, name, data: Buffer.alloc(0) }));
-    return encodeMessage({ info1: Info1.READ | (o.noBins ? Info1.GET_NO_BINS : 0), info3: Info3.PARTITION_DONE, recordTtl: 0xffffffff, fields, ops });
+    return encodeMessage({ info1: Info1.READ | (o.noBins ? Info1.GET_NO_BINS : 0), info3: Info3.PARTITION_DONE, recordTtl: 0xffffffff, transactionTtl: this.totalMs, fields, ops });
   }
 
   // One scan command on one connection; on a retryable failure its unfinished
@@ -270,7 +295,7 @@ class Round {
           }
         },
       });
-      const timeout = (this.opts.socketTimeoutMs ?? 30000) + 5000;
+      const timeout = this.socketMs > 0 ? this.socketMs + 5000 : NO_LIMIT_MS;
       for (;;) {
         const f = await conn.readFrame(what, timeout);
         if (this.aborted) throw new Aborted();
@@ -328,7 +353,8 @@ class Round {
     }
   }
 
-  private fail(e: Error): void {
+  /** fail: ends the round with this error (the first one wins). */
+  fail(e: Error): void {
     this.fatal ??= e;
     this.abort();
   }
