@@ -22,7 +22,7 @@ import { newCounts, writeRecords } from '../restore/writer.js';
 const writeOnly: OptionSpec[] = [
   { long: 'namespace', short: 'n', type: 'string', group: 'Data selection', arg: '<ns>', describe: 'Write every item into this namespace (default: each item\'s own).', validate: (v: string, l: string) => parseNamespace(v, l) },
   ...writePolicyOptions,
-  ...timeoutOptions('each write', 0, true),
+  ...timeoutOptions('each write', { seeds: true }),
 ];
 
 /** asWriteOptions: the option table of as-write. */

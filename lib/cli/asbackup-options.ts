@@ -64,7 +64,10 @@ const backupOnly: OptionSpec[] = [
   // Other (seed)
   { long: 'priority', short: 'f', type: 'number', default: 0, group: 'Other', arg: '<priority>', describe: 'Scan priority on each node, as scan commands per node at once: 0 auto = 2, 1 low = 1, 2 medium = 2, 3 high = 4; a node\'s partitions are split evenly between them.', validate: parsePriority },
   { long: 'no-cluster-change', short: 'c', type: 'boolean', group: 'Other', describe: 'Stop if the cluster changes (pending migrations) during the backup.' },
-  ...timeoutOptions('the scan', 0, true),
+  ...timeoutOptions('the scan', {
+    seeds: true,
+    total: 'Total timeout of the scan in ms (0 = none): the whole scan, retries included, must end within it, else the run fails with TIMEOUT; each scan command also sends the server the time left.',
+  }),
 ];
 
 /** asbackupOptions: the complete table, in usage-text order. */

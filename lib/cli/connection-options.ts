@@ -68,13 +68,13 @@ export const DEFAULT_SEED_TIMEOUT_MS = 10_000;
 /**
  * timeoutOptions: per-command client policy (scan for asbackup, writes for asrestore).
  * `seeds`: --socket-timeout is also the time each seed host has to answer (programs
- * without -T).
+ * without -T). `total`: what --total-timeout does, when more than its name says.
  */
-export function timeoutOptions(what: string, totalDefault = 0, seeds = false): OptionSpec[] {
-  const seedText = seeds ? `; also the time a seed host has to answer (0 = ${DEFAULT_SEED_TIMEOUT_MS / 1000} s)` : '';
+export function timeoutOptions(what: string, opts: { seeds?: boolean; total?: string } = {}): OptionSpec[] {
+  const seedText = opts.seeds ? `; also the time a seed host has to answer (0 = ${DEFAULT_SEED_TIMEOUT_MS / 1000} s)` : '';
   return [
     { long: 'socket-timeout', type: 'number', default: 10000, group: 'Other', arg: '<ms>', describe: `Socket idle timeout of ${what} in ms (0 = none)${seedText}.`, validate: intRange(0) },
-    { long: 'total-timeout', type: 'number', default: totalDefault, group: 'Other', arg: '<ms>', describe: `Total timeout of ${what} in ms (0 = none).`, validate: intRange(0) },
+    { long: 'total-timeout', type: 'number', default: 0, group: 'Other', arg: '<ms>', describe: opts.total ?? `Total timeout of ${what} in ms (0 = none).`, validate: intRange(0) },
     { long: 'max-retries', type: 'number', default: 5, group: 'Other', arg: '<n>', describe: `Retries of ${what}.`, validate: intRange(0) },
   ];
 }
