@@ -9,7 +9,7 @@ import { filterBatches } from '../stages/filter.js';
 import { throttle } from '../stages/throttle.js';
 import { batchBytes, prepareDirectory, prepareOutputFile, writeDirectory, writeSingleFile, type AsbBatch, type WriteResult } from '../stages/files.js';
 import { EncodePool } from '../stages/encode-pool.js';
-import { untilStopped } from '../stages/stop.js';
+import { connectUnlessStopped, untilStopped } from '../stages/stop.js';
 import { encodeBatches } from './encode.js';
 import { backupSource, estimateRecordSize } from './source.js';
 import type { BackupSettings } from './settings.js';
@@ -55,7 +55,7 @@ export async function backup(s: BackupSettings, ctx: BackupContext): Promise<Bac
   const pool = s.encoderThreads > 0 ? new EncodePool(s.encoderThreads, s.compact) : undefined;
   let cluster: Cluster;
   try {
-    cluster = await ctx.connect();
+    cluster = await connectUnlessStopped(() => ctx.connect(), ctx.signal);
   } catch (e) {
     await pool?.close();
     throw e;

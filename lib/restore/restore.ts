@@ -6,7 +6,7 @@ import type { Cluster } from '../cluster/cluster.js';
 import { ServerError } from '../errors.js';
 import { silentLogger, type Logger, type ProgressSink } from '../log.js';
 import { throttle } from '../stages/throttle.js';
-import { untilStopped } from '../stages/stop.js';
+import { connectUnlessStopped, untilStopped } from '../stages/stop.js';
 import type { SindexItem, StreamItem } from '../records/types.js';
 import { listBackupFiles, readBackupFiles, totalSize, type SourceItem } from './source.js';
 import { applyIndex, countRecords, recordsOf, type ComposeOptions } from './compose.js';
@@ -60,7 +60,7 @@ export async function restore(o: RestoreSettings, ctx: RestoreContext): Promise<
   let cluster: Cluster | undefined;
   try {
     if (!o.validate) {
-      cluster = await ctx.connect();
+      cluster = await connectUnlessStopped(() => ctx.connect(), ctx.signal);
       const target = o.namespace?.target;
       if (target !== undefined && !cluster.hasNamespace(target)) throw new ServerError(20, `namespace ${target} not found in the cluster`, undefined, 'NAMESPACE_NOT_FOUND');
     }

@@ -35,3 +35,27 @@ export async function* untilStopped<T>(source: AsyncIterable<T>, signal: AbortSi
     if (!finished) void Promise.resolve(it.return?.()).catch(() => undefined);
   }
 }
+
+/**
+ * connectUnlessStopped: `connect()`, or the signal's reason if it is aborted first (a run
+ * stopped while it waits for silent seeds ends at once); a cluster that connects after
+ * that is closed.
+ */
+export async function connectUnlessStopped<T extends { close(): void }>(connect: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return connect();
+  signal.throwIfAborted();
+  const connecting = connect();
+  let onAbort!: () => void;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      connecting.then((c) => c.close(), () => undefined);
+      reject(signal.reason);
+    };
+  });
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await Promise.race([connecting, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
