@@ -58,10 +58,14 @@ export async function* readBackupFiles(files: string[], o: ReadOptions = {}): As
     const input = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
     try {
       let stop = false;
+      let header = 0; // the header's bytes count with the first block, so progress reaches 100 %
       for await (const events of decodeAsbBatches(input, name)) {
         const out: SourceItem[] = [];
         for (const ev of events) {
-          if (ev.kind !== 'item') continue;
+          if (ev.kind !== 'item') {
+            header = ev.end - ev.start;
+            continue;
+          }
           const item = ev.item;
           if (item.kind === 'record') {
             if (o.noRecords) { stop = true; break; }
@@ -70,7 +74,8 @@ export async function* readBackupFiles(files: string[], o: ReadOptions = {}): As
               throw new ParseError(`Invalid namespace ${item.namespace} in backup record, expected: ${o.namespace}`, name, ev.line, 1);
             }
           }
-          out.push({ item, bytes: ev.end - ev.start, file: name, line: ev.line });
+          out.push({ item, bytes: ev.end - ev.start + header, file: name, line: ev.line });
+          header = 0;
         }
         if (out.length > 0) yield out;
         if (stop) break;
