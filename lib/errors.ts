@@ -105,7 +105,7 @@ export const ERRORS = {
   // --- writing output
   OUTPUT: {
     title: 'An output file or directory cannot be written',
-    cause: 'Creating, writing or renaming a backup file failed (no space, no permission, a bad path).',
+    cause: 'Creating, writing, renaming or removing a backup file failed (no space, no permission, a bad path), or the -m/--machine status file cannot be opened or written.',
     remedy: 'Check the path named, its permissions and the free space.',
     exit: 1,
   },

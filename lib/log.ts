@@ -17,3 +17,12 @@ export interface ProgressSink {
 
 /** silentLogger: says nothing (in-process runs and tests). */
 export const silentLogger: Logger = { info() {}, verbose() {}, error() {} };
+
+/** teeProgress: one sink that passes everything on to several (stderr lines and -m). */
+export function teeProgress(...sinks: Array<ProgressSink | undefined>): ProgressSink {
+  const to = sinks.filter((s): s is ProgressSink => s !== undefined);
+  return {
+    expect: (records, bytes) => { for (const s of to) s.expect(records, bytes); },
+    add: (records, bytes) => { for (const s of to) s.add(records, bytes); },
+  };
+}

@@ -7,7 +7,7 @@ import type { Cluster } from '../cluster/cluster.js';
 import { silentLogger, type Logger, type ProgressSink } from '../log.js';
 import { filterBatches } from '../stages/filter.js';
 import { throttle } from '../stages/throttle.js';
-import { batchBytes, prepareDirectory, prepareOutputFile, writeDirectory, writeSingleFile, type AsbBatch, type WriteResult } from '../stages/files.js';
+import { batchBytes, prepareDirectory, prepareOutputFile, removeBackupFiles, removeOutputFile, writeDirectory, writeSingleFile, type AsbBatch, type Removed, type WriteResult } from '../stages/files.js';
 import { EncodePool } from '../stages/encode-pool.js';
 import { connectUnlessStopped, untilStopped } from '../stages/stop.js';
 import { encodeBatches } from './encode.js';
@@ -93,11 +93,24 @@ export async function backup(s: BackupSettings, ctx: BackupContext): Promise<Bac
   }
 }
 
+/**
+ * removeArtifacts: takes away what a backup to these settings leaves (--remove-artifacts):
+ * the output file, or the .asb files of the directory and then the directory if it is
+ * empty. Connects to nothing.
+ */
+export function removeArtifacts(s: Pick<BackupSettings, 'directory' | 'outputFile'>): Removed {
+  if (s.directory !== undefined) return removeBackupFiles(s.directory);
+  if (s.outputFile !== undefined && s.outputFile !== '-') return removeOutputFile(s.outputFile);
+  return { files: [], directory: false };
+}
+
 /** Estimate: the size a backup would have, from a sample of records. */
 export interface Estimate {
   recordSize: number;
   totalSize: number;
   samples: number;
+  /** The .asb bytes of the sampled records. */
+  sampleBytes: number;
   expectedRecords: number;
 }
 

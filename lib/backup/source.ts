@@ -141,7 +141,7 @@ export async function backupSource(cluster: Cluster, o: SourceSettings, log: Log
 }
 
 /** estimateRecordSize: encodes a sample of records and reports the size of the backup. */
-export async function estimateRecordSize(cluster: Cluster, o: BackupSettings, log: Logger): Promise<{ recordSize: number; totalSize: number; samples: number; expectedRecords: number }> {
+export async function estimateRecordSize(cluster: Cluster, o: BackupSettings, log: Logger): Promise<{ recordSize: number; totalSize: number; samples: number; sampleBytes: number; expectedRecords: number }> {
   const ns = o.namespace;
   if (!cluster.hasNamespace(ns)) throw new ServerError(20, `namespace "${ns}" not found on the cluster`, undefined, 'NAMESPACE_NOT_FOUND');
   const expected = await namespaceRecordCount(cluster, ns);
@@ -155,5 +155,5 @@ export async function estimateRecordSize(cluster: Cluster, o: BackupSettings, lo
   }
   const recordSize = n === 0 ? 0 : Math.ceil(sum / n);
   const totalSize = Math.ceil(expected * recordSize * 1.1);
-  return { recordSize, totalSize, samples: n, expectedRecords: expected };
+  return { recordSize, totalSize, samples: n, sampleBytes: sum, expectedRecords: expected };
 }

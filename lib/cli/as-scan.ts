@@ -15,7 +15,7 @@ import { backupSource } from '../backup/source.js';
 import type { StreamItem, WireBatch } from '../records/types.js';
 
 /** Options of asbackup that are about writing files, which as-scan leaves to later stages. */
-const OUTPUT = new Set(['directory', 'output-file', 'estimate', 'estimate-samples', 'file-limit', 'output-file-prefix', 'remove-files', 'compact', 'nice', 'encoder-threads',
+const OUTPUT = new Set(['directory', 'output-file', 'estimate', 'estimate-samples', 'file-limit', 'output-file-prefix', 'remove-files', 'compact', 'nice', 'encoder-threads', 'machine', 'remove-artifacts',
   'instance', 'config-file', 'no-config-file', 'only-config-file']);
 
 async function* flatten(batches: AsyncIterable<StreamItem[] | WireBatch>): AsyncGenerator<StreamItem> {

@@ -35,7 +35,16 @@ const backupOnly: OptionSpec[] = [
     long: 'remove-files', short: 'r', type: 'boolean', group: 'Output', configKey: false,
     describe: 'Clear the .asb files of --directory or remove an existing --output-file first.',
   },
+  {
+    long: 'remove-artifacts', type: 'boolean', group: 'Output', configKey: false,
+    describe: 'Only delete the --output-file, or the .asb files of --directory (and the directory when it is then empty), then exit without backing up; no namespace needed.',
+  },
   { long: 'compact', short: 'C', type: 'boolean', group: 'Output', describe: 'Write BLOB values raw instead of base-64 encoded.' },
+  {
+    long: 'machine', short: 'm', type: 'string', group: 'Output', arg: '<path>',
+    describe: 'Append machine-readable status lines to this file, in the official tools\' formats: PROGRESS:<pct> and REMAINING:<eta> about every second, SUMMARY:<records>:<indexes>:<udfs>:<bytes>:<bytes/record> at the end, ESTIMATE:<records>:<bytes/record> with --estimate.',
+    validate: nonEmpty,
+  },
   { long: 'nice', short: 'N', type: 'number', group: 'Output', arg: '<MiB/s>', describe: 'Limit the write bandwidth to the backup file(s).', validate: intRange(1) },
   {
     long: 'encoder-threads', type: 'number', default: defaultEncoderThreads(), defaultText: 'none below 4 cores, else one per core beyond two, at most 3', group: 'Output', arg: '<n>',
@@ -79,13 +88,16 @@ export const asbackupSynopsis = ['-n <namespace> (-d <dir> | -o <file> | -e) [op
 /** BackupOptions: asbackup's resolved options (camelCase of the long names), values parsed. */
 export interface BackupOptions extends ConnectionValues, BackupSettings {
   estimate: boolean;
+  /** -m: the machine-readable status file. */
+  machine?: string;
+  removeArtifacts: boolean;
 }
 
 /**
  * validateSelection: the cross-option rules of what is read (shared with as-scan); throws
  * UsageError naming the options.
  */
-export function validateSelection(o: Omit<BackupOptions, 'directory' | 'outputFile' | 'estimate' | 'removeFiles' | 'outputFilePrefix' | 'fileLimit' | 'compact' | 'encoderThreads' | 'estimateSamples'>): void {
+export function validateSelection(o: Omit<BackupOptions, 'directory' | 'outputFile' | 'estimate' | 'removeFiles' | 'outputFilePrefix' | 'fileLimit' | 'compact' | 'encoderThreads' | 'estimateSamples' | 'machine' | 'removeArtifacts'>): void {
   if (o.namespace === undefined) throw new UsageError('--namespace (-n) is required');
   exclusive([
     ['no-bins', 'bin-list', o.noBins, o.binList],
@@ -108,6 +120,14 @@ export function validateSelection(o: Omit<BackupOptions, 'directory' | 'outputFi
 /** validateBackupOptions: the cross-option rules; throws UsageError naming the options. */
 export function validateBackupOptions(o: BackupOptions): void {
   exclusive([['no-config-file', 'only-config-file', o.noConfigFile, o.onlyConfigFile]]);
+  if (o.removeArtifacts) {
+    // Only the backup's place matters: no namespace, nothing read from the cluster.
+    exclusive([['remove-artifacts', 'estimate', o.removeArtifacts, o.estimate]]);
+    exclusive([['directory', 'output-file', o.directory, o.outputFile]]);
+    if (o.directory === undefined && o.outputFile === undefined) throw new UsageError('--remove-artifacts needs --directory (-d) or --output-file (-o): what to remove');
+    if (o.outputFile === '-') throw new UsageError('--remove-artifacts with --output-file - (stdout): there is no file to remove');
+    return;
+  }
   if (o.namespace === undefined) throw new UsageError('--namespace (-n) is required');
   const targets = (['directory', 'output-file', 'estimate'] as const).filter((k) => ({ directory: o.directory, 'output-file': o.outputFile, estimate: o.estimate })[k]);
   if (targets.length === 0) throw new UsageError('one of --directory (-d), --output-file (-o) or --estimate (-e) is required');

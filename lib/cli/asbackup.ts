@@ -4,9 +4,11 @@ import { EXIT_OK } from './run.js';
 import { asbackupOptions, asbackupSynopsis, parseBackupArgs } from './asbackup-options.js';
 import { makeLogger } from './log.js';
 import { Progress, formatBytes } from './progress.js';
+import { MachineStatus, machineLine } from './machine.js';
+import { teeProgress } from '../log.js';
 import { answeredHelp, type Program } from './program.js';
 import { connectCluster } from './connect.js';
-import { backup, estimate, type BackupSummary, type WithBackupSummary } from '../backup/backup.js';
+import { backup, estimate, removeArtifacts, type BackupSummary, type WithBackupSummary } from '../backup/backup.js';
 import type { BackupOptions } from './asbackup-options.js';
 import { AsError } from '../errors.js';
 
@@ -45,28 +47,51 @@ export const program: Program = {
     const { options: o } = parseBackupArgs(argv);
     if (answeredHelp(program, o, io)) return EXIT_OK;
     const log = makeLogger(o.verbose, io.stderr);
-    const connect = () => connectCluster(o, log);
-    if (o.estimate) {
-      const est = await estimate(o, { connect, log });
-      log.info(`Estimated overall record size is ${est.recordSize} byte(s) (from ${est.samples} sampled record(s))`);
-      log.info(`Estimated total backup size is ${est.totalSize} byte(s) (${est.expectedRecords} record(s), plus 10% for indexes and overhead)`);
+    if (o.removeArtifacts) {
+      const what = o.directory !== undefined ? `backup directory ${o.directory}` : `output file ${o.outputFile}`;
+      log.info(`Deleting ${what}`);
+      const removed = removeArtifacts(o);
+      if (removed.files.length === 0 && !removed.directory) log.info(`Nothing to delete: no backup file in ${o.directory ?? o.outputFile}`);
+      else log.info(`Deleted ${removed.files.length} file(s)${removed.directory ? ` and the empty directory ${o.directory}` : ''}`);
       return EXIT_OK;
     }
-    const target = o.directory ?? (o.outputFile === '-' ? '[stdout]' : o.outputFile);
-    log.info(`Starting backup of ${o.host} (namespace: ${o.namespace}, set: ${o.set?.join(',') ?? '[all]'}, bins: ${o.binList?.join(',') ?? '[all]'}) to ${target}`);
-    if (o.outputFile === '-') io.dataOut?.('asb');
-    const progress = new Progress({ total: 0, out: io.stderr });
-    let summary: BackupSummary;
+    const connect = () => connectCluster(o, log);
+    const machine = o.machine === undefined ? undefined : MachineStatus.open({ path: o.machine, by: 'records' });
     try {
-      summary = await backup(o, { connect, log, progress, stdout: io.stdout, signal: io.signal });
+      if (o.estimate) {
+        const est = await estimate(o, { connect, log });
+        log.info(`Estimated overall record size is ${est.recordSize} byte(s) (from ${est.samples} sampled record(s))`);
+        log.info(`Estimated total backup size is ${est.totalSize} byte(s) (${est.expectedRecords} record(s), plus 10% for indexes and overhead)`);
+        // As the C tool: the estimate, then the summary of the sampling run.
+        machine?.write(machineLine.estimate(est.expectedRecords, est.recordSize));
+        machine?.write(machineLine.backupSummary({ records: est.samples, indexes: 0, udfs: 0, bytes: est.sampleBytes }));
+      } else {
+        const target = o.directory ?? (o.outputFile === '-' ? '[stdout]' : o.outputFile);
+        log.info(`Starting backup of ${o.host} (namespace: ${o.namespace}, set: ${o.set?.join(',') ?? '[all]'}, bins: ${o.binList?.join(',') ?? '[all]'}) to ${target}`);
+        if (o.outputFile === '-') io.dataOut?.('asb');
+        const progress = new Progress({ total: 0, out: io.stderr });
+        let summary: BackupSummary;
+        try {
+          summary = await backup(o, { connect, log, progress: teeProgress(progress, machine), stdout: io.stdout, signal: io.signal });
+        } catch (e) {
+          const s = (e as WithBackupSummary).summary;
+          progress.stop();
+          if (s !== undefined) for (const line of stoppedLines(s, o, e)) log.error(line);
+          throw e;
+        } finally {
+          progress.stop();
+          machine?.stop();
+        }
+        for (const line of summaryLines(summary)) log.info(line);
+        // Only a finished backup has a summary: the files of a failed one are not there.
+        machine?.write(machineLine.backupSummary({ records: summary.records, indexes: summary.indexes, udfs: summary.udfs, bytes: summary.bytes }));
+      }
     } catch (e) {
-      progress.stop();
-      const s = (e as WithBackupSummary).summary;
-      if (s !== undefined) for (const line of stoppedLines(s, o, e)) log.error(line);
+      machine?.close();
       throw e;
     }
-    progress.stop();
-    for (const line of summaryLines(summary)) log.info(line);
+    const failed = machine?.close();
+    if (failed !== undefined) throw failed;
     return EXIT_OK;
   },
 };

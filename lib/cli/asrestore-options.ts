@@ -39,6 +39,11 @@ const restoreOnly: OptionSpec[] = [
   // Other
   { long: 'indexes-last', short: 'L', type: 'boolean', group: 'Other', describe: 'Create secondary indexes after all records are restored.' },
   { long: 'nice', short: 'N', type: 'string', group: 'Other', arg: '<MiB/s>,<TPS>', describe: 'Limit read bandwidth and writes per second (0 = no limit for that one).', validate: parseRestoreNice },
+  {
+    long: 'machine', short: 'm', type: 'string', group: 'Other', arg: '<path>',
+    describe: 'Append machine-readable status lines to this file, in the official tools\' formats: PROGRESS:<pct> and REMAINING:<eta> about every second (from the bytes of all files), then SUMMARY:<udfs>:<indexes>:<records>:<expired>:<skipped>:<ignored> :<inserted>:<existed>:<fresher>.',
+    validate: nonEmpty,
+  },
   { long: 'timeout', short: 'T', type: 'number', default: 10000, group: 'Other', arg: '<ms>', describe: 'Time a seed host has to answer, and timeout of info, index and UDF commands (0 = 10 s).', validate: intRange(0) },
   ...timeoutOptions('each write'),
 ];
@@ -50,7 +55,10 @@ export const asrestoreOptions: OptionTable = [...connectionOptions, ...restoreOn
 export const asrestoreSynopsis = ['(-d <dir> | -i <file>) [options]'];
 
 /** RestoreOptions: asrestore's resolved options (camelCase of the long names), values parsed. */
-export interface RestoreOptions extends ConnectionValues, RestoreSettings {}
+export interface RestoreOptions extends ConnectionValues, RestoreSettings {
+  /** -m: the machine-readable status file. */
+  machine?: string;
+}
 
 /**
  * validateRestoreOptions: the cross-option rules; throws UsageError naming the options.

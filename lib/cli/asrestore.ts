@@ -4,6 +4,8 @@ import { EXIT_OK } from './run.js';
 import { asrestoreOptions, asrestoreSynopsis, parseRestoreArgs } from './asrestore-options.js';
 import { makeLogger } from './log.js';
 import { Progress } from './progress.js';
+import { MachineStatus, machineLine } from './machine.js';
+import { teeProgress } from '../log.js';
 import { answeredHelp, type Program } from './program.js';
 import { connectCluster } from './connect.js';
 import { restore, type RestoreSummary, type WithSummary } from '../restore/restore.js';
@@ -21,6 +23,15 @@ export function summaryLines(s: RestoreSummary): string[] {
   ];
 }
 
+/** machineSummary: the SUMMARY line of a restore. */
+function machineSummary(s: RestoreSummary): string {
+  const c = s.counts;
+  return machineLine.restoreSummary({
+    udfs: s.meta.udfs, indexes: s.meta.indexes, records: c.read, expired: c.expired, skipped: c.skippedNoBins + c.skippedSet,
+    ignored: c.ignored, inserted: c.inserted, existed: c.existed, fresher: c.fresher,
+  });
+}
+
 /** program: asrestore. */
 export const program: Program = {
   name: 'asrestore',
@@ -35,20 +46,32 @@ export const program: Program = {
     const from = o.directory ?? (o.inputFile === '-' ? '[stdin]' : o.inputFile);
     const what = o.validate ? 'Starting validation of' : `Starting restore to ${o.host}`;
     log.info(`${what} (bins: ${o.binList?.join(',') ?? '[all]'}, sets: ${o.setList?.join(',') ?? '[all]'}) from ${from}`);
+    const machine = o.machine === undefined ? undefined : MachineStatus.open({ path: o.machine, by: 'bytes' });
     const progress = new Progress({ total: 0, out: io.stderr });
+    // The last tick, then the summary: also after a failure, as the C tool (what was written).
+    const closing = (s: RestoreSummary | undefined): void => {
+      progress.stop();
+      machine?.stop();
+      if (machine === undefined || s === undefined) return;
+      machine.tick();
+      machine.write(machineSummary(s));
+    };
     try {
-      const s = await restore(o, { connect: () => connectCluster(o, log, { ms: o.timeout, option: '-T' }), log, progress, signal: io.signal });
-      progress.stop();
+      const s = await restore(o, { connect: () => connectCluster(o, log, { ms: o.timeout, option: '-T' }), log, progress: teeProgress(progress, machine), signal: io.signal });
+      closing(s);
       for (const line of summaryLines(s)) log.info(line);
-      return EXIT_OK;
     } catch (e) {
-      progress.stop();
       const s = (e as WithSummary).summary;
+      closing(s);
+      machine?.close();
       if (s !== undefined) {
         for (const line of summaryLines(s)) log.info(line);
         log.error(`Restore failed after ${s.counts.inserted} record(s) were written; the restore is incomplete`);
       }
       throw e;
     }
+    const failed = machine?.close();
+    if (failed !== undefined) throw failed;
+    return EXIT_OK;
   },
 };

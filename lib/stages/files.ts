@@ -2,7 +2,7 @@
 // `<namespace>_<NNNNN>.asb` files that roll over at a size limit. Files are written under
 // a `.part` name and renamed only when the whole backup succeeded, so a failed or
 // interrupted run never leaves a file that looks like a complete backup.
-import { mkdirSync, readdirSync, rmSync, existsSync, statSync, renameSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, rmdirSync, existsSync, statSync, renameSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AsError, UsageError } from '../errors.js';
@@ -149,6 +149,60 @@ export function prepareOutputFile(path: string, removeFiles: boolean): void {
     if (!removeFiles) throw new UsageError(`output file ${f} already exists; use -r/--remove-files to overwrite it`, f, 'OUTPUT_EXISTS');
     rmSync(f);
   }
+}
+
+function removeFile(path: string): void {
+  try {
+    rmSync(path);
+  } catch (e) {
+    throw new AsError('OUTPUT', `cannot remove ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e, value: path });
+  }
+}
+
+/** What removeBackupFiles / removeOutputFile took away. */
+export interface Removed {
+  files: string[];
+  /** The directory itself, left empty. */
+  directory: boolean;
+}
+
+/**
+ * removeBackupFiles: the .asb files of a directory (and the .asb.part files of a run that
+ * failed), then the directory when nothing else is left in it. A missing directory holds
+ * nothing to remove.
+ */
+export function removeBackupFiles(dir: string): Removed {
+  const removed: Removed = { files: [], directory: false };
+  if (!existsSync(dir)) return removed;
+  if (!statSync(dir).isDirectory()) throw new UsageError(`--directory ${dir} is not a directory; nothing removed`, dir, 'OUTPUT');
+  for (const f of asbFilesIn(dir)) {
+    removeFile(join(dir, f));
+    removed.files.push(join(dir, f));
+  }
+  if (readdirSync(dir).length === 0) {
+    try {
+      rmdirSync(dir);
+      removed.directory = true;
+    } catch (e) {
+      throw new AsError('OUTPUT', `cannot remove the empty directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e, value: dir });
+    }
+  }
+  return removed;
+}
+
+/**
+ * removeOutputFile: a backup file (and its .part file); a missing one holds nothing to
+ * remove. What is not a regular file (/dev/null, a FIFO) is never removed.
+ */
+export function removeOutputFile(path: string): Removed {
+  const removed: Removed = { files: [], directory: false };
+  for (const f of [path, path + PART]) {
+    if (!existsSync(f)) continue;
+    if (!statSync(f).isFile()) throw new UsageError(`--output-file ${f} is not a regular file; nothing removed`, f, 'OUTPUT');
+    removeFile(f);
+    removed.files.push(f);
+  }
+  return removed;
 }
 
 /**

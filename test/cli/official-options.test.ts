@@ -1,0 +1,147 @@
+// The rest of what the official 4.x tools offer, through the real programs against the dev
+// server: -m/--machine, --remove-artifacts, --directory-list/--parent-directory and the
+// retry options.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startDevServerThread, type DevServerThread } from '../../lib/devserver/index.js';
+import { runProgram, tempDir } from '../helpers.js';
+import { loadDataset } from '../dataset.js';
+
+let server: DevServerThread;
+let host: string;
+let total: number;
+
+before(async () => {
+  server = await startDevServerThread({ nodes: 2, namespaces: ['test', 'm1', 'm2', 'm3', 'r1'] });
+  host = `127.0.0.1:${server.seeds[0]!.port}`;
+  total = await loadDataset(server.seeds[0]!.port);
+});
+
+after(async () => {
+  await server.close();
+});
+
+const lines = (path: string): string[] => readFileSync(path, 'utf8').split('\n').slice(0, -1);
+const PROGRESS_LINE = /^(PROGRESS:\d{1,2}|REMAINING:(\d+[dhm])*\d+s)$/;
+
+function dirBytes(dir: string): number {
+  return readdirSync(dir).filter((f) => f.endsWith('.asb')).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
+}
+
+test('positive: -m appends the official lines: SUMMARY of a backup, ESTIMATE of -e, SUMMARY of a restore', async (t) => {
+  const base = tempDir();
+  const status = join(base, 'status.txt');
+  writeFileSync(status, 'a line from before\n');
+  const dir = join(base, 'bk');
+  await t.test('asbackup -d: progress lines while it runs, then SUMMARY:<records>:<indexes>:<udfs>:<bytes>:<bytes/record>', async () => {
+    const r = await runProgram('asbackup', ['-h', host, '-n', 'test', '-d', dir, '-m', status]);
+    assert.equal(r.code, 0, r.stderr);
+    const got = lines(status);
+    assert.equal(got[0], 'a line from before', 'opened for append');
+    const bytes = dirBytes(dir);
+    assert.equal(got[got.length - 1], `SUMMARY:${total}:1:1:${bytes}:${Math.floor(bytes / total)}`);
+    for (const l of got.slice(1, -1)) assert.match(l, PROGRESS_LINE);
+    assert.doesNotMatch(r.stderr, /PROGRESS|SUMMARY:/, 'the status lines go to the file only');
+  });
+  await t.test('asbackup -e: ESTIMATE:<records>:<bytes/record>, then the SUMMARY of the sample', async () => {
+    const before = lines(status).length;
+    const r = await runProgram('asbackup', ['-h', host, '-n', 'test', '-e', '--machine', status]);
+    assert.equal(r.code, 0, r.stderr);
+    const size = /Estimated overall record size is (\d+) byte/.exec(r.stderr)![1];
+    const got = lines(status).slice(before).filter((l) => !PROGRESS_LINE.test(l));
+    assert.equal(got.length, 2, got.join('|'));
+    assert.equal(got[0], `ESTIMATE:${total}:${size}`);
+    assert.match(got[1]!, new RegExp(`^SUMMARY:${total}:0:0:(\\d+):(\\d+)$`));
+    const [, b, bpr] = /^SUMMARY:\d+:0:0:(\d+):(\d+)$/.exec(got[1]!)!;
+    assert.equal(Number(bpr), Math.floor(Number(b) / total));
+  });
+  await t.test('asrestore: a last PROGRESS:100, then SUMMARY with its blank before the seventh colon', async () => {
+    const out = join(base, 'restore.txt');
+    const r = await runProgram('asrestore', ['-h', host, '-n', 'test,m1', '-d', dir, '-m', out]);
+    assert.equal(r.code, 0, r.stderr);
+    const got = lines(out);
+    assert.equal(got[got.length - 1], `SUMMARY:1:1:${total}:0:0:0 :${total}:0:0`);
+    assert.ok(got.includes('PROGRESS:100'), got.join('|'));
+    for (const l of got.slice(0, -1)) assert.match(l, /^(PROGRESS:\d{1,3}|REMAINING:(\d+[dhm])*\d+s)$/);
+    // Again into the same namespace: every record is there at the same generation.
+    const again = await runProgram('asrestore', ['-h', host, '-n', 'test,m1', '-d', dir, '-m', out, '-s', 'a,b', '-u']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(lines(out).pop(), `SUMMARY:1:1:${total}:0:${total / 3}:0 :0:${(2 * total) / 3}:0`);
+  });
+  await t.test('a failed restore still ends its file with the SUMMARY of what was written', async () => {
+    const bad = join(base, 'bad');
+    mkdirSync(bad);
+    // The whole backup, then a file that breaks: what came before is written.
+    writeFileSync(join(bad, 'a.asb'), readFileSync(join(dir, readdirSync(dir)[0]!)));
+    writeFileSync(join(bad, 'b.asb'), 'Version 3.1\n# namespace test\n+ k Z garbage\n');
+    const out = join(base, 'failed.txt');
+    const r = await runProgram('asrestore', ['-h', host, '-n', 'test,m2', '-d', bad, '-m', out]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /b\.asb:3/);
+    assert.equal(lines(out).pop(), `SUMMARY:1:1:${total}:0:0:0 :${total}:0:0`);
+  });
+  await t.test('negative: a file that cannot be opened stops the run before it connects [OUTPUT]', async () => {
+    const r = await runProgram('asbackup', ['-h', '127.0.0.1:1', '-n', 'test', '-d', join(base, 'x'), '-m', join(base, 'nodir', 's.txt')]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /--machine: cannot open .*nodir.*\[OUTPUT\]/);
+    const r2 = await runProgram('asrestore', ['-h', host, '-d', dir, '-m', base]);
+    assert.equal(r2.code, 1);
+    assert.match(r2.stderr, /--machine: cannot open .*EISDIR.*\[OUTPUT\]/);
+  });
+});
+
+test('positive: --remove-artifacts deletes the backup and backs up nothing; no namespace, no cluster', async (t) => {
+  const base = tempDir();
+  const dir = join(base, 'bk');
+  const backup = async (...args: string[]) => assert.equal((await runProgram('asbackup', ['-h', host, '-n', 'test', '-s', 'a', ...args])).code, 0);
+  // No -h: the default host (127.0.0.1:3000) is never asked.
+  const remove = (...args: string[]) => runProgram('asbackup', ['--remove-artifacts', ...args]);
+  await t.test('-d: the .asb files (and .part files of a failed run), then the empty directory', async () => {
+    await backup('-d', dir, '-F', '1');
+    writeFileSync(join(dir, 'test_00007.asb.part'), 'left by a failed run');
+    const r = await remove('-d', dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Deleting backup directory .*bk/);
+    assert.equal(existsSync(dir), false);
+  });
+  await t.test('-d: other files stay, and so does the directory', async () => {
+    await backup('-d', dir);
+    writeFileSync(join(dir, 'notes.txt'), 'mine');
+    const r = await remove('-d', dir, '-v');
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readdirSync(dir), ['notes.txt']);
+  });
+  await t.test('-o: the file; nothing there is nothing to do', async () => {
+    const file = join(base, 'one.asb');
+    await backup('-o', file);
+    const r = await remove('-o', file);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(existsSync(file), false);
+    const none = await remove('-o', file);
+    assert.equal(none.code, 0, none.stderr);
+    assert.match(none.stderr, /Nothing to delete/);
+    assert.equal((await remove('-d', join(base, 'never'))).code, 0);
+  });
+  await t.test('negative: with -e, without -d/-o, -o -, or a target of the wrong kind', async () => {
+    const cases: Array<[string[], number, RegExp]> = [
+      [['-d', dir, '-e'], 2, /--remove-artifacts and --estimate are mutually exclusive \[USAGE\]/],
+      [['-n', 'test'], 2, /--remove-artifacts needs --directory \(-d\) or --output-file \(-o\).*\[USAGE\]/],
+      [['-o', '-'], 2, /stdout.*\[USAGE\]/],
+      [['-o', dir], 1, /not a regular file; nothing removed \[OUTPUT\]/],
+      [['-d', join(dir, 'notes.txt')], 1, /not a directory; nothing removed \[OUTPUT\]/],
+    ];
+    for (const [args, code, message] of cases) {
+      const r = await remove(...args);
+      assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+    }
+    assert.ok(existsSync(join(dir, 'notes.txt')));
+    const conf = join(base, 'ra.conf');
+    writeFileSync(conf, '[asbackup]\nremove-artifacts = true\n');
+    const c = await runProgram('asbackup', ['--only-config-file', conf, '-d', dir]);
+    assert.equal(c.code, 2);
+    assert.match(c.stderr, /remove-artifacts/);
+  });
+});
