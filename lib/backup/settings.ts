@@ -37,6 +37,8 @@ export interface SourceSettings {
   /** ms, 0 = none. */
   totalTimeout: number;
   maxRetries: number;
+  /** ms before each retry round of the scan (default 0). */
+  sleepBetweenRetries?: number;
 }
 
 /** BackupSettings: a whole backup: the source, and where and how the files are written. */

@@ -56,6 +56,7 @@ export function scanOptionsOf(cluster: Cluster, o: SourceSettings, log: Logger):
     socketTimeoutMs: o.socketTimeout,
     totalTimeoutMs: o.totalTimeout,
     maxRetries: o.maxRetries,
+    sleepBetweenRetriesMs: o.sleepBetweenRetries ?? 0,
     log: log.verbose,
   };
   if (sets.length === 1) scan.set = sets[0];

@@ -77,6 +77,10 @@ const backupOnly: OptionSpec[] = [
     seeds: true,
     total: 'Total timeout of the scan in ms (0 = none): the whole scan, retries included, must end within it, else the run fails with TIMEOUT; each scan command also sends the server the time left.',
   }),
+  {
+    long: 'sleep-between-retries', aliases: ['retry-delay'], type: 'number', default: 0, group: 'Other', arg: '<ms>',
+    describe: 'Milliseconds to wait before each retry of the scan (0 = retry at once, on the refreshed partition map).', validate: intRange(0, 2 ** 32 - 1),
+  },
 ];
 
 /** asbackupOptions: the complete table, in usage-text order. */

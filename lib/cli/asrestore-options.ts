@@ -18,6 +18,10 @@ export const writePolicyOptions: readonly OptionSpec[] = [
   { long: 'extra-ttl', type: 'number', default: 0, group: 'Data selection', arg: '<seconds>', describe: 'Add this to the TTL of every expiring record.', validate: intRange(0, 2 ** 31 - 1) },
   { long: 'wait', short: 'w', type: 'boolean', group: 'Other', describe: 'Wait for secondary indexes to be built and UDFs to be everywhere.' },
   { long: 'parallel', short: 't', type: 'number', default: 20, group: 'Other', arg: '<n>', describe: 'Number of parallel writers (scales the writes in flight).', validate: intRange(1, 4096) },
+  {
+    long: 'retry-scale-factor', type: 'number', default: 150000, group: 'Other', arg: '<us>',
+    describe: 'Backoff of write retries, in microseconds: the first retry at once, then 1, 2, 4, ... times this.', validate: intRange(0),
+  },
 ];
 
 const restoreOnly: OptionSpec[] = [
@@ -46,6 +50,10 @@ const restoreOnly: OptionSpec[] = [
   },
   { long: 'timeout', short: 'T', type: 'number', default: 10000, group: 'Other', arg: '<ms>', describe: 'Time a seed host has to answer, and timeout of info, index and UDF commands (0 = 10 s).', validate: intRange(0) },
   ...timeoutOptions('each write'),
+  {
+    long: 'sleep-between-retries', aliases: ['retry-delay'], type: 'number', group: 'Other', arg: '<ms>',
+    describe: 'Accepted for scripts written for the C asrestore, where it is deprecated and has no effect (a warning says so); use --retry-scale-factor.', validate: intRange(0),
+  },
 ];
 
 /** asrestoreOptions: the complete table, in usage-text order. */
@@ -58,6 +66,8 @@ export const asrestoreSynopsis = ['(-d <dir> | -i <file>) [options]'];
 export interface RestoreOptions extends ConnectionValues, RestoreSettings {
   /** -m: the machine-readable status file. */
   machine?: string;
+  /** Accepted and ignored, as the C asrestore does (with a warning). */
+  sleepBetweenRetries?: number;
 }
 
 /**

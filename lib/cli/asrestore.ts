@@ -43,6 +43,7 @@ export const program: Program = {
     const { options: o } = parseRestoreArgs(argv);
     if (answeredHelp(program, o, io)) return EXIT_OK;
     const log = makeLogger(o.verbose, io.stderr);
+    if (o.sleepBetweenRetries !== undefined) log.info('Warning: --sleep-between-retries (--retry-delay) has no effect in asrestore, as in the C asrestore; --retry-scale-factor sets the backoff of write retries');
     const from = o.directory ?? (o.inputFile === '-' ? '[stdin]' : o.inputFile);
     const what = o.validate ? 'Starting validation of' : `Starting restore to ${o.host}`;
     log.info(`${what} (bins: ${o.binList?.join(',') ?? '[all]'}, sets: ${o.setList?.join(',') ?? '[all]'}) from ${from}`);

@@ -2,6 +2,7 @@
 // resume points per partition, retry rounds on the refreshed map, and backpressure from
 // the consumer down to the sockets.
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { FieldType, Info1, Info3, OpType, PARTITIONS, ProtoType, ResultCode } from '../protocol/constants.js';
 import { decompressBody } from '../protocol/compress.js';
 import { encodeMessage, Fields, type Field } from '../protocol/message.js';
@@ -53,6 +54,10 @@ export interface ScanOptions {
   totalTimeoutMs?: number;
   /** Retry rounds for unfinished partitions (default 5). */
   maxRetries?: number;
+  /** ms to wait before each retry round (default 0, as the C tools: at once, on a refreshed map). */
+  sleepBetweenRetriesMs?: number;
+  /** How to wait (tests; default a timer). */
+  sleep?: (ms: number) => Promise<unknown>;
   onProgress?: (p: ScanProgress) => void;
   log?: (msg: string) => void;
 }
@@ -129,8 +134,9 @@ async function* scanAny(cluster: Cluster, opts: ScanOptions, wire: boolean): Asy
     if (todo.length === 0) return;
     if (round > maxRetries + 1) throw incomplete(todo);
     if (round > 1) {
-      log(`retrying ${todo.length} partition(s), round ${round}: ${todo[0]!.error}`);
-      await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** (round - 2))));
+      const wait = opts.sleepBetweenRetriesMs ?? 0;
+      log(`retrying ${todo.length} partition(s), round ${round}${wait > 0 ? ` after ${wait} ms` : ''}: ${todo[0]!.error}`);
+      if (wait > 0) await (opts.sleep ?? sleep)(wait);
       await cluster.refresh();
     }
     // What is left of the total timeout bounds this round, on both sides.

@@ -92,6 +92,7 @@ async function singleRecord(conn: Connection, msg: Message, fields: Map<number, 
   const space = namespaceOf(conn, fields);
   const digest = fields.get(FieldType.DIGEST)!;
   if (digest.length !== DIGEST_SIZE) throw new Reply(ResultCode.PARAMETER);
+  if (cluster.faultState.unavailablePid === partitionId(digest)) throw new Reply(ResultCode.UNAVAILABLE);
   const set = fields.get(FieldType.SET)?.toString('utf8') ?? '';
   const keyField = fields.get(FieldType.KEY);
   const filter = filterOf(fields);

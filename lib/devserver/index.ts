@@ -54,7 +54,7 @@ export interface DevNode {
 export interface DevFaults {
   /** Namespace/statistics migration counters > 0, cluster-stable with ignore-migrations=false fails. */
   migrationsPending(on: boolean): void;
-  /** Scans answer partition-done 11 for this partition and skip it. */
+  /** Scans answer partition-done 11 for this partition and skip it; its records' reads and writes answer 11. */
   partitionUnavailable(pid: number | null): void;
   /** The next scan stream destroys its socket after sending n records. */
   dropConnectionAfterRecords(n: number | null): void;

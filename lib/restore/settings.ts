@@ -22,6 +22,8 @@ export interface WritePolicySettings {
   extraTtl: number;
   ignoreRecordError: boolean;
   maxRetries: number;
+  /** µs: the backoff scale of write retries (default 150000, as the C asrestore). */
+  retryScaleFactor?: number;
   /** ms, 0 = none. */
   socketTimeout: number;
   /** ms, 0 = none. */

@@ -69,6 +69,7 @@ export function writeOptionsOf(o: WritePolicySettings): WriteOptions {
     extraTtl: o.extraTtl,
     ignoreRecordError: o.ignoreRecordError,
     maxRetries: o.maxRetries,
+    retryScaleFactorUs: o.retryScaleFactor,
     socketTimeoutMs: o.socketTimeout,
     totalTimeoutMs: o.totalTimeout,
     inFlight: Math.max(64, o.parallel * 32),

@@ -3,6 +3,7 @@
 // maybe empty), DIGEST from the backup, KEY only if the backup has one; one WRITE op per bin
 // with its particle type and raw bytes. Many puts are in flight per node (pipelined lanes);
 // a bound on the total in flight makes a slow cluster slow the reader, so memory stays flat.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cluster } from '../cluster/cluster.js';
 import type { Node } from '../cluster/node.js';
 import { AsError, ConnectError, type ErrorCode } from '../errors.js';
@@ -47,6 +48,13 @@ export interface WriteOptions extends WritePolicyOptions {
   ignoreRecordError?: boolean;
   /** Retries of a write whose connection broke or timed out (default 5). */
   maxRetries?: number;
+  /**
+   * µs: the scale of the backoff before each retry, as the C asrestore's: the first retry at
+   * once, then 1, 2, 4, ... times this (default 150000).
+   */
+  retryScaleFactorUs?: number;
+  /** How to wait (tests; default a timer). */
+  sleep?: (ms: number) => Promise<unknown>;
   /** Wait for an answer at most this long (ms, default 10000; 0 = 10 minutes). */
   socketTimeoutMs?: number;
   /** Server-side transaction timeout sent in the header (ms, 0 = server default). */
@@ -178,6 +186,11 @@ export async function writeRecords(cluster: Cluster, batches: AsyncIterable<Reco
   const bits = writeBits(opts);
   const now = opts.now ?? wallClock;
   const maxRetries = opts.maxRetries ?? 5;
+  const scaleUs = opts.retryScaleFactorUs ?? DEFAULT_RETRY_SCALE_US;
+  const pause = (attempt: number): Promise<unknown> | undefined => {
+    const ms = retryDelayMs(attempt + 1, scaleUs);
+    return ms > 0 ? (opts.sleep ?? sleep)(ms) : undefined;
+  };
   const timeoutMs = opts.socketTimeoutMs || 600_000;
   const txnTtl = opts.totalTimeoutMs && opts.socketTimeoutMs ? Math.min(opts.totalTimeoutMs, opts.socketTimeoutMs) : (opts.totalTimeoutMs ?? 0);
   const limit = Math.max(1, opts.inFlight ?? 512);
@@ -214,7 +227,7 @@ export async function writeRecords(cluster: Cluster, batches: AsyncIterable<Reco
         code = await laneFor(node).send(frame);
       } catch (e) {
         if (!(e instanceof ConnectError) || attempt >= maxRetries) throw e;
-        opts.log?.(`retrying a write (${attempt + 1}/${maxRetries}): ${e.message}`);
+        opts.log?.(`retrying a write (${attempt + 1}/${maxRetries}) after ${retryDelayMs(attempt + 1, scaleUs)} ms: ${e.message}`);
         await pause(attempt);
         await cluster.refresh().catch(() => undefined);
         continue;
@@ -227,6 +240,7 @@ export async function writeRecords(cluster: Cluster, batches: AsyncIterable<Reco
       if (code === ResultCode.KEY_EXISTS && opts.unique) { counts.existed++; return; }
       if (code === ResultCode.GENERATION) { counts.fresher++; return; }
       if (RETRY_CODES.has(code) && attempt < maxRetries) {
+        opts.log?.(`retrying a write (${attempt + 1}/${maxRetries}) after ${retryDelayMs(attempt + 1, scaleUs)} ms: ${node.address} answered ${resultName(code)} (${code})`);
         await pause(attempt);
         if (code === ResultCode.UNAVAILABLE) await cluster.refresh().catch(() => undefined);
         continue;
@@ -300,7 +314,10 @@ function connectionLost(e: ConnectError, written: number): AsError {
   return new AsError('CONNECTION_LOST', `lost the connection to the cluster: ${e.message}; ${written} record(s) were written before`, { cause: e, value: e.host });
 }
 
-// Exponential backoff: 50 ms, 100 ms, ... at most 2 s.
-function pause(attempt: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** attempt)));
+/** The C asrestore's default --retry-scale-factor, µs. */
+export const DEFAULT_RETRY_SCALE_US = 150_000;
+
+/** retryDelayMs: the wait before retry n (1-based): none for the first, then 2^(n-2) x scale. */
+export function retryDelayMs(n: number, scaleUs: number): number {
+  return n <= 1 ? 0 : (2 ** (n - 2) * scaleUs) / 1000;
 }

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDevServerThread, type DevServerThread } from '../../lib/devserver/index.js';
+import { computeDigest, partitionId } from '../../lib/protocol/digest.js';
+import { particle } from '../../lib/protocol/particle.js';
 import { runProgram, tempDir } from '../helpers.js';
 import { loadDataset } from '../dataset.js';
 
@@ -143,5 +145,40 @@ test('positive: --remove-artifacts deletes the backup and backs up nothing; no n
     const c = await runProgram('asbackup', ['--only-config-file', conf, '-d', dir]);
     assert.equal(c.code, 2);
     assert.match(c.stderr, /remove-artifacts/);
+  });
+});
+
+test('positive: --sleep-between-retries (--retry-delay) waits between scan retries; --retry-scale-factor backs writes off', async (t) => {
+  const k = particle.string('retry-me');
+  const digest = computeDigest('s', k.type, k.data);
+  await server.put('r1', 's', digest, [{ name: 'v', ...particle.integer(7) }], { key: k });
+  const file = join(tempDir(), 'r1.asb');
+  assert.equal((await runProgram('asbackup', ['-h', host, '-n', 'r1', '-o', file])).code, 0);
+  await server.faults.partitionUnavailable(partitionId(digest));
+  try {
+    await t.test('asbackup: every retry round after the wait asked for, then INCOMPLETE naming the partition', async () => {
+      for (const [option, ms] of [['--sleep-between-retries', 40], ['--retry-delay', 30]] as const) {
+        const r = await runProgram('asbackup', ['-h', host, '-n', 'r1', '-o', '-', option, String(ms), '--max-retries', '2', '-v']);
+        assert.equal(r.code, 1, r.stderr);
+        assert.match(r.stderr, new RegExp(`partitions ${partitionId(digest)} could not be scanned.*\\[INCOMPLETE\\]`));
+        assert.equal(r.stderr.match(new RegExp(`retrying 1 partition\\(s\\), round \\d after ${ms} ms`, 'g'))?.length, 2, r.stderr);
+      }
+      const bad = await runProgram('asbackup', ['-h', host, '-n', 'r1', '-o', '-', '--sleep-between-retries', '-1']);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /--sleep-between-retries: expected an integer/);
+    });
+    await t.test('asrestore: the first retry at once, then 1, 2 x the scale; then the record is rejected', async () => {
+      const r = await runProgram('asrestore', ['-h', host, '-i', file, '--retry-scale-factor', '2000', '--max-retries', '3', '-v']);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /partition unavailable \(11\).*\[RECORD_REJECTED\]/);
+      assert.deepEqual([...r.stderr.matchAll(/retrying a write \(\d\/3\) after (\d+) ms/g)].map((m) => Number(m[1])), [0, 2, 4]);
+    });
+  } finally {
+    await server.faults.partitionUnavailable(null);
+  }
+  await t.test('asrestore takes --sleep-between-retries / --retry-delay as the C tool does: a warning, no effect', async () => {
+    const r = await runProgram('asrestore', ['-h', host, '-i', file, '--retry-delay', '5', '-g']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Warning: --sleep-between-retries \(--retry-delay\) has no effect in asrestore/);
   });
 });
