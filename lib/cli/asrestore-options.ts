@@ -7,7 +7,7 @@ import { UsageError } from '../errors.js';
 import { resolveOptions, type ConfigEnv, type Resolved } from './config.js';
 import { configFileOptions, connectionOptions, generalOptions, timeoutOptions, type ConnectionValues } from './connection-options.js';
 import { exclusive, type OptionSpec, type OptionTable } from './options.js';
-import { binList, intRange, nonEmpty, parseHostList, parseNamespaceMapping, parseRestoreNice, setList } from './parse-values.js';
+import { binList, intRange, nonEmpty, parseHostList, parseNameList, parseNamespaceMapping, parseRestoreNice, setList } from './parse-values.js';
 
 /** writePolicyOptions: how records are written, shared by asrestore and as-write (letters of the C asrestore). */
 export const writePolicyOptions: readonly OptionSpec[] = [
@@ -28,6 +28,12 @@ const restoreOnly: OptionSpec[] = [
   // Input
   { long: 'directory', short: 'd', type: 'string', group: 'Input', arg: '<path>', describe: 'Restore every .asb file of this directory.', validate: nonEmpty },
   { long: 'input-file', short: 'i', type: 'string', group: 'Input', arg: '<path>', describe: 'Restore this single backup file; - means stdin.', validate: nonEmpty },
+  {
+    long: 'directory-list', type: 'string', group: 'Input', arg: '<dir>[,<dir>...]',
+    describe: 'Restore the .asb files of several directories in one run, one directory after the other (excludes -d and -i); quote a name containing a comma: \'a,b\'.',
+    validate: (v: string, l: string) => parseNameList(v, l),
+  },
+  { long: 'parent-directory', type: 'string', group: 'Input', arg: '<dir>', describe: 'The directory that holds the --directory-list directories.', validate: nonEmpty },
   { long: 'validate', type: 'boolean', group: 'Input', describe: 'Only read and check the backup files; connect to nothing.' },
   // Data selection and write policy
   {
@@ -60,7 +66,7 @@ const restoreOnly: OptionSpec[] = [
 export const asrestoreOptions: OptionTable = [...connectionOptions, ...restoreOnly, ...configFileOptions, ...generalOptions];
 
 /** asrestoreSynopsis: first line(s) of the usage text. */
-export const asrestoreSynopsis = ['(-d <dir> | -i <file>) [options]'];
+export const asrestoreSynopsis = ['(-d <dir> | -i <file> | --directory-list <dir>,<dir>...) [options]'];
 
 /** RestoreOptions: asrestore's resolved options (camelCase of the long names), values parsed. */
 export interface RestoreOptions extends ConnectionValues, RestoreSettings {
@@ -76,12 +82,17 @@ export interface RestoreOptions extends ConnectionValues, RestoreSettings {
  */
 export function validateRestoreOptions(o: RestoreOptions): void {
   exclusive([['no-config-file', 'only-config-file', o.noConfigFile, o.onlyConfigFile]]);
-  if (o.directory === undefined && o.inputFile === undefined) throw new UsageError('one of --directory (-d) or --input-file (-i) is required');
+  if (o.directory === undefined && o.inputFile === undefined && o.directoryList === undefined) {
+    throw new UsageError('one of --directory (-d), --input-file (-i) or --directory-list is required');
+  }
   exclusive([
     ['directory', 'input-file', o.directory, o.inputFile],
+    ['directory', 'directory-list', o.directory, o.directoryList],
+    ['input-file', 'directory-list', o.inputFile, o.directoryList],
     ['unique', 'replace', o.unique, o.replace],
     ['unique', 'no-generation', o.unique, o.noGeneration],
   ]);
+  if (o.parentDirectory !== undefined && o.directoryList === undefined) throw new UsageError('--parent-directory needs --directory-list');
   if (o.noRecords && o.noIndexes && o.noUdfs) throw new UsageError('--no-records, --no-indexes and --no-udfs together leave nothing to restore');
   if (!o.validate) parseHostList(o.host, o.port);
 }

@@ -8,7 +8,7 @@ import { MachineStatus, machineLine } from './machine.js';
 import { teeProgress } from '../log.js';
 import { answeredHelp, type Program } from './program.js';
 import { connectCluster } from './connect.js';
-import { restore, type RestoreSummary, type WithSummary } from '../restore/restore.js';
+import { backupDirectories, restore, type RestoreSummary, type WithSummary } from '../restore/restore.js';
 
 /** summaryLines: the closing lines of a restore. */
 export function summaryLines(s: RestoreSummary): string[] {
@@ -44,7 +44,7 @@ export const program: Program = {
     if (answeredHelp(program, o, io)) return EXIT_OK;
     const log = makeLogger(o.verbose, io.stderr);
     if (o.sleepBetweenRetries !== undefined) log.info('Warning: --sleep-between-retries (--retry-delay) has no effect in asrestore, as in the C asrestore; --retry-scale-factor sets the backoff of write retries');
-    const from = o.directory ?? (o.inputFile === '-' ? '[stdin]' : o.inputFile);
+    const from = o.inputFile !== undefined ? (o.inputFile === '-' ? '[stdin]' : o.inputFile) : backupDirectories(o).join(', ');
     const what = o.validate ? 'Starting validation of' : `Starting restore to ${o.host}`;
     log.info(`${what} (bins: ${o.binList?.join(',') ?? '[all]'}, sets: ${o.setList?.join(',') ?? '[all]'}) from ${from}`);
     const machine = o.machine === undefined ? undefined : MachineStatus.open({ path: o.machine, by: 'bytes' });

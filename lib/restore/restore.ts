@@ -3,7 +3,8 @@
 // or, with -L, after all records. The programs (lib/cli/asrestore.ts) parse options and
 // print; this runs the restore and can be called in-process.
 import type { Cluster } from '../cluster/cluster.js';
-import { ServerError } from '../errors.js';
+import { join } from 'node:path';
+import { ServerError, UsageError } from '../errors.js';
 import { silentLogger, type Logger, type ProgressSink } from '../log.js';
 import { throttle } from '../stages/throttle.js';
 import { connectUnlessStopped, untilStopped } from '../stages/stop.js';
@@ -49,8 +50,7 @@ export type WithSummary = Error & { summary?: RestoreSummary };
  */
 export async function restore(o: RestoreSettings, ctx: RestoreContext): Promise<RestoreSummary> {
   const log = ctx.log ?? silentLogger;
-  const files = o.directory !== undefined ? listBackupFiles(o.directory) : [o.inputFile!];
-  if (o.directory !== undefined) log.info(`Found ${files.length} backup file(s) in ${o.directory}`);
+  const files = backupFiles(o, log);
   const counts = newCounts();
   const meta = newMetadataCounts();
   const started = performance.now();
@@ -105,6 +105,30 @@ export async function restore(o: RestoreSettings, ctx: RestoreContext): Promise<
   } finally {
     cluster?.close();
   }
+}
+
+/**
+ * backupDirectories: the directories a restore reads, in order: -d, or each entry of
+ * --directory-list under --parent-directory. Empty for -i.
+ */
+export function backupDirectories(o: Pick<RestoreSettings, 'directory' | 'directoryList' | 'parentDirectory'>): string[] {
+  if (o.directory !== undefined) return [o.directory];
+  const dirs = (o.directoryList ?? []).map((d) => (o.parentDirectory === undefined ? d : join(o.parentDirectory, d)));
+  const twice = dirs.find((d, i) => dirs.indexOf(d) !== i);
+  if (twice !== undefined) throw new UsageError(`--directory-list names ${twice} twice`, twice);
+  return dirs;
+}
+
+// Every file to read, all of them known before the first is read, so the progress covers
+// every directory (the C tool counts only the last directory's bytes).
+function backupFiles(o: RestoreSettings, log: Logger): string[] {
+  const dirs = backupDirectories(o);
+  if (dirs.length === 0) return [o.inputFile!];
+  return dirs.flatMap((d) => {
+    const files = listBackupFiles(d);
+    log.info(`Found ${files.length} backup file(s) in ${d}`);
+    return files;
+  });
 }
 
 // Counts bytes and records for the progress lines as the decoder hands them on.

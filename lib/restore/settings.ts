@@ -34,9 +34,13 @@ export interface WritePolicySettings {
 
 /** RestoreSettings: a whole restore (or --validate). */
 export interface RestoreSettings extends WritePolicySettings {
-  /** One of directory or inputFile (`-` = stdin). */
+  /** One of directory, inputFile (`-` = stdin) or directoryList. */
   directory?: string;
   inputFile?: string;
+  /** Several directories, restored one after the other. */
+  directoryList?: string[];
+  /** Where the directoryList entries are (default: as written). */
+  parentDirectory?: string;
   /** Read and check only; connect to nothing. */
   validate: boolean;
   namespace?: NamespaceMapping;

@@ -8,8 +8,10 @@ import { join } from 'node:path';
 import { startDevServerThread, type DevServerThread } from '../../lib/devserver/index.js';
 import { computeDigest, partitionId } from '../../lib/protocol/digest.js';
 import { particle } from '../../lib/protocol/particle.js';
+import { decodeItems } from '../../lib/asb/decode.js';
+import type { RecordItem } from '../../lib/records/types.js';
 import { runProgram, tempDir } from '../helpers.js';
-import { loadDataset } from '../dataset.js';
+import { loadDataset, PER_SET } from '../dataset.js';
 
 let server: DevServerThread;
 let host: string;
@@ -24,6 +26,12 @@ before(async () => {
 after(async () => {
   await server.close();
 });
+
+async function recordsOf(asb: Buffer): Promise<RecordItem[]> {
+  const out: RecordItem[] = [];
+  for await (const it of decodeItems([asb], 'stdout')) if (it.kind === 'record') out.push(it);
+  return out;
+}
 
 const lines = (path: string): string[] => readFileSync(path, 'utf8').split('\n').slice(0, -1);
 const PROGRESS_LINE = /^(PROGRESS:\d{1,2}|REMAINING:(\d+[dhm])*\d+s)$/;
@@ -180,5 +188,43 @@ test('positive: --sleep-between-retries (--retry-delay) waits between scan retri
     const r = await runProgram('asrestore', ['-h', host, '-i', file, '--retry-delay', '5', '-g']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /Warning: --sleep-between-retries \(--retry-delay\) has no effect in asrestore/);
+  });
+});
+
+test('positive: --directory-list with --parent-directory restores several backups in one run; progress covers them all', async (t) => {
+  const parent = tempDir();
+  for (const set of ['a', 'b']) {
+    const r = await runProgram('asbackup', ['-h', host, '-n', 'test', '-s', set, '-d', join(parent, `set-${set}`), '-F', '1']);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const status = join(parent, 'status.txt');
+  const r = await runProgram('asrestore', ['-h', host, '-n', 'test,m3', '--parent-directory', parent, '--directory-list', 'set-a,set-b', '-m', status]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /Found 1 backup file\(s\) in .*set-a[\s\S]*Found 1 backup file\(s\) in .*set-b/);
+  // Both backups carry the UDF; only set b's has the index. The C tool would count only the
+  // bytes of set-b here and end far above 100 %.
+  const got = lines(status);
+  assert.equal(got[got.length - 1], `SUMMARY:2:1:${2 * PER_SET}:0:0:0 :${2 * PER_SET}:0:0`);
+  assert.equal(got.filter((l) => l.startsWith('PROGRESS:')).pop(), 'PROGRESS:100');
+  assert.ok(got.every((l) => !l.startsWith('PROGRESS:') || Number(l.slice(9)) <= 100), got.join('|'));
+  for (const set of ['a', 'b']) {
+    const back = await runProgram('asbackup', ['-h', host, '-n', 'm3', '-s', set, '-o', '-', '-I', '-u']);
+    assert.equal(back.code, 0, back.stderr);
+    assert.equal((await recordsOf(back.stdout)).length, PER_SET);
+  }
+  await t.test('negative: with -d or -i, --parent-directory alone, a directory twice or one without backup files', async () => {
+    const cases: Array<[string[], number, RegExp]> = [
+      [['--directory-list', 'x', '-d', parent], 2, /--directory and --directory-list are mutually exclusive \[USAGE\]/],
+      [['--directory-list', 'x', '-i', status], 2, /--input-file and --directory-list are mutually exclusive \[USAGE\]/],
+      [['--parent-directory', parent, '-d', parent], 2, /--parent-directory needs --directory-list \[USAGE\]/],
+      [['--parent-directory', parent, '--directory-list', 'set-a,./set-a'], 2, /names .*set-a twice \[USAGE\]/],
+      [['--directory-list', `${join(parent, 'set-a')},${join(parent, 'nope')}`], 2, /cannot read directory .*nope.*\[INPUT\]/],
+      [['--parent-directory', parent, '--directory-list', 'set-a,.'], 2, /no backup files \(\*\.asb\) found in .*\[NO_BACKUP_FILES\]/],
+    ];
+    for (const [args, code, message] of cases) {
+      const e = await runProgram('asrestore', ['-h', host, '-n', 'test,m3', ...args]);
+      assert.equal(e.code, code, `${args.join(' ')}: ${e.stderr}`);
+      assert.match(e.stderr, message);
+    }
   });
 });
