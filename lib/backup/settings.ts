@@ -28,6 +28,8 @@ export interface SourceSettings {
   /** A packed filter expression, base64. */
   filterExp?: string;
   nodeList?: HostAddress[];
+  /** Scan each partition on a replica in the first of these racks that has one, else on the master. */
+  preferRacks?: number[];
   /** Nodes scanned in parallel. */
   parallel: number;
   priority: number;

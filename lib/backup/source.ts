@@ -72,7 +72,25 @@ export function scanOptionsOf(cluster: Cluster, o: SourceSettings, log: Logger):
     if (scan.partitions.length === 0) throw new UsageError(`--node-list: none of ${o.nodeList.map((h) => `${h.host}:${h.port}`).join(', ')} is the master of any partition of ${ns}`);
     log.info(`Backing up ${scan.partitions.length} of ${PARTITIONS} partitions (masters in --node-list)`);
   }
+  if (o.preferRacks) {
+    scan.preferRacks = o.preferRacks;
+    logRacks(cluster, ns, o.preferRacks, scan.partitions, log);
+  }
   return scan;
+}
+
+// Says how many partitions go to the preferred racks, or why none does.
+function logRacks(cluster: Cluster, ns: string, racks: number[], partitions: number[] | undefined, log: Logger): void {
+  if (cluster.nodes.every((n) => n.racks === undefined)) {
+    log.info('--prefer-racks: the cluster reports no rack ids (rack-ids needs server Enterprise Edition); every partition is scanned on its master');
+    return;
+  }
+  const pids = partitions ?? Array.from({ length: PARTITIONS }, (_, p) => p);
+  const preferred = pids.filter((p) => {
+    const rack = cluster.scanNodeOf(ns, p, racks)?.racks?.get(ns);
+    return rack !== undefined && racks.includes(rack);
+  }).length;
+  log.info(`--prefer-racks: ${preferred} of ${pids.length} partition(s) on nodes in rack(s) ${racks.join(',')}, the others on their masters`);
 }
 
 /**

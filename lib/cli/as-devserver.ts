@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { EXIT_OK } from './run.js';
 import { parseArgs, type OptionTable } from './options.js';
-import { intRange, nonEmpty } from './parse-values.js';
+import { intRange, nonEmpty, parseRackList } from './parse-values.js';
 import { answeredHelp, helpOptions, type Program } from './program.js';
 import { UsageError } from '../errors.js';
 import { CLOCK_VARIABLE, wallClock } from '../clock.js';
@@ -22,6 +22,11 @@ const options: OptionTable = [
   { long: 'tls-name', type: 'string', group: 'TLS', arg: '<name>', describe: 'TLS name the nodes announce to peers.', validate: nonEmpty },
   { long: 'tls-ca', type: 'string', group: 'TLS', arg: '<pem>', describe: 'CA for client certificates.', validate: nonEmpty },
   { long: 'tls-require-client-cert', type: 'boolean', group: 'TLS', describe: 'Require a client certificate signed by --tls-ca.' },
+  {
+    long: 'racks', type: 'string', group: 'Other', arg: '<rack-id>[,<rack-id>...]',
+    describe: 'Rack id of each node in turn (0 for nodes not listed): the cluster then answers as server Enterprise Edition does (rack-ids, racks) and spreads the copies of each partition over the racks.',
+    validate: parseRackList,
+  },
   { long: 'quiet', type: 'boolean', group: 'Other', describe: 'Do not log requests on stderr.' },
   ...helpOptions,
 ];
@@ -78,6 +83,7 @@ export const program: Program = {
       log: v.quiet ? () => {} : (line) => void io.stderr.write(line + '\n'),
       security: securityOf((v.user as string[] | undefined) ?? [], v.sessionTtl as number | undefined),
       tls: tlsOf(v),
+      racks: v.racks as number[] | undefined,
     });
     // AS_CLOCK sets the server's clock as it sets the programs' (docs/environment.md).
     if (process.env[CLOCK_VARIABLE]) server.clock.set(wallClock());

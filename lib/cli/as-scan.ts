@@ -35,7 +35,7 @@ export const program: Program = {
     if (answeredHelp(program, o, io)) return EXIT_OK;
     validateSelection(o);
     const log = makeLogger(o.verbose, io.stderr);
-    const cluster = await connectCluster(o, log);
+    const cluster = await connectCluster(o, log, { rackAware: o.preferRacks !== undefined });
     try {
       const source = await backupSource(cluster, o, log);
       try {

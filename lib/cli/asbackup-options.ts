@@ -9,7 +9,7 @@ import { exclusive, type OptionSpec, type OptionTable } from './options.js';
 import type { BackupSettings } from '../backup/settings.js';
 import {
   binList, intRange, nonEmpty, parseBase64, parseDigest, parseHostList, parseLocalDateTime, parseNamespace,
-  parseNodeList, parsePartitionList, parsePercent, parsePriority, setList,
+  parseNodeList, parsePartitionList, parsePercent, parsePriority, parseRackList, setList,
 } from './parse-values.js';
 
 const DATE = '<YYYY-MM-DD_HH:MM:SS>';
@@ -23,6 +23,11 @@ const backupOnly: OptionSpec[] = [
   {
     long: 'parallel', short: 'w', type: 'number', default: 10, group: 'Connection', section: 'program', arg: '<nodes>',
     describe: 'Maximal number of nodes backed up in parallel.', validate: intRange(1, 100),
+  },
+  {
+    long: 'prefer-racks', type: 'string', group: 'Connection', section: 'program', arg: '<rack-id>[,<rack-id>...]',
+    describe: 'Scan each partition on a live replica in the first of these racks that has one, else on its master (rack ids need server Enterprise Edition).',
+    validate: parseRackList,
   },
   // Output
   { long: 'directory', short: 'd', type: 'string', group: 'Output', arg: '<path>', describe: 'Directory for the .asb files; created if missing.', validate: nonEmpty },

@@ -55,7 +55,7 @@ export const program: Program = {
       else log.info(`Deleted ${removed.files.length} file(s)${removed.directory ? ` and the empty directory ${o.directory}` : ''}`);
       return EXIT_OK;
     }
-    const connect = () => connectCluster(o, log);
+    const connect = () => connectCluster(o, log, { rackAware: o.preferRacks !== undefined });
     const machine = o.machine === undefined ? undefined : MachineStatus.open({ path: o.machine, by: 'records' });
     try {
       if (o.estimate) {

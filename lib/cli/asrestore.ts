@@ -58,7 +58,7 @@ export const program: Program = {
       machine.write(machineSummary(s));
     };
     try {
-      const s = await restore(o, { connect: () => connectCluster(o, log, { ms: o.timeout, option: '-T' }), log, progress: teeProgress(progress, machine), signal: io.signal });
+      const s = await restore(o, { connect: () => connectCluster(o, log, { timeout: { ms: o.timeout, option: '-T' } }), log, progress: teeProgress(progress, machine), signal: io.signal });
       closing(s);
       for (const line of summaryLines(s)) log.info(line);
     } catch (e) {

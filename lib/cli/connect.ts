@@ -60,9 +60,11 @@ export interface SeedTimeout {
 
 /**
  * connectCluster: seeds, discovers and tends the cluster the options name. Seeds are asked
- * at once, each within `timeout` (default: --socket-timeout; asrestore gives -T).
+ * at once, each within `timeout` (default: --socket-timeout; asrestore gives -T);
+ * `rackAware` also learns each node's rack (--prefer-racks).
  */
-export async function connectCluster(o: ConnectionValues, log: Logger, timeout: SeedTimeout = { ms: o.socketTimeout, option: '--socket-timeout' }): Promise<Cluster> {
+export async function connectCluster(o: ConnectionValues, log: Logger, opts: { timeout?: SeedTimeout; rackAware?: boolean } = {}): Promise<Cluster> {
+  const timeout = opts.timeout ?? { ms: o.socketTimeout, option: '--socket-timeout' };
   const hosts = parseHostList(o.host, o.port);
   const connection = await connectionSetup(o, log);
   let cluster: Cluster;
@@ -77,6 +79,7 @@ export async function connectCluster(o: ConnectionValues, log: Logger, timeout: 
       timeoutMs: timeout.ms > 0 ? timeout.ms : DEFAULT_SEED_TIMEOUT_MS,
       timeoutOption: timeout.option,
       notice: log.info,
+      rackAware: opts.rackAware,
     });
   } catch (e) {
     // Security on and no -U: say what is missing.

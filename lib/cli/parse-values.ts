@@ -244,6 +244,18 @@ export function parsePartitionList(value: unknown, label: string): PartitionFilt
   return filters;
 }
 
+/** The largest rack id a server accepts (and the C asbackup's MAX_RACKID). */
+export const MAX_RACK_ID = 1000000;
+
+/** parseRackList: `--prefer-racks id[,id...]`, each 0..1000000, in order of preference. */
+export function parseRackList(value: unknown, label: string): number[] {
+  return String(value).split(',').map((item) => {
+    const t = item.trim();
+    if (!/^\d+$/.test(t) || Number(t) > MAX_RACK_ID) throw new UsageError(`${label}: expected rack ids 0..${MAX_RACK_ID}, comma separated, got ${JSON.stringify(String(value))}`, value);
+    return Number(t);
+  });
+}
+
 /** parseBase64: a non-empty base64 string (e.g. --filter-exp), returned as given. */
 export function parseBase64(value: unknown, label: string): string {
   const s = String(value);

@@ -6,6 +6,8 @@ import { formatAddress } from './connection.js';
 import { Node } from './node.js';
 import { parseReplicas, PartitionTable } from './partitions.js';
 import { parsePeers } from './peers.js';
+import { parseRackIds, preferredNode } from './racks.js';
+import { infoError } from '../protocol/info.js';
 
 /** One seed host or node address (parsed from `-h` / `-l` by lib/cli/parse-values.ts). */
 export interface HostAddress {
@@ -38,6 +40,8 @@ export interface ClusterOptions {
   connection?: ConnectionOptions;
   /** Connections are TLS: peers come from `peers-tls-std` / `peers-tls-alt` with TLS names. */
   tls?: boolean;
+  /** Learn each node's rack (`rack-ids`, refetched when `rebalance-generation` moves). */
+  rackAware?: boolean;
 }
 
 /** Failed tends in a row after which a node is dropped. */
@@ -189,7 +193,7 @@ export class Cluster {
     const peersToAdd = new Map<string, { hosts: Array<{ host: string; port: number }>; tlsName: string }>();
     await Promise.all(this.nodes.map(async (node) => {
       try {
-        const info = await node.info(['node', 'peers-generation', 'partition-generation'], { what: 'tending' });
+        const info = await node.info(['node', 'peers-generation', 'partition-generation', ...(this.opts.rackAware ? ['rebalance-generation'] : [])], { what: 'tending' });
         if (info.get('node') !== node.name) throw new ConnectError(node.address, `${node.address}: node name changed to ${info.get('node')}`);
         node.failures = 0;
         const pg = Number(info.get('peers-generation'));
@@ -204,6 +208,7 @@ export class Cluster {
           this.partitions.update(node, parseReplicas(r.get('replicas') ?? ''));
           node.partitionGeneration = Number(r.get('partition-generation'));
         }
+        if (this.opts.rackAware && Number(info.get('rebalance-generation')) !== node.rebalanceGeneration) await this.fetchRacks(node);
       } catch (e) {
         node.failures++;
         this.log(`node ${node} tend failed (${node.failures}): ${(e as Error).message}`);
@@ -217,12 +222,26 @@ export class Cluster {
           const r = await node.info(['partition-generation', 'replicas'], { what: 'fetching partition map' });
           this.partitions.update(node, parseReplicas(r.get('replicas') ?? ''));
           node.partitionGeneration = Number(r.get('partition-generation'));
+          if (this.opts.rackAware) await this.fetchRacks(node);
           break;
         } catch (e) {
           this.log(`peer ${name} at ${formatAddress(h.host, h.port)} failed: ${(e as Error).message}`);
         }
       }
     }
+  }
+
+  // rack-ids is Enterprise only: a Community node refuses it in-band, and then its racks
+  // stay unknown (commands that prefer racks go to masters), as with the C client.
+  private async fetchRacks(node: Node): Promise<void> {
+    const r = await node.info(['rebalance-generation', 'rack-ids'], { what: 'fetching rack ids', check: false });
+    const value = r.get('rack-ids') ?? '';
+    const refused = infoError(value);
+    if (refused) {
+      if (node.rebalanceGeneration === -1) this.log(`node ${node} has no rack ids (rack-ids: ${value})`);
+      node.racks = undefined;
+    } else node.racks = parseRackIds(value);
+    node.rebalanceGeneration = Number(r.get('rebalance-generation'));
   }
 
   private dropNode(node: Node, why: string): void {
@@ -238,6 +257,17 @@ export class Cluster {
   masterOf(ns: string, pid: number): Node | undefined {
     const n = this.partitions.owner(ns, pid, 0);
     return n !== undefined && n.active ? n : undefined;
+  }
+
+  /**
+   * scanNodeOf: where a command on a partition goes: the master, or with racks to prefer,
+   * a live replica on the first of them that has one (the C client's PREFER_RACK).
+   * `avoid`: the node the last attempt failed on.
+   */
+  scanNodeOf(ns: string, pid: number, preferRacks?: readonly number[], avoid?: Node): Node | undefined {
+    if (preferRacks === undefined || preferRacks.length === 0) return this.masterOf(ns, pid);
+    const replicas = Array.from({ length: this.partitions.replicas(ns) }, (_, r) => this.partitions.owner(ns, pid, r));
+    return preferredNode(replicas, ns, preferRacks, avoid);
   }
 
   /** hasNamespace: true when some node reported the namespace in its partition map. */

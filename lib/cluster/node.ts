@@ -16,6 +16,10 @@ export class Node {
   peersGeneration = -1;
   /** Last partition-generation seen (-1 = partition map never fetched). */
   partitionGeneration = -1;
+  /** Last rebalance-generation seen (-1 = racks never fetched). */
+  rebalanceGeneration = -1;
+  /** The node's rack in each namespace (rack-ids, server EE); undefined when unknown. */
+  racks: Map<string, number> | undefined;
   /** Consecutive failed tends. */
   failures = 0;
   /** False once the node was dropped from the cluster. */

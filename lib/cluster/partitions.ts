@@ -101,6 +101,11 @@ export class PartitionTable {
     return this.seen.has(ns);
   }
 
+  /** replicas: the number of replica columns known for a namespace (0 when unknown). */
+  replicas(ns: string): number {
+    return this.table.get(ns)?.length ?? 0;
+  }
+
   /** owner: the node holding a partition as replica `replica` (0 = master), if any. */
   owner(ns: string, pid: number, replica = 0): Node | undefined {
     return this.table.get(ns)?.[replica]?.[pid];

@@ -1,6 +1,6 @@
-// Partition scans: partitions grouped by current master, one scan command per stream,
-// resume points per partition, retry rounds on the refreshed map, and backpressure from
-// the consumer down to the sockets.
+// Partition scans: partitions grouped by the node that serves them (the master, or a
+// replica on a preferred rack), one scan command per stream, resume points per partition,
+// retry rounds on the refreshed map, and backpressure from the consumer down to the sockets.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FieldType, Info1, Info3, OpType, PARTITIONS, ProtoType, ResultCode } from '../protocol/constants.js';
@@ -28,6 +28,8 @@ export interface ScanOptions {
   filter?: Buffer;
   /** Partitions to scan (default all 4096). */
   partitions?: number[];
+  /** Scan each partition on a live replica in the first of these racks that has one, else on its master. */
+  preferRacks?: readonly number[];
   /** Resume: records of this digest's partition below it, plus every later partition. */
   afterDigest?: Buffer;
   /** Stop after this many records (exact; 0 = no limit). */
@@ -84,6 +86,8 @@ interface Part {
   done: boolean;
   failedRound: number;
   error: string;
+  /** The node the last failed attempt was on (a rack-preferring retry goes elsewhere if it can). */
+  failedOn?: Node;
 }
 
 /** scanPartitions: every record of the selection, each exactly once (see scanBatches). */
@@ -149,7 +153,7 @@ async function* scanAny(cluster: Cluster, opts: ScanOptions, wire: boolean): Asy
     }
     const groups = new Map<Node, Part[]>();
     for (const p of todo) {
-      const node = cluster.masterOf(ns, p.pid);
+      const node = cluster.scanNodeOf(ns, p.pid, opts.preferRacks, p.failedOn);
       if (node === undefined) {
         p.failedRound = round;
         const none = `no node holds partition ${p.pid}`;
@@ -297,6 +301,7 @@ class Round {
           if (rc === 0) p.done = true;
           else {
             p.failedRound = round;
+            p.failedOn = node;
             p.error = `${node.address}: partition ${pid}: ${resultName(rc)} (${rc})`;
           }
         },
@@ -356,6 +361,7 @@ class Round {
       if (p.done) continue;
       p.failedRound = this.round;
       p.error = reason;
+      p.failedOn = node;
     }
   }
 

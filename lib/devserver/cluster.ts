@@ -13,9 +13,11 @@ export class NodeState {
   server: Server | null = null;
   readonly connections = new Set<Connection>();
   connectionsOpened = 0;
+  /** Partitions served to scans since the test last asked (DevServer.scanned). */
+  scanned: number[] = [];
   alive = false;
   startedAt = Date.now();
-  constructor(readonly cluster: Cluster, readonly index: number, readonly id: string, readonly host: string, public port: number) {}
+  constructor(readonly cluster: Cluster, readonly index: number, readonly id: string, readonly host: string, public port: number, readonly rack = 0) {}
 
   async start(): Promise<void> {
     if (this.alive) return;
@@ -70,7 +72,12 @@ export interface ClusterOptions {
   security?: DevSecurityOptions;
   /** TLS listeners. */
   tls?: DevTlsOptions;
+  /** Rack id per node: an Enterprise cluster (see DevServerOptions.racks). */
+  racks?: number[];
 }
+
+/** The largest rack id a server accepts. */
+export const MAX_RACK_ID = 1000000;
 
 /** Fault switches state. */
 export interface FaultState {
@@ -103,10 +110,13 @@ export class Cluster {
   readonly log: (line: string) => void;
   readonly security: DevSecurity | undefined;
   readonly tls: DevTlsOptions | undefined;
+  /** Racks are configured: the cluster answers as an Enterprise one. */
+  readonly enterprise: boolean;
 
   constructor(opts: ClusterOptions) {
     this.security = opts.security ? new DevSecurity(opts.security, () => this.now()) : undefined;
     this.tls = opts.tls;
+    this.enterprise = opts.racks !== undefined;
     this.namespaceNames = [...opts.namespaces];
     for (const ns of this.namespaceNames) {
       if (ns.length === 0 || ns.length >= 32) throw new Error(`bad namespace name '${ns}'`);
@@ -116,7 +126,7 @@ export class Cluster {
     this.log = opts.log;
     for (let i = 0; i < opts.nodes; i++) {
       const id = 'BB9' + (i + 1).toString(16).toUpperCase().padStart(12, '0');
-      this.nodes.push(new NodeState(this, i, id, opts.host, opts.port === 0 ? 0 : opts.port + i));
+      this.nodes.push(new NodeState(this, i, id, opts.host, opts.port === 0 ? 0 : opts.port + i, opts.racks?.[i] ?? 0));
     }
   }
 
@@ -149,7 +159,15 @@ export class Cluster {
     this.owners = [];
     for (let p = 0; p < PARTITIONS; p++) {
       const list: number[] = [];
-      if (alive.length > 0) for (let i = 0; i < n; i++) list.push(alive[(p + i) % alive.length]!.index);
+      if (alive.length > 0) {
+        // Succession from the master on; with racks (EE rack-aware), nodes on racks the
+        // partition has no copy on yet come first, so its replicas spread over the racks.
+        const order = Array.from({ length: alive.length }, (_, i) => alive[(p + i) % alive.length]!);
+        const picked: NodeState[] = [order[0]!];
+        if (this.enterprise) for (const node of order) if (picked.length < n && !picked.some((q) => q.rack === node.rack)) picked.push(node);
+        for (const node of order) if (picked.length < n && !picked.includes(node)) picked.push(node);
+        for (const node of picked) list.push(node.index);
+      }
       this.owners.push(list);
     }
     this.maps.clear();

@@ -1,6 +1,6 @@
 // In-memory Aerospike dev cluster speaking the real wire protocol (server CE 8.1.2
 // behaviour), for tests and demos. See docs/devserver.md.
-import { Cluster, type NodeState } from './cluster.js';
+import { Cluster, MAX_RACK_ID, type NodeState } from './cluster.js';
 import { CITRUSLEAF_EPOCH } from '../protocol/constants.js';
 import type { DevSecurityOptions, DevTlsOptions } from './security.js';
 
@@ -23,6 +23,12 @@ export interface DevServerOptions {
   security?: DevSecurityOptions;
   /** Listen with TLS (a certificate per node possible); peers-tls-std lists TLS names. */
   tls?: DevTlsOptions;
+  /**
+   * Rack id of each node (node i: racks[i], 0 when missing). Racks are an Enterprise
+   * feature: with them the cluster answers as server EE 8.1.2 does (`rack-ids`, `racks`,
+   * the edition) and places the replicas of a partition on different racks where it can.
+   */
+  racks?: number[];
 }
 
 export interface DevBin {
@@ -64,6 +70,9 @@ export interface DevFaults {
   clusterChange(): void;
 }
 
+/** ScannedPartitions: which node served which partitions to scans (in order, repeats kept). */
+export type ScannedPartitions = Record<string, number[]>;
+
 export interface DevServer {
   readonly seeds: Array<{ host: string; port: number }>;
   readonly nodes: DevNode[];
@@ -74,6 +83,8 @@ export interface DevServer {
   get(ns: string, digest: Buffer): DevRecord | undefined;
   count(ns: string): number;
   truncate(ns: string, set?: string): void;
+  /** scanned: the partitions each node (by id) served to scans since the last call. */
+  scanned(): ScannedPartitions;
   close(): Promise<void>;
 }
 
@@ -89,6 +100,9 @@ class Node implements DevNode {
 export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
   const nNodes = opts.nodes ?? 1;
   if (!Number.isInteger(nNodes) || nNodes < 1 || nNodes > 64) throw new Error(`bad node count ${nNodes}`);
+  if (opts.racks?.some((r) => !Number.isInteger(r) || r < 0 || r > MAX_RACK_ID) || (opts.racks?.length ?? 0) > nNodes) {
+    throw new Error(`bad rack ids ${opts.racks!.join(',')}: one per node at most, each 0..${MAX_RACK_ID}`);
+  }
   const cluster = new Cluster({
     nodes: nNodes,
     namespaces: opts.namespaces ?? ['test', 'bar'],
@@ -98,6 +112,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     log: opts.log ?? (() => {}),
     security: opts.security,
     tls: opts.tls,
+    racks: opts.racks,
   });
   try {
     for (const n of cluster.nodes) await n.start();
@@ -140,6 +155,14 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     truncate: (ns, set) => {
       if (!cluster.namespace(ns)) throw new Error(`no namespace ${ns}`);
       cluster.truncate(ns, set);
+    },
+    scanned: () => {
+      const out: ScannedPartitions = {};
+      for (const n of cluster.nodes) {
+        out[n.id] = n.scanned;
+        n.scanned = [];
+      }
+      return out;
     },
     close: async () => {
       for (const n of cluster.nodes) await n.stop();

@@ -1,4 +1,5 @@
-// Info protocol (proto type 1) answers of a dev node, in the formats of server CE 8.1.2.
+// Info protocol (proto type 1) answers of a dev node, in the formats of server CE 8.1.2 (EE
+// 8.1.2 when racks are configured: rack-ids and racks answer).
 import { createHash } from 'node:crypto';
 import type { Cluster, NodeState } from './cluster.js';
 import { tlsNameOf } from './security.js';
@@ -23,6 +24,10 @@ export interface SindexDef {
   indextype: string;
   context: string | null;
   exp: string | null;
+}
+
+function edition(cluster: Cluster): string {
+  return cluster.enterprise ? 'Enterprise Edition' : 'Community Edition';
 }
 
 /** parseCommand: name, positional args and k=v params of an info command. */
@@ -141,11 +146,29 @@ function namespaceValue(cluster: Cluster, node: NodeState, ns: string): string {
     ['max-record-size', 1048576],
     ['nsup-period', 120],
     ['partition-tree-sprigs', 256],
-    ['rack-id', 0],
+    ['rack-id', node.rack],
     ['replication-factor', cluster.rf],
     ['strong-consistency', false],
   ];
   return kv.map(([k, v]) => `${k}=${v}`).join(';');
+}
+
+// rack-ids (EE): the node's rack in each namespace, `ns:rack;...`, as the C client parses it.
+function rackIdsValue(cluster: Cluster, node: NodeState): string {
+  return cluster.namespaceNames.map((ns) => `${ns}:${node.rack}`).join(';');
+}
+
+// racks (EE): the nodes of each rack, `rack_<id>=<node>,<node>:rack_<id>=...` per namespace,
+// racks in ascending order (thr_info.c namespace_rack_info).
+function racksOf(cluster: Cluster): string {
+  const byRack = new Map<number, string[]>();
+  for (const n of cluster.aliveNodes()) byRack.set(n.rack, [...(byRack.get(n.rack) ?? []), n.id]);
+  return [...byRack].sort((a, b) => a[0] - b[0]).map(([rack, ids]) => `rack_${rack}=${ids.join(',')}`).join(':');
+}
+
+function racksValue(cluster: Cluster, ns: string | undefined): string {
+  if (ns !== undefined) return cluster.namespace(ns) ? racksOf(cluster) : 'ERROR:20:namespace not found on node';
+  return cluster.namespaceNames.map((n) => `ns=${n}:${racksOf(cluster)}`).join(';');
 }
 
 function setProps(objects: number, bytes: number, truncLut: number, sindexes: number): string {
@@ -264,9 +287,9 @@ function infoValue(cluster: Cluster, node: NodeState, conn: InfoConnState, cmd: 
   switch (name) {
     case 'node': return node.id;
     case 'build': return '8.1.2.0';
-    case 'version': return 'Aerospike Community Edition build 8.1.2.0';
-    case 'edition': return 'Aerospike Community Edition';
-    case 'release': return 'edition=Aerospike Community Edition;version=8.1.2.0;os=debian12;arch=x86_64;sha=devserver';
+    case 'version': return `Aerospike ${edition(cluster)} build 8.1.2.0`;
+    case 'edition': return `Aerospike ${edition(cluster)}`;
+    case 'release': return `edition=Aerospike ${edition(cluster)};version=8.1.2.0;os=debian12;arch=x86_64;sha=devserver`;
     case 'cluster-name': return 'null';
     case 'status': return 'ok';
     case 'partition-generation': return String(cluster.partitionGeneration);
@@ -274,7 +297,9 @@ function infoValue(cluster: Cluster, node: NodeState, conn: InfoConnState, cmd: 
     case 'peers-generation': return String(cluster.peersGeneration);
     case 'peers-clear-std': case 'peers-clear-alt': return peersValue(cluster, node);
     case 'peers-tls-std': case 'peers-tls-alt': return cluster.tls ? peersValue(cluster, node, true) : 'ERROR:25:enterprise only';
-    case 'rack-ids': return 'ERROR:25:enterprise only';
+    // Enterprise only in the server's info table (thr_info.c): a CE node refuses them.
+    case 'rack-ids': return cluster.enterprise ? rackIdsValue(cluster, node) : 'ERROR:25:enterprise only';
+    case 'racks': return cluster.enterprise ? racksValue(cluster, params.get('namespace')) : 'ERROR:25:enterprise only';
     case 'service': case 'service-clear-std': case 'service-clear-alt': return svc;
     case 'services': case 'services-alternate':
       return cluster.aliveNodes().filter((n) => n !== node).map((n) => `${n.host}:${n.port}`).join(';');

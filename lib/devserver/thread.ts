@@ -32,6 +32,7 @@ async function run(): Promise<void> {
         case 'get': result = server.get(a[0] as string, toBuf(a[1])); break;
         case 'count': result = server.count(a[0] as string); break;
         case 'truncate': server.truncate(a[0] as string, a[1] as string | undefined); break;
+        case 'scanned': result = server.scanned(); break;
         case 'now': result = server.clock.now(); break;
         case 'advance': server.clock.advance(a[0] as number); break;
         case 'setClock': server.clock.set(a[0] as number); break;

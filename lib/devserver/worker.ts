@@ -2,7 +2,7 @@
 // `aerospike` client runs in the same process: its connect() and info calls block the
 // event loop while they wait for the server, so a server on that loop could never answer.
 import { Worker } from 'node:worker_threads';
-import type { DevBin, DevRecord, DevServerOptions } from './index.js';
+import type { DevBin, DevRecord, DevServerOptions, ScannedPartitions } from './index.js';
 
 export interface DevServerThread {
   readonly seeds: Array<{ host: string; port: number }>;
@@ -19,6 +19,7 @@ export interface DevServerThread {
   get(ns: string, digest: Buffer): Promise<DevRecord | undefined>;
   count(ns: string): Promise<number>;
   truncate(ns: string, set?: string): Promise<void>;
+  scanned(): Promise<ScannedPartitions>;
   close(): Promise<void>;
 }
 
@@ -85,6 +86,7 @@ export async function startDevServerThread(opts: DevServerOptions = {}): Promise
     },
     count: (ns) => call<number>('count', ns),
     truncate: (ns, set) => call<void>('truncate', ns, set),
+    scanned: () => call<ScannedPartitions>('scanned'),
     close: async () => {
       if (closed) return;
       await call<void>('close');
