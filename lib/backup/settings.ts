@@ -10,6 +10,10 @@ export interface SourceSettings {
   namespace: string;
   set?: string[];
   binList?: string[];
+  /** No records (and no index definitions) of these sets. */
+  excludeSets?: string[];
+  /** No such bins in any record. */
+  excludeBins?: string[];
   noBins: boolean;
   noRecords: boolean;
   noIndexes: boolean;

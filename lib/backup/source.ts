@@ -3,7 +3,8 @@
 import { Cluster } from '../cluster/cluster.js';
 import { scanBatches, scanPartitions, scanWire, type ScanOptions } from '../cluster/scan.js';
 import { readSindexes, readUdfs, namespaceRecordCount, clusterStable } from '../cluster/metadata.js';
-import { compile, selectionFilter } from '../protocol/expression.js';
+import { andCompiled, compile, selectionFilter } from '../protocol/expression.js';
+import { filterItems, narrowSelection, type Narrowed } from '../stages/filter.js';
 import { PARTITIONS } from '../protocol/constants.js';
 import { partitionId } from '../protocol/digest.js';
 import { IncompleteError, ServerError, UsageError } from '../errors.js';
@@ -33,18 +34,27 @@ function partitionsOf(list: PartitionFilter[]): number[] {
   return out;
 }
 
+/** narrowedOf: the backup's selection after its exclusion lists (see narrowSelection). */
+export function narrowedOf(o: Pick<SourceSettings, 'set' | 'binList' | 'noBins' | 'excludeSets' | 'excludeBins'>): Narrowed {
+  return narrowSelection({ sets: o.set, bins: o.binList, noBins: o.noBins, excludeSets: o.excludeSets, excludeBins: o.excludeBins });
+}
+
 /** scanOptions: the scan the options ask for. */
 export function scanOptionsOf(cluster: Cluster, o: SourceSettings, log: Logger): ScanOptions {
   const ns = o.namespace;
-  const sets = o.set ?? [];
+  const narrowed = narrowedOf(o);
+  const sets = narrowed.sets;
+  // A user's expression and the set exclusion are both applied: AND-ed on the server.
+  const exclusion = narrowed.excludeSets.length > 0 ? selectionFilter({ excludeSets: narrowed.excludeSets }) : undefined;
   const filter = o.filterExp !== undefined
-    ? Buffer.from(o.filterExp, 'base64')
+    ? andCompiled(Buffer.from(o.filterExp, 'base64'), ...(exclusion === undefined ? [] : [compile(exclusion)]))
     : (() => {
         const e = selectionFilter({
           modifiedAfter: o.modifiedAfter?.getTime(),
           modifiedBefore: o.modifiedBefore?.getTime(),
           percent: o.percent,
           sets: sets.length > 1 ? sets : undefined,
+          excludeSets: narrowed.excludeSets,
           noTtlOnly: o.noTtlOnly,
         });
         return e === undefined ? undefined : compile(e);
@@ -60,7 +70,7 @@ export function scanOptionsOf(cluster: Cluster, o: SourceSettings, log: Logger):
     log: log.verbose,
   };
   if (sets.length === 1) scan.set = sets[0];
-  if (o.binList) scan.bins = o.binList;
+  if (narrowed.bins) scan.bins = narrowed.bins;
   if (o.noBins) scan.noBins = true;
   if (filter) scan.filter = filter;
   if (o.maxRecords > 0) scan.maxRecords = o.maxRecords;
@@ -126,20 +136,29 @@ async function watchCluster(cluster: Cluster, ns: string, log: Logger): Promise<
 export async function backupSource(cluster: Cluster, o: SourceSettings, log: Logger, opts: { wire?: boolean } = {}): Promise<BackupSource> {
   const ns = o.namespace;
   if (!cluster.hasNamespace(ns)) throw new ServerError(20, `namespace "${ns}" not found on the cluster`, undefined, 'NAMESPACE_NOT_FOUND');
-  const sets = o.set ?? [];
+  const narrowed = narrowedOf(o);
+  const sets = narrowed.sets;
   let expected = 0;
   if (!o.noRecords) {
-    expected = sets.length === 0 ? await namespaceRecordCount(cluster, ns) : (await Promise.all(sets.map((s) => namespaceRecordCount(cluster, ns, s)))).reduce((a, b) => a + b, 0);
+    expected = sets.length === 0 ? await namespaceRecordCount(cluster, ns) - await setsRecordCount(cluster, ns, narrowed.excludeSets) : await setsRecordCount(cluster, ns, sets);
     if (o.percent < 100) expected = Math.round((expected * o.percent) / 100);
     if (o.maxRecords > 0) expected = Math.min(expected, o.maxRecords);
-    log.info(`${sets.length === 0 ? `Namespace ${ns} contains` : `Set(s) ${sets.join(',')} contain`} ${expected} record(s)`);
+    const without = narrowed.excludeSets.length > 0 ? ` without set(s) ${narrowed.excludeSets.join(',')}` : '';
+    log.info(`${sets.length === 0 ? `Namespace ${ns}${without} contains` : `Set(s) ${sets.join(',')} contain`} ${expected} record(s)`);
   }
   const scan = o.noRecords ? undefined : scanOptionsOf(cluster, o, log);
   const watch = o.noClusterChange ? await watchCluster(cluster, ns, log) : undefined;
+  // Excluded bins that the server cannot leave out: the records come as objects, and we
+  // drop the bins (wire batches are written as they come).
+  const dropBins = narrowed.dropBins === undefined ? undefined : filterItems({ excludeBins: narrowed.dropBins });
+  const wire = opts.wire === true && dropBins === undefined;
+  const excluded = new Set(o.excludeSets ?? []);
   // Batches (one per server frame) keep the per-record cost of the stages synchronous.
   async function* items(): AsyncGenerator<StreamItem[] | WireBatch> {
     if (!o.noIndexes) {
-      const idx = await readSindexes(cluster, ns, log.verbose);
+      const all = await readSindexes(cluster, ns, log.verbose);
+      const idx = all.filter((i) => !excluded.has(i.set));
+      if (idx.length < all.length) log.info(`Skipped ${all.length - idx.length} index(es) of excluded set(s)`);
       log.info(idx.length === 0 ? 'No secondary indexes' : `Backing up ${idx.length} secondary index(es)`);
       if (idx.length > 0) yield idx;
     }
@@ -149,9 +168,9 @@ export async function backupSource(cluster: Cluster, o: SourceSettings, log: Log
       if (udfs.length > 0) yield udfs;
     }
     if (scan) {
-      for await (const batch of opts.wire ? scanWire(cluster, scan) : scanBatches(cluster, scan)) {
+      for await (const batch of wire ? scanWire(cluster, scan) : scanBatches(cluster, scan)) {
         watch?.check();
-        yield batch;
+        yield dropBins !== undefined && Array.isArray(batch) ? batch.map((r) => dropBins(r)!) : batch;
       }
       watch?.check();
     }
@@ -159,17 +178,25 @@ export async function backupSource(cluster: Cluster, o: SourceSettings, log: Log
   return { items: items(), expectedRecords: expected, close: () => watch?.stop() };
 }
 
+/** setsRecordCount: the records of these sets together (0 for none). */
+async function setsRecordCount(cluster: Cluster, ns: string, sets: string[]): Promise<number> {
+  return (await Promise.all(sets.map((s) => namespaceRecordCount(cluster, ns, s)))).reduce((a, b) => a + b, 0);
+}
+
 /** estimateRecordSize: encodes a sample of records and reports the size of the backup. */
 export async function estimateRecordSize(cluster: Cluster, o: BackupSettings, log: Logger): Promise<{ recordSize: number; totalSize: number; samples: number; sampleBytes: number; expectedRecords: number }> {
   const ns = o.namespace;
   if (!cluster.hasNamespace(ns)) throw new ServerError(20, `namespace "${ns}" not found on the cluster`, undefined, 'NAMESPACE_NOT_FOUND');
-  const expected = await namespaceRecordCount(cluster, ns);
+  // What would really be written: without the records of excluded sets, nor excluded bins.
+  const narrowed = narrowedOf(o);
+  const expected = await namespaceRecordCount(cluster, ns) - await setsRecordCount(cluster, ns, narrowed.excludeSets);
+  const dropBins = narrowed.dropBins === undefined ? undefined : filterItems({ excludeBins: narrowed.dropBins });
   const scan = scanOptionsOf(cluster, { ...o, maxRecords: 0, percent: 100, modifiedAfter: undefined, modifiedBefore: undefined, noTtlOnly: false, filterExp: undefined, nodeList: undefined, partitionList: undefined, afterDigest: undefined }, log);
   scan.maxRecords = o.estimateSamples;
   let n = 0;
   let sum = 0;
   for await (const rec of scanPartitions(cluster, scan)) {
-    sum += encodeItem(rec, o.compact).length;
+    sum += encodeItem(dropBins === undefined ? rec : dropBins(rec)!, o.compact).length;
     n++;
   }
   const recordSize = n === 0 ? 0 : Math.ceil(sum / n);

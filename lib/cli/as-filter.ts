@@ -8,7 +8,7 @@ import { parseArgs } from './options.js';
 import { selectionOptions, filterOptionsOf } from './stage-options.js';
 import { openInput } from './io.js';
 import { answeredHelp, helpOptions, type Program } from './program.js';
-import { filterItems } from '../stages/filter.js';
+import { filterItems, narrowSelection } from '../stages/filter.js';
 import { parseLine, stringify } from '../records/jsonl.js';
 import type { StreamItem } from '../records/types.js';
 
@@ -22,7 +22,9 @@ export const program: Program = {
     const { values, positionals } = parseArgs(program.options, argv, program.name, { positionals: true });
     if (answeredHelp(program, values, io)) return EXIT_OK;
     const input = openInput(positionals[0], io.stdin);
-    const keep = filterItems(filterOptionsOf(values));
+    const selection = filterOptionsOf(values);
+    narrowSelection(selection); // an exclusion that leaves nothing is a usage error
+    const keep = filterItems(selection);
     let line = 0;
     await pipeline(
       input.stream,

@@ -7,6 +7,7 @@ import { resolveOptions, type ConfigEnv, type Resolved } from './config.js';
 import { configFileOptions, connectionOptions, generalOptions, timeoutOptions, type ConnectionValues } from './connection-options.js';
 import { exclusive, type OptionSpec, type OptionTable } from './options.js';
 import type { BackupSettings } from '../backup/settings.js';
+import { narrowSelection } from '../stages/filter.js';
 import {
   binList, intRange, nonEmpty, parseBase64, parseDigest, parseHostList, parseLocalDateTime, parseNamespace,
   parseNodeList, parsePartitionList, parsePercent, parsePriority, parseRackList, setList,
@@ -59,6 +60,14 @@ const backupOnly: OptionSpec[] = [
   { long: 'namespace', short: 'n', type: 'string', group: 'Data selection', arg: '<namespace>', describe: 'Namespace to back up (mandatory).', validate: parseNamespace },
   { long: 'set', short: 's', aliases: ['set-list'], type: 'string', group: 'Data selection', arg: '<set>[,<set>...]', describe: 'Set(s) to back up (default: all); quote a name containing a comma: \'a,b\'.', validate: setList },
   { long: 'bin-list', short: 'B', type: 'string', group: 'Data selection', arg: '<bin>[,<bin>...]', describe: 'Bins to back up (default: all).', validate: binList },
+  {
+    long: 'exclude-sets', type: 'string', group: 'Data selection', arg: '<set>[,<set>...]',
+    describe: 'Back up no records and no index definitions of these sets (everything else, or what --set names, is backed up); the server leaves them out.', validate: setList,
+  },
+  {
+    long: 'exclude-bins', type: 'string', group: 'Data selection', arg: '<bin>[,<bin>...]',
+    describe: 'Leave these bins out of every record (all other bins, or the rest of --bin-list, are backed up).', validate: binList,
+  },
   { long: 'no-bins', short: 'x', type: 'boolean', group: 'Data selection', describe: 'Back up record metadata only (digest, TTL, generation, key), no bins.' },
   { long: 'no-records', short: 'R', type: 'boolean', group: 'Data selection', describe: 'Back up no records, only secondary indexes and UDFs.' },
   { long: 'no-indexes', short: 'I', type: 'boolean', group: 'Data selection', describe: 'Do not back up secondary index definitions.' },
@@ -110,6 +119,7 @@ export function validateSelection(o: Omit<BackupOptions, 'directory' | 'outputFi
   if (o.namespace === undefined) throw new UsageError('--namespace (-n) is required');
   exclusive([
     ['no-bins', 'bin-list', o.noBins, o.binList],
+    ['no-bins', 'exclude-bins', o.noBins, o.excludeBins],
     ['partition-list', 'after-digest', o.partitionList, o.afterDigest],
     ['node-list', 'partition-list', o.nodeList, o.partitionList],
     ['node-list', 'after-digest', o.nodeList, o.afterDigest],
@@ -123,6 +133,7 @@ export function validateSelection(o: Omit<BackupOptions, 'directory' | 'outputFi
     throw new UsageError('--modified-before must be later than --modified-after');
   }
   if (o.noRecords && o.noIndexes && o.noUdfs) throw new UsageError('--no-records, --no-indexes and --no-udfs together leave nothing to back up');
+  narrowSelection({ sets: o.set, bins: o.binList, noBins: o.noBins, excludeSets: o.excludeSets, excludeBins: o.excludeBins });
   parseHostList(o.host, o.port); // the host syntax was checked alone; now with the real -p
 }
 

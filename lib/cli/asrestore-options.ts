@@ -3,6 +3,7 @@
 // -r replace, -g no-generation, -N bandwidth,tps, -T timeout) plus the shared connection,
 // TLS and config-file options.
 import type { RestoreSettings } from '../restore/settings.js';
+import { narrowSelection } from '../stages/filter.js';
 import { UsageError } from '../errors.js';
 import { resolveOptions, type ConfigEnv, type Resolved } from './config.js';
 import { configFileOptions, connectionOptions, generalOptions, timeoutOptions, type ConnectionValues } from './connection-options.js';
@@ -42,6 +43,11 @@ const restoreOnly: OptionSpec[] = [
   },
   { long: 'set-list', short: 's', aliases: ['set'], type: 'string', group: 'Data selection', arg: '<set>[,<set>...]', describe: 'Restore only these sets (default: all).', validate: setList },
   { long: 'bin-list', short: 'B', type: 'string', group: 'Data selection', arg: '<bin>[,<bin>...]', describe: 'Restore only these bins (default: all).', validate: binList },
+  {
+    long: 'exclude-sets', type: 'string', group: 'Data selection', arg: '<set>[,<set>...]',
+    describe: 'Restore no records and no index definitions of these sets (counted as skipped, as records of sets not in --set-list).', validate: setList,
+  },
+  { long: 'exclude-bins', type: 'string', group: 'Data selection', arg: '<bin>[,<bin>...]', describe: 'Leave these bins out of every record restored (a record left without bins is skipped).', validate: binList },
   { long: 'no-records', short: 'R', type: 'boolean', group: 'Data selection', describe: 'Restore no records.' },
   { long: 'no-indexes', short: 'I', type: 'boolean', group: 'Data selection', describe: 'Restore no secondary indexes.' },
   { long: 'no-udfs', short: 'F', type: 'boolean', group: 'Data selection', describe: 'Restore no UDF modules.' },
@@ -93,6 +99,7 @@ export function validateRestoreOptions(o: RestoreOptions): void {
     ['unique', 'no-generation', o.unique, o.noGeneration],
   ]);
   if (o.parentDirectory !== undefined && o.directoryList === undefined) throw new UsageError('--parent-directory needs --directory-list');
+  narrowSelection({ sets: o.setList, bins: o.binList, excludeSets: o.excludeSets, excludeBins: o.excludeBins });
   if (o.noRecords && o.noIndexes && o.noUdfs) throw new UsageError('--no-records, --no-indexes and --no-udfs together leave nothing to restore');
   if (!o.validate) parseHostList(o.host, o.port);
 }

@@ -8,6 +8,8 @@ import type { FilterOptions } from '../stages/filter.js';
 const KEEPS: Record<string, string> = {
   'set': 'Sets to keep (all sets by default); index definitions of other sets are dropped.',
   'bin-list': 'Bins to keep (all bins by default).',
+  'exclude-sets': 'Drop the records and index definitions of these sets (after --set).',
+  'exclude-bins': 'Drop these bins from every record (after --bin-list).',
   'no-bins': 'Keep only record metadata (digest, TTL, generation, key).',
   'no-records': 'Drop all records (keep index and UDF definitions).',
   'no-indexes': 'Drop secondary index definitions.',
@@ -18,7 +20,7 @@ const KEEPS: Record<string, string> = {
   'no-ttl-only': 'Keep only records that never expire.',
 };
 
-/** selectionOptions: asbackup's data-selection rows (-s -B -x -R -I -u -% -a -b --no-ttl-only), worded for a filter. */
+/** selectionOptions: asbackup's data-selection rows (-s -B --exclude-sets --exclude-bins -x -R -I -u -% -a -b --no-ttl-only), worded for a filter. */
 export const selectionOptions: readonly OptionSpec[] = asbackupOptions
   .filter((o) => KEEPS[o.long] !== undefined)
   .map((o) => ({ ...o, describe: KEEPS[o.long]! }));
@@ -31,6 +33,8 @@ export function filterOptionsOf(v: Record<string, unknown>): FilterOptions {
   const o: FilterOptions = {};
   if (v.set !== undefined) o.sets = v.set as string[];
   if (v.binList !== undefined) o.bins = v.binList as string[];
+  if (v.excludeSets !== undefined) o.excludeSets = v.excludeSets as string[];
+  if (v.excludeBins !== undefined) o.excludeBins = v.excludeBins as string[];
   if (v.noBins) o.noBins = true;
   if (v.noRecords) o.noRecords = true;
   if (v.noIndexes) o.noIndexes = true;

@@ -38,6 +38,18 @@ export function compile(e: Exp): Buffer {
   return pack(e);
 }
 
+/**
+ * andCompiled: the AND of expressions already compiled (a user's --filter-exp and one of
+ * ours), without unpacking them: [AND, e1, e2, ...] with each ei's bytes as they are.
+ */
+export function andCompiled(...parts: Buffer[]): Buffer {
+  if (parts.length === 1) return parts[0]!;
+  // The array header for n + 1 elements: pack the array with nils, then cut the nils off.
+  const placeholder = pack(new Array<PackValue>(parts.length + 1).fill(null));
+  const header = placeholder.subarray(0, placeholder.length - (parts.length + 1));
+  return Buffer.concat([header, pack(ExpOp.AND), ...parts]);
+}
+
 /** Backup selection that becomes a server-side filter. */
 export interface Selection {
   /** Records last updated at or after this time (ms since the Unix epoch). */
@@ -48,6 +60,8 @@ export interface Selection {
   percent?: number;
   /** Only records in one of these sets (several sets; one set uses the SET field). */
   sets?: string[];
+  /** No records of these sets (records without a set have the set name ""). */
+  excludeSets?: string[];
   /** Only records that never expire. */
   noTtlOnly?: boolean;
 }
@@ -65,6 +79,7 @@ export function selectionFilter(sel: Selection): Exp | undefined {
   if (sel.modifiedAfter !== undefined) parts.push(exp.ge(exp.lastUpdate(), BigInt(sel.modifiedAfter) * 1000000n));
   if (sel.modifiedBefore !== undefined) parts.push(exp.lt(exp.lastUpdate(), BigInt(sel.modifiedBefore) * 1000000n));
   if (sel.sets && sel.sets.length > 1) parts.push(exp.or(...sel.sets.map((s) => exp.eq(exp.setName(), exp.str(s)))));
+  if (sel.excludeSets && sel.excludeSets.length > 0) parts.push(exp.and(...sel.excludeSets.map((s) => exp.ne(exp.setName(), exp.str(s)))));
   if (sel.noTtlOnly) parts.push(exp.eq(exp.ttl(), exp.int(-1)));
   if (sel.percent !== undefined && sel.percent < 100) {
     parts.push(exp.lt(exp.digestModulo(SAMPLE_MODULUS), exp.int(Math.round(sel.percent * (SAMPLE_MODULUS / 100)))));

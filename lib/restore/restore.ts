@@ -74,7 +74,7 @@ export async function restore(o: RestoreSettings, ctx: RestoreContext): Promise<
     }
     const deferred: SindexItem[] = [];
     const compose: ComposeOptions = {
-      filter: { sets: o.setList, bins: o.binList, noRecords: o.noRecords, noIndexes: o.noIndexes, noUdfs: o.noUdfs },
+      filter: { sets: o.setList, bins: o.binList, excludeSets: o.excludeSets, excludeBins: o.excludeBins, noRecords: o.noRecords, noIndexes: o.noIndexes, noUdfs: o.noUdfs },
       cluster,
       metadata: { namespace: o.namespace, wait: o.wait, log: log.info },
       indexesLast: o.indexesLast,

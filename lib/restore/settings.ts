@@ -46,6 +46,10 @@ export interface RestoreSettings extends WritePolicySettings {
   namespace?: NamespaceMapping;
   setList?: string[];
   binList?: string[];
+  /** No records and no index definitions of these sets. */
+  excludeSets?: string[];
+  /** No such bins in any record. */
+  excludeBins?: string[];
   noRecords: boolean;
   noIndexes: boolean;
   noUdfs: boolean;

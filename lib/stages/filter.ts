@@ -3,6 +3,7 @@
 // exactly what a server-side filtered scan would.
 import { digestModulo } from '../protocol/digest.js';
 import { SAMPLE_MODULUS } from '../protocol/expression.js';
+import { UsageError } from '../errors.js';
 import type { StreamItem, WireBatch } from '../records/types.js';
 
 /** What to keep. Times are ms since the Unix epoch. */
@@ -11,6 +12,10 @@ export interface FilterOptions {
   sets?: string[];
   /** Keep only these bins in each record. */
   bins?: string[];
+  /** Drop records and index definitions of these sets (after `sets`). */
+  excludeSets?: string[];
+  /** Drop these bins from each record (after `bins`). */
+  excludeBins?: string[];
   /** Drop every bin (metadata only). */
   noBins?: boolean;
   modifiedAfter?: number;
@@ -31,19 +36,22 @@ export interface FilterOptions {
  */
 export function filterItems(opts: FilterOptions): (item: StreamItem) => StreamItem | undefined {
   const sets = opts.sets && opts.sets.length > 0 ? new Set(opts.sets) : undefined;
-  const bins = opts.bins && opts.bins.length > 0 ? new Set(opts.bins) : undefined;
+  const excludeSets = opts.excludeSets && opts.excludeSets.length > 0 ? new Set(opts.excludeSets) : undefined;
+  const excludeBins = opts.excludeBins && opts.excludeBins.length > 0 ? new Set(opts.excludeBins) : undefined;
+  const bins = opts.bins && opts.bins.length > 0 ? new Set(opts.bins.filter((b) => !excludeBins?.has(b))) : undefined;
+  const keepBin = bins ? (name: string) => bins.has(name) : excludeBins ? (name: string) => !excludeBins.has(name) : undefined;
   const threshold = opts.percent !== undefined && opts.percent < 100 ? Math.round(opts.percent * (SAMPLE_MODULUS / 100)) : undefined;
   const window = opts.modifiedAfter !== undefined || opts.modifiedBefore !== undefined;
   return (item) => {
     switch (item.kind) {
       case 'sindex':
         if (opts.noIndexes) return undefined;
-        return sets && !sets.has(item.set) ? undefined : item;
+        return (sets && !sets.has(item.set)) || excludeSets?.has(item.set) ? undefined : item;
       case 'udf':
         return opts.noUdfs ? undefined : item;
       case 'record': {
         if (opts.noRecords) return undefined;
-        if (sets && !sets.has(item.set)) return undefined;
+        if ((sets && !sets.has(item.set)) || excludeSets?.has(item.set)) return undefined;
         if (threshold !== undefined && digestModulo(item.digest, SAMPLE_MODULUS) >= threshold) return undefined;
         if (opts.noTtlOnly && item.voidTime !== 0) return undefined;
         if (window) {
@@ -53,13 +61,43 @@ export function filterItems(opts: FilterOptions): (item: StreamItem) => StreamIt
           if (opts.modifiedBefore !== undefined && lut >= opts.modifiedBefore) return undefined;
         }
         if (opts.noBins) return item.bins.length === 0 ? item : { ...item, bins: [] };
-        if (bins) {
-          const kept = item.bins.filter((b) => bins.has(b.name));
+        if (keepBin) {
+          const kept = item.bins.filter((b) => keepBin(b.name));
           return kept.length === item.bins.length ? item : { ...item, bins: kept };
         }
         return item;
       }
     }
+  };
+}
+
+/**
+ * Narrowed: a selection once its exclusion lists are applied. Excluded sets leave the set
+ * list, or else stay a list of sets to leave out (a server filter for a scan); excluded
+ * bins leave the bin list, or else (no list to narrow) are dropped from each record.
+ */
+export interface Narrowed {
+  sets: string[];
+  /** Sets to leave out (there was no set list to narrow). */
+  excludeSets: string[];
+  bins?: string[];
+  /** Bins to drop from each record (there was no bin list to narrow). */
+  dropBins?: string[];
+}
+
+/** narrowSelection: a selection after its exclusion lists; a UsageError when they leave nothing. */
+export function narrowSelection(o: Pick<FilterOptions, 'sets' | 'bins' | 'noBins' | 'excludeSets' | 'excludeBins'>): Narrowed {
+  const exSets = new Set(o.excludeSets ?? []);
+  const exBins = new Set(o.excludeBins ?? []);
+  const sets = (o.sets ?? []).filter((s) => !exSets.has(s));
+  if (o.sets !== undefined && sets.length === 0) throw new UsageError(`--exclude-sets leaves none of the sets given with -s (${o.sets.join(',')})`);
+  const bins = o.bins?.filter((b) => !exBins.has(b));
+  if (bins !== undefined && bins.length === 0) throw new UsageError(`--exclude-bins leaves none of the bins given with -B (${o.bins!.join(',')})`);
+  return {
+    sets,
+    excludeSets: o.sets === undefined ? [...exSets] : [],
+    bins,
+    dropBins: o.bins === undefined && !o.noBins && exBins.size > 0 ? [...exBins] : undefined,
   };
 }
 

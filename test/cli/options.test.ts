@@ -188,7 +188,10 @@ test('validateRestoreOptions: cross-option rules', () => {
   assert.ok(options.wait && options.indexesLast && options.replace && options.noGeneration);
   assert.equal(parseRestoreArgs(['-i', '-'], noConf).options.inputFile, '-');
   const bad: [string[], ...string[]][] = [
-    [[], 'one of --directory (-d) or --input-file (-i) is required'],
+    [[], 'one of --directory (-d), --input-file (-i) or --directory-list is required'],
+    [['-d', 'x', '--directory-list', 'y'], '--directory and --directory-list are mutually exclusive'],
+    [['-d', 'x', '--parent-directory', 'y'], '--parent-directory needs --directory-list'],
+    [['-d', 'x', '--retry-scale-factor', '-5'], '--retry-scale-factor'],
     [['-d', 'x', '-i', 'y'], '--directory and --input-file are mutually exclusive'],
     [['-d', 'x', '-u', '-r'], '--unique and --replace'],
     [['-d', 'x', '-u', '-g'], '--unique and --no-generation'],
