@@ -228,3 +228,20 @@ test('positive: --directory-list with --parent-directory restores several backup
     }
   });
 });
+
+test('positive: --usage of each program shows its new options', async () => {
+  const want: Record<string, string[]> = {
+    'asbackup': ['-m, --machine', '--remove-artifacts', '--prefer-racks', '--sleep-between-retries', '--retry-delay', '--exclude-sets', '--exclude-bins'],
+    'as-scan': ['--prefer-racks', '--sleep-between-retries', '--exclude-sets', '--exclude-bins'],
+    'as-filter': ['--exclude-sets', '--exclude-bins'],
+    'asrestore': ['-m, --machine', '--directory-list', '--parent-directory', '--retry-scale-factor', '--sleep-between-retries', '--exclude-sets', '--exclude-bins'],
+    'as-devserver': ['--racks'],
+  };
+  for (const [program, names] of Object.entries(want)) {
+    const u = await runProgram(program, ['--usage']);
+    assert.equal(u.code, 0);
+    for (const n of names) assert.ok(u.stdout.toString().includes(n), `${program} --usage: ${n}`);
+  }
+  const scan = (await runProgram('as-scan', ['--usage'])).stdout.toString();
+  for (const n of ['--machine', '--remove-artifacts']) assert.ok(!scan.includes(n), `as-scan has no ${n}`);
+});
