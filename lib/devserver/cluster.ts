@@ -13,8 +13,8 @@ export class NodeState {
   server: Server | null = null;
   readonly connections = new Set<Connection>();
   connectionsOpened = 0;
-  /** Partitions served to scans since the test last asked (DevServer.scanned). */
-  scanned: number[] = [];
+  /** Times each partition was served to a scan since the test last asked (DevServer.scanned). */
+  scanned = new Uint32Array(PARTITIONS);
   alive = false;
   startedAt = Date.now();
   constructor(readonly cluster: Cluster, readonly index: number, readonly id: string, readonly host: string, public port: number, readonly rack = 0) {}

@@ -375,7 +375,7 @@ async function scan(conn: Connection, msg: Message, fields: Map<number, Buffer>)
       push(partitionDone(pid, ResultCode.UNAVAILABLE));
       continue;
     }
-    node.scanned.push(pid);
+    node.scanned[pid]!++;
     const from = resume.get(pid) ?? null;
     const list = space.partitions[pid]!.ordered();
     for (const rec of list) {

@@ -70,7 +70,7 @@ export interface DevFaults {
   clusterChange(): void;
 }
 
-/** ScannedPartitions: which node served which partitions to scans (in order, repeats kept). */
+/** ScannedPartitions: which node served which partitions to scans (ascending; a partition served twice is listed twice). */
 export type ScannedPartitions = Record<string, number[]>;
 
 export interface DevServer {
@@ -159,8 +159,10 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     scanned: () => {
       const out: ScannedPartitions = {};
       for (const n of cluster.nodes) {
-        out[n.id] = n.scanned;
-        n.scanned = [];
+        const pids: number[] = [];
+        n.scanned.forEach((times, pid) => { for (let i = 0; i < times; i++) pids.push(pid); });
+        out[n.id] = pids;
+        n.scanned.fill(0);
       }
       return out;
     },
