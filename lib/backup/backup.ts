@@ -63,7 +63,8 @@ export async function backup(s: BackupSettings, ctx: BackupContext): Promise<Bac
   try {
     log.info(`Processing ${cluster.nodes.length} node(s)`);
     // Records stay in wire form from socket to file: the server applies the selection, and
-    // the filter stage below only has index definitions to judge.
+    // the filter stage below only has index definitions to judge. (Excluded bins without a
+    // -B to narrow are the exception: the source drops them from records as objects.)
     const source = await backupSource(cluster, s, log, { wire: true });
     if (s.directory !== undefined) prepareDirectory(s.directory, s.removeFiles, log.info);
     ctx.progress?.expect(source.expectedRecords);
