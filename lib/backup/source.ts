@@ -66,7 +66,7 @@ export function scanOptionsOf(cluster: Cluster, o: SourceSettings, log: Logger):
     socketTimeoutMs: o.socketTimeout,
     totalTimeoutMs: o.totalTimeout,
     maxRetries: o.maxRetries,
-    sleepBetweenRetriesMs: o.sleepBetweenRetries ?? 0,
+    sleepBetweenRetriesMs: o.sleepBetweenRetries,
     log: log.verbose,
   };
   if (sets.length === 1) scan.set = sets[0];

@@ -92,8 +92,9 @@ const backupOnly: OptionSpec[] = [
     total: 'Total timeout of the scan in ms (0 = none): the whole scan, retries included, must end within it, else the run fails with TIMEOUT; each scan command also sends the server the time left.',
   }),
   {
-    long: 'sleep-between-retries', aliases: ['retry-delay'], type: 'number', default: 0, group: 'Other', arg: '<ms>',
-    describe: 'Milliseconds to wait before each retry of the scan (0 = retry at once, on the refreshed partition map).', validate: intRange(0, 2 ** 32 - 1),
+    long: 'sleep-between-retries', aliases: ['retry-delay'], type: 'number', group: 'Other', arg: '<ms>',
+    defaultText: '100 ms, doubling each round up to 2 s, so the retries outlast a cluster re-forming',
+    describe: 'Milliseconds to wait before each retry round of the scan (0 = retry at once, on the refreshed partition map, as the C tool does by default).', validate: intRange(0, 2 ** 32 - 1),
   },
 ];
 

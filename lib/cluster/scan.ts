@@ -16,6 +16,11 @@ import type { Node } from './node.js';
 import { BatchQueue, type Batch } from './batch-queue.js';
 import { RecordParser, ScanResultError } from './record-parser.js';
 
+/** retryBackoffMs: the default wait before retry round `round` (2, 3, ...): 100 ms doubling, at most 2 s. */
+export function retryBackoffMs(round: number): number {
+  return Math.min(2000, 100 * 2 ** (round - 2));
+}
+
 /** Options of a partition scan. */
 export interface ScanOptions {
   namespace: string;
@@ -56,7 +61,11 @@ export interface ScanOptions {
   totalTimeoutMs?: number;
   /** Retry rounds for unfinished partitions (default 5). */
   maxRetries?: number;
-  /** ms to wait before each retry round (default 0, as the C tools: at once, on a refreshed map). */
+  /**
+   * ms to wait before each retry round. Default: 100 ms doubling up to 2 s (about 3 s over
+   * five rounds), long enough for a cluster to re-form after a node is lost; the C tools
+   * retry at once unless told to wait.
+   */
   sleepBetweenRetriesMs?: number;
   /** How to wait (tests; default a timer). */
   sleep?: (ms: number) => Promise<unknown>;
@@ -138,7 +147,7 @@ async function* scanAny(cluster: Cluster, opts: ScanOptions, wire: boolean): Asy
     if (todo.length === 0) return;
     if (round > maxRetries + 1) throw incomplete(todo);
     if (round > 1) {
-      const wait = opts.sleepBetweenRetriesMs ?? 0;
+      const wait = opts.sleepBetweenRetriesMs ?? retryBackoffMs(round);
       log(`retrying ${todo.length} partition(s), round ${round}${wait > 0 ? ` after ${wait} ms` : ''}: ${todo[0]!.error}`);
       if (wait > 0) await (opts.sleep ?? sleep)(wait);
       await cluster.refresh();

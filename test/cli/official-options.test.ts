@@ -171,6 +171,13 @@ test('positive: --sleep-between-retries (--retry-delay) waits between scan retri
         assert.match(r.stderr, new RegExp(`partitions ${partitionId(digest)} could not be scanned.*\\[INCOMPLETE\\]`));
         assert.equal(r.stderr.match(new RegExp(`retrying 1 partition\\(s\\), round \\d after ${ms} ms`, 'g'))?.length, 2, r.stderr);
       }
+      // Without the option the rounds back off (100, 200, 400 ms), long enough for a cluster
+      // to re-form after a node is lost; 0 retries at once, as the C tool does by default.
+      const backoff = await runProgram('asbackup', ['-h', host, '-n', 'r1', '-o', '-', '--max-retries', '3', '-v']);
+      assert.equal(backoff.code, 1, backoff.stderr);
+      assert.deepEqual([...backoff.stderr.matchAll(/retrying 1 partition\(s\), round (\d) after (\d+) ms/g)].map((m) => [Number(m[1]), Number(m[2])]), [[2, 100], [3, 200], [4, 400]]);
+      const atOnce = await runProgram('asbackup', ['-h', host, '-n', 'r1', '-o', '-', '--max-retries', '2', '--sleep-between-retries', '0', '-v']);
+      assert.equal(atOnce.stderr.match(/retrying 1 partition\(s\), round \d: /g)?.length, 2, atOnce.stderr);
       const bad = await runProgram('asbackup', ['-h', host, '-n', 'r1', '-o', '-', '--sleep-between-retries', '-1']);
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /--sleep-between-retries: expected an integer/);
