@@ -24,11 +24,11 @@ test('unit: the write backoff of the C asrestore: at once, then 1, 2, 4, 8 x the
   assert.deepEqual([1, 2, 3].map((n) => retryDelayMs(n, 0)), [0, 0, 0]);
 });
 
-test('positive: a scan waits --sleep-between-retries before each retry round, and nothing by default', async () => {
+test('positive: a scan waits --sleep-between-retries before each retry round, 0 means at once, and it backs off by default', async () => {
   const node = await startFakeNode({ records: [], unavailable: [12], alwaysUnavailable: true });
   const c = await Cluster.connect({ hosts: [{ host: '127.0.0.1', port: node.port }], tendIntervalMs: 0 });
   try {
-    for (const [wait, sleeps] of [[250, [250, 250]], [undefined, []]] as const) {
+    for (const [wait, sleeps] of [[250, [250, 250]], [0, []], [undefined, [100, 200]]] as const) {
       const clock = fakeClock();
       const scan = async () => { for await (const _ of scanPartitions(c, { namespace: 'test', maxRetries: 2, sleepBetweenRetriesMs: wait, sleep: clock.sleep })) void _; };
       await assert.rejects(scan(), (e: unknown) => e instanceof IncompleteError && /^partitions 12 could not be scanned/.test(e.message));
