@@ -1,5 +1,6 @@
 // Shared test helpers: run a program as a real process, find the repository and its fixtures,
 // fill a dev server through the official client.
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,24 +29,56 @@ export interface RunResult {
   stderr: string;
 }
 
+/** Options of runProgram. */
+export interface RunOptions {
+  input?: Buffer | string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Run as this user and group (the tests run as root, where permissions do not bite). */
+  uid?: number;
+  gid?: number;
+  /** Kill the program (SIGKILL) after this long: a hang fails the test (code -1) instead of holding it. */
+  killAfterMs?: number;
+}
+
 /** runProgram: runs bin/<name> with args, feeding input on stdin. */
-export function runProgram(name: string, args: string[], opts: { input?: Buffer | string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<RunResult> {
+export function runProgram(name: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [join(repoRoot, 'bin', name), ...args], {
       cwd: opts.cwd ?? repoRoot,
       env: { ...process.env, AS_TOOLS_CONF_DIRS: '/nonexistent', ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
+      ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
+      ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
     });
+    const killer = opts.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() }));
+    child.on('close', (code) => {
+      if (killer) clearTimeout(killer);
+      resolvePromise({ code: code ?? -1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() });
+    });
     child.stdin.on('error', () => undefined);
     if (opts.input !== undefined) child.stdin.end(opts.input);
     else child.stdin.end();
   });
+}
+
+/**
+ * assertFailure: the run exited with `exit` and ended with one error line (after any log
+ * lines) that ends with ` [code]` and holds no raw Node error (`EISDIR: ...`); a parse
+ * error may add the offending line and a caret. Returns the error line.
+ */
+export function assertFailure(r: RunResult, exit: number, code: string, what = ''): string {
+  const lines = r.stderr.trimEnd().split('\n').filter((l) => l !== '' && !/ GMT \[(INF|VER|ERR|WRN)\] /.test(l));
+  assert.equal(r.code, exit, `${what}: exit code ${r.code}; stderr:\n${r.stderr}`);
+  assert.ok(lines.length === 1 || (lines.length <= 3 && lines[lines.length - 1]!.trim() === '^'), `${what}: one error line; stderr:\n${r.stderr}`);
+  assert.ok(lines[0]!.endsWith(` [${code}]`), `${what}: ${lines[0]} should end with [${code}]`);
+  assert.doesNotMatch(lines[0]!, /\bE[A-Z]{3,}: /, `${what}: a raw Node error reached the user`);
+  return lines[0]!;
 }
 
 /** A pipeline that is running: its processes, and what each left behind once all ended. */

@@ -3,7 +3,7 @@
 import type { Readable } from 'node:stream';
 import { EXIT_OK } from './run.js';
 import { parseArgs } from './options.js';
-import { intRange, nonEmpty } from './parse-values.js';
+import { intRange, nonEmpty, parseFilePrefix } from './parse-values.js';
 import { openInput } from './io.js';
 import { makeLogger } from './log.js';
 import { answeredHelp, helpOptions, type Program } from './program.js';
@@ -21,7 +21,7 @@ export const program: Program = {
     { long: 'directory', short: 'd', type: 'string', group: 'Output', arg: '<path>', describe: 'Directory for the .asb files; created if missing (mandatory).', validate: nonEmpty },
     { long: 'file-limit', short: 'F', type: 'number', default: 250, group: 'Output', arg: '<MiB>', describe: 'Start a new file before a record once a file reaches this size.', validate: intRange(1) },
     { long: 'remove-files', short: 'r', type: 'boolean', group: 'Output', describe: 'Remove the .asb files already in the directory.' },
-    { long: 'output-file-prefix', type: 'string', group: 'Output', arg: '<prefix>', describe: 'File-name prefix (default: the namespace).', validate: nonEmpty },
+    { long: 'output-file-prefix', type: 'string', group: 'Output', arg: '<prefix>', describe: 'File-name prefix (default: the namespace); a name, no "/".', validate: parseFilePrefix },
     { long: 'verbose', short: 'v', type: 'boolean', group: 'Other', describe: 'Name each file as it is opened.' },
     ...helpOptions,
   ],

@@ -9,7 +9,7 @@ import { exclusive, type OptionSpec, type OptionTable } from './options.js';
 import type { BackupSettings } from '../backup/settings.js';
 import { narrowSelection } from '../stages/filter.js';
 import {
-  binList, intRange, nonEmpty, parseBase64, parseDigest, parseHostList, parseLocalDateTime, parseNamespace,
+  binList, intRange, nonEmpty, parseBase64, parseDigest, parseFilePrefix, parseHostList, parseLocalDateTime, parseNamespace,
   parseNodeList, parsePartitionList, parsePercent, parsePriority, parseRackList, setList,
 } from './parse-values.js';
 
@@ -36,7 +36,7 @@ const backupOnly: OptionSpec[] = [
   { long: 'estimate', short: 'e', type: 'boolean', group: 'Output', describe: 'Instead of a backup, estimate the average size of a backed-up record.' },
   { long: 'estimate-samples', type: 'number', default: 10000, group: 'Output', arg: '<n>', describe: 'Records sampled by --estimate.', validate: intRange(1) },
   { long: 'file-limit', short: 'F', type: 'number', default: 250, group: 'Output', arg: '<MiB>', describe: 'Start a new .asb file in --directory once a file reaches this size.', validate: intRange(1) },
-  { long: 'output-file-prefix', type: 'string', group: 'Output', arg: '<prefix>', describe: 'File-name prefix of the .asb files in --directory (default: the namespace).', validate: nonEmpty },
+  { long: 'output-file-prefix', type: 'string', group: 'Output', arg: '<prefix>', describe: 'File-name prefix of the .asb files in --directory (default: the namespace); a name, no "/".', validate: parseFilePrefix },
   {
     long: 'remove-files', short: 'r', type: 'boolean', group: 'Output', configKey: false,
     describe: 'Clear the .asb files of --directory or remove an existing --output-file first.',

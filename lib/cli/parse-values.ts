@@ -39,11 +39,20 @@ export const parsePort = intRange(1, 65535);
 /** parsePriority: the seed's scan priority, 0 (auto), 1 (low), 2 (medium), 3 (high). */
 export const parsePriority = intRange(0, 3);
 
-/** parsePercent: the seed's `-%`: greater than 0 and at most 100; decimals allowed (sampling). */
+/**
+ * parsePercent: the seed's `-%`: greater than 0 and at most 100, in steps of 0.01 (the
+ * server samples by digest_modulo(10000)). A value with more decimals would be rounded
+ * (0.001 to nothing at all), so it is refused rather than silently changed.
+ */
 export function parsePercent(value: unknown, label: string): number {
   const n = typeof value === 'number' ? value : DECIMAL.test(String(value)) ? Number(value) : NaN;
   if (!(n > 0 && n <= 100)) {
     throw new UsageError(`${label}: expected a percentage greater than 0 and at most 100, got ${JSON.stringify(value)}`, value);
+  }
+  const hundredths = Math.round(n * 100);
+  if (Math.abs(n * 100 - hundredths) > 1e-6) {
+    const became = hundredths === 0 ? 'nothing' : `${(hundredths / 100).toFixed(2)}`;
+    throw new UsageError(`${label}: ${JSON.stringify(value)} has more than two decimals; records are sampled in steps of 0.01 %, so it would become ${became} (use 0.01 to 100)`, value);
   }
   return n;
 }
@@ -61,6 +70,19 @@ export function oneOf(...words: string[]): (value: unknown, label: string) => st
 export function nonEmpty(value: unknown, label: string): string {
   const s = String(value);
   if (s.length === 0) throw new UsageError(`${label}: expected a non-empty value`, value);
+  return s;
+}
+
+/**
+ * parseFilePrefix: --output-file-prefix, a file-name prefix: the files are
+ * `<prefix>_NNNNN.asb` inside the directory, so a path separator (which would put them
+ * elsewhere, beyond the directory's -r rules) is refused.
+ */
+export function parseFilePrefix(value: unknown, label: string): string {
+  const s = nonEmpty(value, label);
+  if (s.includes('/') || s.includes('\0')) {
+    throw new UsageError(`${label}: ${JSON.stringify(s)} holds a "/", but it is a file-name prefix; to write the files elsewhere, change --directory`, s);
+  }
   return s;
 }
 
