@@ -1,13 +1,12 @@
 // A whole backup: scan -> filter -> encode-asb -> throttle -> files, composed in one process.
 // The programs (lib/cli/asbackup.ts) parse options and print; this runs the backup and
 // can be called in-process, as restore() can.
-import { existsSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { Cluster } from '../cluster/cluster.js';
 import { silentLogger, type Logger, type ProgressSink } from '../log.js';
 import { filterBatches } from '../stages/filter.js';
 import { throttle } from '../stages/throttle.js';
-import { batchBytes, prepareDirectory, prepareOutputFile, removeBackupFiles, removeOutputFile, writeDirectory, writeSingleFile, type AsbBatch, type Removed, type WriteResult } from '../stages/files.js';
+import { batchBytes, checkDirectory, prepareDirectory, prepareOutputFile, removeBackupFiles, removeOutputFile, writeDirectory, writeSingleFile, type AsbBatch, type Removed, type WriteResult } from '../stages/files.js';
 import { EncodePool } from '../stages/encode-pool.js';
 import { connectUnlessStopped, untilStopped } from '../stages/stop.js';
 import { encodeBatches } from './encode.js';
@@ -50,7 +49,7 @@ export async function backup(s: BackupSettings, ctx: BackupContext): Promise<Bac
   const started = performance.now();
   // Cheap refusals first, before any connection is made.
   if (s.outputFile !== undefined) prepareOutputFile(s.outputFile, s.removeFiles);
-  if (s.directory !== undefined && !s.removeFiles && existsSync(s.directory)) prepareDirectory(s.directory, false);
+  if (s.directory !== undefined) checkDirectory(s.directory, s.removeFiles);
   // The encoder threads load while the cluster connects.
   const pool = s.encoderThreads > 0 ? new EncodePool(s.encoderThreads, s.compact) : undefined;
   let cluster: Cluster;

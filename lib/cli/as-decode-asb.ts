@@ -8,6 +8,7 @@ import { writeItems } from './io.js';
 import { answeredHelp, helpOptions, type Program } from './program.js';
 import { viewOption } from './stage-options.js';
 import { decodeItems } from '../asb/decode.js';
+import { checkInputFile } from '../paths.js';
 import type { StreamItem } from '../records/types.js';
 
 // Large reads: the decoder's cost per refill is constant, so fewer, bigger chunks are faster.
@@ -31,6 +32,9 @@ export const program: Program = {
     io.dataOut?.('jsonl');
     const { values, positionals } = parseArgs(program.options, argv, program.name, { positionals: true });
     if (answeredHelp(program, values, io)) return EXIT_OK;
+    // Every file is checked before the first item is written: a bad name is one line, and
+    // no partial output.
+    for (const f of positionals) if (f !== '-') checkInputFile(f, 'input file', `give the .asb files in it (${f}/*.asb)`);
     await writeItems(allItems(positionals, io.stdin), io.stdout, { view: values.view === true });
     return EXIT_OK;
   },

@@ -6,6 +6,7 @@ import { parseArgs, type OptionTable } from './options.js';
 import { intRange, nonEmpty, parseRackList } from './parse-values.js';
 import { answeredHelp, helpOptions, type Program } from './program.js';
 import { UsageError } from '../errors.js';
+import { fsReason } from '../paths.js';
 import { CLOCK_VARIABLE, wallClock } from '../clock.js';
 import { startDevServer, type DevSecurityOptions, type DevTlsOptions } from '../devserver/index.js';
 
@@ -48,7 +49,7 @@ function readPem(path: string, option: string): Buffer {
   try {
     return readFileSync(path);
   } catch (e) {
-    throw new UsageError(`--${option}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, path, 'INPUT');
+    throw new UsageError(`--${option}: cannot read ${path}: ${fsReason(e)}`, path, 'INPUT');
   }
 }
 

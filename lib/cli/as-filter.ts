@@ -21,7 +21,7 @@ export const program: Program = {
   async main(argv, io) {
     const { values, positionals } = parseArgs(program.options, argv, program.name, { positionals: true });
     if (answeredHelp(program, values, io)) return EXIT_OK;
-    const input = openInput(positionals[0], io.stdin);
+    const input = openInput(positionals[0], io.stdin, 'as-filter reads one record stream (JSON lines)');
     const selection = filterOptionsOf(values);
     narrowSelection(selection); // an exclusion that leaves nothing is a usage error
     const keep = filterItems(selection);

@@ -30,7 +30,7 @@ export const program: Program = {
     if (answeredHelp(program, v, io)) return EXIT_OK;
     if (v.directory === undefined) throw new UsageError('--directory (-d) is required');
     const log = makeLogger(Boolean(v.verbose), io.stderr);
-    const input = openInput(positionals[0], io.stdin);
+    const input = openInput(positionals[0], io.stdin, 'as-split-files reads one .asb stream; to copy a backup directory, cat its files in order');
     const pieces = asbBlocks(input.stream as Readable & AsyncIterable<Buffer>, input.name);
     const first = await pieces.next();
     if (first.done || first.value.kind !== 'header') throw new UsageError(`${input.name}: empty input`, input.name, 'INPUT');

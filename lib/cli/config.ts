@@ -13,6 +13,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse, TomlError } from 'smol-toml';
 import { UsageError } from '../errors.js';
+import { fsReason } from '../paths.js';
 import { checkValue, defaultValues, keyOf, parseArgs, sectionOf, type OptionSpec, type OptionTable, type ParseOptions } from './options.js';
 
 /** ConfigEnv: where the default files are; injectable so tests never read the real ones. */
@@ -65,9 +66,11 @@ function readToml(path: string, required: boolean): Record<string, unknown> | un
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (!required && (code === 'ENOENT' || code === 'ENOTDIR')) return undefined; // a missing default file is normal
-    throw new UsageError(`cannot read config file ${path}: ${(e as Error).message}`, path, 'CONFIG');
+    // A default file that is missing, or that cannot be read (a $HOME of another user after
+    // `su`, a directory of that name), is skipped: only the files named on the command
+    // line must be there.
+    if (!required) return undefined;
+    throw new UsageError(`cannot read config file ${path}: ${fsReason(e)}`, path, 'CONFIG');
   }
   try {
     return parse(text) as Record<string, unknown>;
@@ -141,7 +144,7 @@ function listFiles(dir: string, from: string): string[] {
   try {
     names = readdirSync(dir).sort();
   } catch (e) {
-    throw new UsageError(`${from}: [include] directory ${dir}: ${(e as Error).message}`, dir, 'CONFIG');
+    throw new UsageError(`${from}: [include] directory ${dir}: ${fsReason(e)}`, dir, 'CONFIG');
   }
   return names.flatMap((n) => {
     const p = join(dir, n);

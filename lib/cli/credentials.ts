@@ -4,6 +4,7 @@
 import { openSync, writeSync } from 'node:fs';
 import tty from 'node:tty';
 import { AsError } from '../errors.js';
+import { fsReason } from '../paths.js';
 
 /** SecretError: a secret could not be had (no terminal, unset variable...); exit 1. */
 export class SecretError extends AsError {
@@ -97,7 +98,7 @@ export async function keyfilePassword(value: string | true | undefined): Promise
     try {
       return readFileSync(path, 'utf8').split(/\r?\n/)[0]!;
     } catch (e) {
-      throw new SecretError(`--tls-keyfile-password: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+      throw new SecretError(`--tls-keyfile-password: cannot read ${path}: ${fsReason(e)}`);
     }
   }
   return value;

@@ -6,6 +6,7 @@ import { abortedItemLine, parseLine, stringify, type StringifyOptions } from '..
 import { ABORTED_PREFIX } from '../asb/constants.js';
 import { isOutputClosed, outputClosed, writeChunk } from '../stages/write-chunk.js';
 import type { StreamFormat } from './program.js';
+import { checkInputFile } from '../paths.js';
 
 export { writeChunk };
 import type { StreamItem } from '../records/types.js';
@@ -20,9 +21,13 @@ export async function* readItems(input: Readable, name = '<stdin>'): AsyncGenera
   }
 }
 
-/** openInput: stdin for '-' or no name, otherwise a file. */
-export function openInput(path: string | undefined, stdin: Readable = process.stdin): { stream: Readable; name: string } {
+/**
+ * openInput: stdin for '-' or no name, otherwise a file, checked first so that a missing
+ * file or a directory is one line naming it (`dirHint`: what to do with a directory).
+ */
+export function openInput(path: string | undefined, stdin: Readable = process.stdin, dirHint?: string): { stream: Readable; name: string } {
   if (path === undefined || path === '-') return { stream: stdin, name: '<stdin>' };
+  checkInputFile(path, 'input file', dirHint);
   return { stream: createReadStream(path), name: path };
 }
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import tls, { type PeerCertificate, type SecureVersion } from 'node:tls';
 import { AsError, UsageError } from '../errors.js';
+import { fsReason } from '../paths.js';
 import type { ConnectionOptions, SocketFactory } from './connection.js';
 import { crlFromPem, leafRevocation, type Crl } from './crl.js';
 
@@ -99,7 +100,7 @@ function readText(path: string, option: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
-    throw new AsError('TLS', `${option}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new AsError('TLS', `${option}: cannot read ${path}: ${fsReason(e)}`, { value: path });
   }
 }
 
@@ -124,7 +125,7 @@ function dirFiles(dir: string): Array<{ path: string; option: string }> {
   try {
     names = readdirSync(dir).sort();
   } catch (e) {
-    throw new AsError('TLS', `--tls-capath: cannot read directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new AsError('TLS', `--tls-capath: cannot read directory ${dir}: ${fsReason(e)}`, { value: dir });
   }
   return names.map((n) => join(dir, n)).filter((p) => statSync(p, { throwIfNoEntry: false })?.isFile()).map((path) => ({ path, option: '--tls-capath' }));
 }

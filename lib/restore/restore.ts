@@ -9,7 +9,7 @@ import { silentLogger, type Logger, type ProgressSink } from '../log.js';
 import { throttle } from '../stages/throttle.js';
 import { connectUnlessStopped, untilStopped } from '../stages/stop.js';
 import type { SindexItem, StreamItem } from '../records/types.js';
-import { listBackupFiles, readBackupFiles, totalSize, type SourceItem } from './source.js';
+import { checkBackupFile, listBackupFiles, readBackupFiles, totalSize, type SourceItem } from './source.js';
 import { applyIndex, countRecords, recordsOf, type ComposeOptions } from './compose.js';
 import { newMetadataCounts, type MetadataCounts } from './metadata.js';
 import { newCounts, writeRecords, type WriteCounts } from './writer.js';
@@ -123,7 +123,11 @@ export function backupDirectories(o: Pick<RestoreSettings, 'directory' | 'direct
 // every directory (the C tool counts only the last directory's bytes).
 function backupFiles(o: RestoreSettings, log: Logger): string[] {
   const dirs = backupDirectories(o);
-  if (dirs.length === 0) return [o.inputFile!];
+  // Every input is checked before connecting: the files exist and can be read.
+  if (dirs.length === 0) {
+    checkBackupFile(o.inputFile!);
+    return [o.inputFile!];
+  }
   return dirs.flatMap((d) => {
     const files = listBackupFiles(d);
     log.info(`Found ${files.length} backup file(s) in ${d}`);

@@ -1,9 +1,10 @@
 // The reading side of a restore: which .asb files, decoded one after the other, each item
 // with its size in the file (for throttling and progress) and its position (for errors).
-import { createReadStream, readdirSync, statSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeAsbBatches } from '../asb/decode.js';
 import { ParseError, UsageError } from '../errors.js';
+import { checkInputDirectory, checkInputFile } from '../paths.js';
 import type { StreamItem } from '../records/types.js';
 
 /** SourceItem: a decoded item, its byte size in the file and where it starts. */
@@ -14,17 +15,21 @@ export interface SourceItem {
   line: number;
 }
 
-/** listBackupFiles: every `*.asb` of a directory, sorted by name (the C tool uses readdir order). */
+/**
+ * listBackupFiles: every `*.asb` of a directory, sorted by name (the C tool uses readdir
+ * order), each checked to be a readable file.
+ */
 export function listBackupFiles(dir: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch (e) {
-    throw new UsageError(`cannot read directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, dir, 'INPUT');
-  }
+  const names = checkInputDirectory(dir, '--directory', 'use -i/--input-file to restore a single file');
   const files = names.filter((f) => f.endsWith('.asb')).sort().map((f) => join(dir, f));
   if (files.length === 0) throw new UsageError(`no backup files (*.asb) found in ${dir}`, dir, 'NO_BACKUP_FILES');
+  for (const f of files) checkInputFile(f, 'backup file');
   return files;
+}
+
+/** checkBackupFile: -i: a readable file (stdin, `-`, is not checked). */
+export function checkBackupFile(path: string): void {
+  if (path !== '-') checkInputFile(path, '--input-file', 'use -d/--directory to restore the .asb files of a directory');
 }
 
 /** totalSize: bytes of all files (0 for stdin), for percent complete. */

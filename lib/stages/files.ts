@@ -2,10 +2,11 @@
 // `<namespace>_<NNNNN>.asb` files that roll over at a size limit. Files are written under
 // a `.part` name and renamed only when the whole backup succeeded, so a failed or
 // interrupted run never leaves a file that looks like a complete backup.
-import { mkdirSync, readdirSync, rmSync, rmdirSync, existsSync, statSync, renameSync } from 'node:fs';
+import { readdirSync, rmSync, rmdirSync, existsSync, statSync, renameSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { AsError, UsageError } from '../errors.js';
+import { fsReason, makeDirectory, statOf } from '../paths.js';
 import { encodeHeader, type AsbRun } from '../asb/encode.js';
 import type { Writable } from 'node:stream';
 import { isOutputClosed, outputClosed, writeChunk } from './write-chunk.js';
@@ -68,7 +69,7 @@ class BufferedFile {
     try {
       return new BufferedFile(await open(path, flags), path);
     } catch (e) {
-      throw new AsError('OUTPUT', `cannot create ${path}: ${(e as Error).message}`, { cause: e, value: path });
+      throw new AsError('OUTPUT', `cannot create ${path}: ${fsReason(e)}`, { cause: e, value: path });
     }
   }
 
@@ -98,7 +99,7 @@ class BufferedFile {
     this.overflow = [];
     this.writing = this.handle.writev(parts).then(
       () => undefined,
-      (e: Error) => { throw new AsError('OUTPUT', `cannot write ${this.path}: ${e.message}`, { cause: e, value: this.path }); },
+      (e: Error) => { throw new AsError('OUTPUT', `cannot write ${this.path}: ${fsReason(e)}`, { cause: e, value: this.path }); },
     );
     // Surface a failed write at the next flush or close, not as an unhandled rejection.
     this.writing.catch(() => undefined);
@@ -116,7 +117,32 @@ class BufferedFile {
 
 /** asbFilesIn: the .asb files (and leftover .asb.part files) of a directory. */
 export function asbFilesIn(dir: string): string[] {
-  return readdirSync(dir).filter((f) => f.endsWith('.asb') || f.endsWith('.asb' + PART));
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (e) {
+    throw new AsError('OUTPUT', `--directory ${dir}: cannot list it: ${fsReason(e)}`, { value: dir });
+  }
+  return names.filter((f) => f.endsWith('.asb') || f.endsWith('.asb' + PART));
+}
+
+/**
+ * checkDirectory: what prepareDirectory would refuse, without touching anything (called
+ * before connecting): a path that is not a directory, or a directory that already holds a
+ * backup unless removeFiles. True when the directory exists.
+ */
+export function checkDirectory(dir: string, removeFiles: boolean): boolean {
+  let st;
+  try {
+    st = statOf(dir);
+  } catch (e) {
+    throw new AsError('OUTPUT', `--directory ${dir}: ${fsReason(e)}`, { value: dir });
+  }
+  if (st === undefined) return false;
+  if (!st.isDirectory()) throw new UsageError(`--directory ${dir} exists and is not a directory`, dir, 'OUTPUT');
+  const existing = asbFilesIn(dir);
+  if (existing.length > 0 && !removeFiles) throw new UsageError(`directory ${dir} already holds a backup (${existing.length} file(s) such as ${existing[0]}); use -r/--remove-files to clear it`, dir, 'OUTPUT_EXISTS');
+  return true;
 }
 
 /**
@@ -124,30 +150,41 @@ export function asbFilesIn(dir: string): string[] {
  * backup unless removeFiles, which deletes only its .asb files.
  */
 export function prepareDirectory(dir: string, removeFiles: boolean, log?: (s: string) => void): void {
-  if (!existsSync(dir)) {
-    try {
-      mkdirSync(dir, { recursive: true });
-    } catch (e) {
-      throw new AsError('OUTPUT', `cannot create directory ${dir}: ${(e as Error).message}`, { value: dir });
-    }
+  if (!checkDirectory(dir, removeFiles)) {
+    makeDirectory(dir);
     log?.(`Directory ${dir} does not exist, creating`);
     return;
   }
-  if (!statSync(dir).isDirectory()) throw new UsageError(`--directory ${dir} is not a directory`, dir, 'OUTPUT');
   const existing = asbFilesIn(dir);
   if (existing.length === 0) return;
-  if (!removeFiles) throw new UsageError(`directory ${dir} already holds a backup (${existing.length} file(s) such as ${existing[0]}); use -r/--remove-files to clear it`, dir, 'OUTPUT_EXISTS');
-  for (const f of existing) rmSync(join(dir, f));
+  for (const f of existing) {
+    try {
+      rmSync(join(dir, f));
+    } catch (e) {
+      throw new AsError('OUTPUT', `-r/--remove-files: cannot remove ${join(dir, f)}: ${fsReason(e)}`, { value: join(dir, f) });
+    }
+  }
   log?.(`Removed ${existing.length} .asb file(s) from ${dir}`);
 }
 
-/** prepareOutputFile: refuses an existing file unless removeFiles, which deletes it. */
+/**
+ * prepareOutputFile: refuses a directory, a path whose directory is missing, and an
+ * existing file unless removeFiles, which deletes it.
+ */
 export function prepareOutputFile(path: string, removeFiles: boolean): void {
   if (path === '-' || isSpecialFile(path)) return;
+  const st = statOf(path);
+  if (st?.isDirectory()) throw new UsageError(`--output-file ${path} is a directory; name a file in it, or use -d/--directory to write a backup directory`, path, 'OUTPUT');
+  const parent = statOf(dirname(path));
+  if (parent === undefined || !parent.isDirectory()) throw new AsError('OUTPUT', `--output-file ${path}: directory ${dirname(path)} ${parent === undefined ? 'does not exist' : 'is not a directory'}`, { value: path });
   for (const f of [path, path + PART]) {
     if (!existsSync(f)) continue;
     if (!removeFiles) throw new UsageError(`output file ${f} already exists; use -r/--remove-files to overwrite it`, f, 'OUTPUT_EXISTS');
-    rmSync(f);
+    try {
+      rmSync(f);
+    } catch (e) {
+      throw new AsError('OUTPUT', `-r/--remove-files: cannot remove ${f}: ${fsReason(e)}`, { value: f });
+    }
   }
 }
 
@@ -296,8 +333,17 @@ export async function writeDirectory(batches: AsyncIterable<AsbBatch>, opts: Dir
     await file?.close().catch(() => undefined);
     throw e;
   }
-  for (const f of result.files) renameSync(f + PART, f);
+  for (const f of result.files) finish(f);
   return result;
+}
+
+// A finished file gets its name: the `.part` is renamed.
+function finish(path: string): void {
+  try {
+    renameSync(path + PART, path);
+  } catch (e) {
+    throw new AsError('OUTPUT', `cannot rename ${path + PART} to ${path}: ${fsReason(e)}`, { value: path });
+  }
 }
 
 /** Single-file sink options; path '-' is stdout. */
@@ -368,6 +414,6 @@ export async function writeSingleFile(batches: AsyncIterable<AsbBatch>, opts: Fi
     await file.close().catch(() => undefined);
     throw e;
   }
-  if (!special) renameSync(opts.path + PART, opts.path);
+  if (!special) finish(opts.path);
   return result;
 }
