@@ -102,6 +102,12 @@ export const ERRORS = {
     remedy: 'Remove the module (asinfo -v "udf-remove:filename=<name>") or register it again, or back up without UDF modules (--no-udfs).',
     exit: 1,
   },
+  NO_LAST_UPDATE: {
+    title: 'A record has no last-update time to filter on',
+    cause: 'as-filter -a/-b met a record without `lastUpdate`: neither a scan nor an .asb file carries a record\'s last-update time, so as-scan and as-decode-asb never set it.',
+    remedy: 'Select by time on the server instead: `as-scan -a/-b` (or `asbackup -a/-b`); as-filter -a/-b is for streams that carry `lastUpdate`.',
+    exit: 1,
+  },
   // --- writing output
   OUTPUT: {
     title: 'An output file or directory cannot be written',

@@ -10,6 +10,7 @@ import { openInput } from './io.js';
 import { answeredHelp, helpOptions, type Program } from './program.js';
 import { filterItems, narrowSelection } from '../stages/filter.js';
 import { parseLine, stringify } from '../records/jsonl.js';
+import { AsError, ParseError } from '../errors.js';
 import type { StreamItem } from '../records/types.js';
 
 /** program: as-filter. */
@@ -35,7 +36,15 @@ export const program: Program = {
           if (text.length === 0) return none;
           return parseLine(text, input.name, line);
         },
-        (item: StreamItem) => keep(item) ?? none,
+        (item: StreamItem) => {
+          try {
+            return keep(item) ?? none;
+          } catch (e) {
+            // Name the line, as for a malformed one.
+            if (e instanceof AsError && e.code === 'NO_LAST_UPDATE') throw new ParseError(e.message, input.name, line, 1, undefined, 'NO_LAST_UPDATE');
+            throw e;
+          }
+        },
         (item: StreamItem) => stringify(item),
       ]),
       io.stdout,

@@ -1,6 +1,7 @@
 // The filter stage: keeps the records (and index definitions) a selection asks for. It
 // applies the same rules the server applies to a scan, so `as-scan | as-filter` selects
 // exactly what a server-side filtered scan would.
+import { AsError } from '../errors.js';
 import { digestModulo } from '../protocol/digest.js';
 import { SAMPLE_MODULUS } from '../protocol/expression.js';
 import { UsageError } from '../errors.js';
@@ -32,7 +33,8 @@ export interface FilterOptions {
 /**
  * filterItems: a function returning the item to keep (possibly with fewer bins) or
  * undefined to drop it. A record without a known last-update time cannot be judged by a
- * modified window and is kept only when no window is asked for.
+ * modified window: with a window, such a record is an error (NO_LAST_UPDATE), never a
+ * silent drop.
  */
 export function filterItems(opts: FilterOptions): (item: StreamItem) => StreamItem | undefined {
   const sets = opts.sets && opts.sets.length > 0 ? new Set(opts.sets) : undefined;
@@ -56,7 +58,9 @@ export function filterItems(opts: FilterOptions): (item: StreamItem) => StreamIt
         if (opts.noTtlOnly && item.voidTime !== 0) return undefined;
         if (window) {
           const lut = item.lastUpdate;
-          if (lut === undefined) return undefined;
+          if (lut === undefined) {
+            throw new AsError('NO_LAST_UPDATE', `record ${item.digest.toString('base64')} has no lastUpdate, so --modified-after/--modified-before cannot judge it: scans and .asb files do not carry a record's last-update time; select by time on the server with as-scan -a/-b instead`, { value: item.digest.toString('base64') });
+          }
           if (opts.modifiedAfter !== undefined && lut < opts.modifiedAfter) return undefined;
           if (opts.modifiedBefore !== undefined && lut >= opts.modifiedBefore) return undefined;
         }

@@ -9,7 +9,7 @@ import { prepareDirectory, prepareOutputFile, writeDirectory, writeSingleFile, t
 import type { AsbRun } from '../../lib/asb/encode.js';
 import { digestModulo } from '../../lib/protocol/digest.js';
 import { particle } from '../../lib/protocol/particle.js';
-import { UsageError } from '../../lib/errors.js';
+import { AsError, UsageError } from '../../lib/errors.js';
 import type { RecordItem, SindexItem } from '../../lib/records/types.js';
 import { fakeClock, seededRng, withSeed } from '../helpers.js';
 
@@ -33,7 +33,7 @@ test('positive: filter keeps sets, bins, windows and TTL rules', () => {
   assert.equal(w(rec('a', { lastUpdate: 999 })), undefined);
   assert.ok(w(rec('a', { lastUpdate: 1000 })));
   assert.equal(w(rec('a', { lastUpdate: 2000 })), undefined);
-  assert.equal(w(rec('a')), undefined, 'no known last-update time: not in any window');
+  assert.throws(() => w(rec('a')), (e: unknown) => e instanceof AsError && e.code === 'NO_LAST_UPDATE', 'no known last-update time: an error, not a silent drop');
 });
 
 test('positive: percent sampling is deterministic by digest and near the asked share', () => withSeed(() => {
