@@ -243,6 +243,12 @@ export const ERRORS = {
     remedy: 'Check -n, and -h for the cluster.',
     exit: 1,
   },
+  NODE_NOT_FOUND: {
+    title: 'A node of --node-list is not in the cluster',
+    cause: 'An address given with -l/--node-list is not one of the cluster\'s nodes (the message lists them), or none of the nodes given is the master of a partition of the namespace.',
+    remedy: 'Give the nodes as the message lists them (host names are resolved, so either form matches); check -h for the cluster.',
+    exit: 1,
+  },
   RECORD_REJECTED: {
     title: 'The server rejected a record',
     cause: 'A write of one record was refused with a record-level result code (too big, bad bin name, key mismatch...).',

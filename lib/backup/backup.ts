@@ -4,13 +4,12 @@
 import type { Writable } from 'node:stream';
 import type { Cluster } from '../cluster/cluster.js';
 import { silentLogger, type Logger, type ProgressSink } from '../log.js';
-import { filterBatches } from '../stages/filter.js';
 import { throttle } from '../stages/throttle.js';
 import { batchBytes, checkDirectory, prepareDirectory, prepareOutputFile, removeBackupFiles, removeOutputFile, writeDirectory, writeSingleFile, type AsbBatch, type Removed, type WriteResult } from '../stages/files.js';
 import { EncodePool } from '../stages/encode-pool.js';
 import { connectUnlessStopped, untilStopped } from '../stages/stop.js';
 import { encodeBatches } from './encode.js';
-import { backupSource, estimateRecordSize } from './source.js';
+import { backupSource, estimateRecordSize, type EstimateResult } from './source.js';
 import type { BackupSettings } from './settings.js';
 
 const MiB = 1024 * 1024;
@@ -62,7 +61,7 @@ export async function backup(s: BackupSettings, ctx: BackupContext): Promise<Bac
   try {
     log.info(`Processing ${cluster.nodes.length} node(s)`);
     // Records stay in wire form from socket to file: the server applies the selection, and
-    // the filter stage below only has index definitions to judge. (Excluded bins without a
+    // the source leaves out the index definitions of other sets. (Excluded bins without a
     // -B to narrow are the exception: the source drops them from records as objects.)
     const source = await backupSource(cluster, s, log, { wire: true });
     if (s.directory !== undefined) prepareDirectory(s.directory, s.removeFiles, log.info);
@@ -73,7 +72,7 @@ export async function backup(s: BackupSettings, ctx: BackupContext): Promise<Bac
       records += n;
       ctx.progress?.add(n, bytes);
     };
-    let chunks: AsyncIterable<AsbBatch> = encodeBatches(filterBatches(untilStopped(source.items, ctx.signal), { sets: s.set }), s.compact, counts, pool, onBatch);
+    let chunks: AsyncIterable<AsbBatch> = encodeBatches(untilStopped(source.items, ctx.signal), s.compact, counts, pool, onBatch);
     if (s.nice) chunks = throttle(chunks, batchBytes, { bytesPerSecond: s.nice * MiB });
     const written: WriteResult = { files: [], bytes: 0, records: 0 };
     const summary = (): BackupSummary => ({ records: written.records, indexes: counts.indexes, udfs: counts.udfs, bytes: written.bytes, files: written.files, seconds: (performance.now() - started) / 1000 });
@@ -104,15 +103,8 @@ export function removeArtifacts(s: Pick<BackupSettings, 'directory' | 'outputFil
   return { files: [], directory: false };
 }
 
-/** Estimate: the size a backup would have, from a sample of records. */
-export interface Estimate {
-  recordSize: number;
-  totalSize: number;
-  samples: number;
-  /** The .asb bytes of the sampled records. */
-  sampleBytes: number;
-  expectedRecords: number;
-}
+/** Estimate: the size a backup would have, from a sample of its records. */
+export type Estimate = EstimateResult;
 
 /** estimate: samples records and estimates the size of the backup (-e). */
 export async function estimate(s: BackupSettings, ctx: BackupContext): Promise<Estimate> {

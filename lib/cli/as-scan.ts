@@ -37,7 +37,7 @@ export const program: Program = {
     const log = makeLogger(o.verbose, io.stderr);
     const cluster = await connectCluster(o, log, { rackAware: o.preferRacks !== undefined });
     try {
-      const source = await backupSource(cluster, o, log);
+      const source = await backupSource(cluster, o, log, { action: 'Reading' });
       try {
         const n = await writeItems(flatten(source.items), io.stdout, { view: values.view === true });
         log.verbose(`Wrote ${n} item(s)`);

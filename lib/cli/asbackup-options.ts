@@ -168,6 +168,14 @@ export function validateBackupOptions(o: BackupOptions): void {
 export function parseBackupArgs(argv: readonly string[], config?: ConfigEnv): { options: BackupOptions; resolved: Resolved } {
   const resolved = resolveOptions(asbackupOptions, argv, 'asbackup', { config });
   const options = resolved.values as unknown as BackupOptions;
-  if (!options.usage && !options.version) validateBackupOptions(options);
+  if (!options.usage && !options.version) {
+    validateBackupOptions(options);
+    // -F splits the files of a directory; one file (-o) or an estimate has nothing to
+    // split. Said when typed on the command line; a config file's value is a default that
+    // only a directory backup uses.
+    if (resolved.given.has('file-limit') && options.directory === undefined) {
+      throw new UsageError(`--file-limit (-F) applies to --directory (-d) only: ${options.estimate ? 'an estimate writes no file' : '--output-file (-o) writes one file, whatever its size'}`);
+    }
+  }
   return { options, resolved };
 }

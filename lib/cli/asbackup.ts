@@ -60,8 +60,10 @@ export const program: Program = {
     try {
       if (o.estimate) {
         const est = await estimate(o, { connect, log });
+        const q = est.accuracy === 'exact' ? '' : `${est.accuracy} `;
         log.info(`Estimated overall record size is ${est.recordSize} byte(s) (from ${est.samples} sampled record(s))`);
-        log.info(`Estimated total backup size is ${est.totalSize} byte(s) (${est.expectedRecords} record(s), plus 10% for indexes and overhead)`);
+        log.info(`Estimated total backup size is ${q}${est.totalSize} byte(s) (${q}${est.expectedRecords} record(s), plus 10% for indexes and overhead)`);
+        if (est.unknownShare.length > 0) log.info(`The share of records kept by ${est.unknownShare.join(', ')} is not known before the scan; the total is an upper bound`);
         // As the C tool: the estimate, then the summary of the sampling run.
         machine?.write(machineLine.estimate(est.expectedRecords, est.recordSize));
         machine?.write(machineLine.backupSummary({ records: est.samples, indexes: 0, udfs: 0, bytes: est.sampleBytes }));

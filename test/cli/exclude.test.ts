@@ -46,7 +46,7 @@ async function backup(...args: string[]): Promise<{ items: StreamItem[]; stderr:
   return { items: await items(r.stdout), stderr: r.stderr };
 }
 
-test('unit: exclusions narrow -s and -B, or become a server filter and a bin filter of ours', () => {
+test('unit: exclusions narrow -s and -B, or become a server filter and a bin filter of ours', async () => {
   assert.deepEqual(narrowSelection({ excludeSets: ['b'], excludeBins: ['geo'] }), { sets: [], excludeSets: ['b'], bins: undefined, dropBins: ['geo'] });
   assert.deepEqual(narrowSelection({ sets: ['a', 'b'], bins: ['int', 'geo'], excludeSets: ['b', 'c'], excludeBins: ['geo'] }), { sets: ['a'], excludeSets: [], bins: ['int'], dropBins: undefined });
   assert.deepEqual(narrowSelection({ noBins: true, excludeBins: [] }).dropBins, undefined);
@@ -62,11 +62,11 @@ test('unit: exclusions narrow -s and -B, or become a server filter and a bin fil
   const cluster = { partitionsOfNodes: () => [] } as unknown as Cluster;
   const base = { namespace: 'test', noBins: false, noRecords: false, noIndexes: false, noUdfs: false, percent: 100, noTtlOnly: false, maxRecords: 0, recordsPerSecond: 0, parallel: 1, priority: 0, noClusterChange: false, socketTimeout: 0, totalTimeout: 0, maxRetries: 0 } satisfies SourceSettings;
   const ours = compile(exp.and(exp.ne(exp.setName(), 'b'), exp.ne(exp.setName(), 'c')));
-  assert.deepEqual(scanOptionsOf(cluster, { ...base, excludeSets: ['b', 'c'] }, silentLogger).filter, ours);
+  assert.deepEqual((await scanOptionsOf(cluster, { ...base, excludeSets: ['b', 'c'] }, silentLogger)).filter, ours);
   const user = compile(exp.eq(exp.ttl(), exp.int(-1)));
-  assert.deepEqual(scanOptionsOf(cluster, { ...base, excludeSets: ['b', 'c'], filterExp: user.toString('base64') }, silentLogger).filter, compile(exp.and(exp.eq(exp.ttl(), exp.int(-1)), exp.and(exp.ne(exp.setName(), 'b'), exp.ne(exp.setName(), 'c')))));
+  assert.deepEqual((await scanOptionsOf(cluster, { ...base, excludeSets: ['b', 'c'], filterExp: user.toString('base64') }, silentLogger)).filter, compile(exp.and(exp.eq(exp.ttl(), exp.int(-1)), exp.and(exp.ne(exp.setName(), 'b'), exp.ne(exp.setName(), 'c')))));
   assert.deepEqual(andCompiled(user, ours), compile(exp.and(exp.eq(exp.ttl(), exp.int(-1)), exp.and(exp.ne(exp.setName(), 'b'), exp.ne(exp.setName(), 'c')))));
-  const narrowed = scanOptionsOf(cluster, { ...base, set: ['a', 'b'], binList: ['int', 'geo'], excludeSets: ['b'], excludeBins: ['geo'] }, silentLogger);
+  const narrowed = await scanOptionsOf(cluster, { ...base, set: ['a', 'b'], binList: ['int', 'geo'], excludeSets: ['b'], excludeBins: ['geo'] }, silentLogger);
   assert.equal(narrowed.set, 'a');
   assert.deepEqual(narrowed.bins, ['int']);
   assert.equal(narrowed.filter, undefined);

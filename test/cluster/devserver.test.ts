@@ -187,12 +187,16 @@ test('as-scan writes sindexes, udfs, then records; exit codes', async () => {
     p.on('close', (code) => resolve({ code: code ?? -1, out, err }));
   });
   const seed = `127.0.0.1:${dev.seeds[0]!.port}`;
-  const r = await runCli(['-h', seed, '-n', 'test', '-s', 'bulk', '-B', 'n']);
+  // Set b holds the index: it comes with -s bulk,b, not with -s bulk.
+  const r = await runCli(['-h', seed, '-n', 'test', '-s', 'bulk,b', '-B', 'n']);
   assert.equal(r.code, 0, r.err);
   const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(lines[0].kind, 'sindex');
   assert.equal(lines[1].kind, 'udf');
-  assert.equal(lines.filter((l) => l.kind === 'record').length, BULK);
+  assert.equal(lines.filter((l) => l.kind === 'record' && l.set === 'bulk').length, BULK);
+  const one = await runCli(['-h', seed, '-n', 'test', '-s', 'bulk', '-B', 'n']);
+  assert.equal(one.code, 0, one.err);
+  assert.deepEqual([...new Set(one.out.trim().split('\n').map((l) => JSON.parse(l).kind))], ['udf', 'record'], 'no index of another set');
   const usage = await runCli(['-h', seed, '-n', 'test', '--priority', '7']);
   assert.equal(usage.code, 2, 'bad option');
   const pct = await runCli(['-h', seed, '-n', 'test', '-s', 'bulk', '-%', '10', '-I', '-u']);
