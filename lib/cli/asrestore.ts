@@ -67,7 +67,9 @@ export const program: Program = {
       machine?.close();
       if (s !== undefined) {
         for (const line of summaryLines(s)) log.info(line);
-        log.error(`Restore failed after ${s.counts.inserted} record(s) were written; the restore is incomplete`);
+        log.error(s.validate
+          ? `Validation failed after ${s.counts.read} record(s) were read; the backup is not valid`
+          : `Restore failed after ${s.counts.inserted} record(s) were written; the restore is incomplete`);
       }
       throw e;
     }

@@ -8,7 +8,7 @@ import type { RecordItem, SindexItem, StreamItem } from '../records/types.js';
 import { applySindex, applyUdf, type MetadataCounts, type MetadataOptions } from './metadata.js';
 import { nowClSeconds, ttlFor } from './write-policy.js';
 import { wallClock } from '../clock.js';
-import type { WriteCounts } from './writer.js';
+import { refusal, type WriteCounts } from './writer.js';
 
 /** Options of recordsOf. */
 export interface ComposeOptions {
@@ -73,15 +73,24 @@ export async function applyIndex(s: SindexItem, o: Pick<ComposeOptions, 'cluster
 
 /**
  * countRecords: what the writer would do without a server (--validate): records read,
- * expired and without bins are counted; every other record counts as would-be inserted.
+ * expired and without bins are counted; a record the writer would refuse before sending
+ * (refusal()) fails the validation, or is counted ignored with ignoreRecordError; every
+ * other record counts as would-be inserted.
  */
-export async function countRecords(batches: AsyncIterable<RecordItem[]>, counts: WriteCounts, extraTtl = 0, now: () => number = wallClock): Promise<WriteCounts> {
+export async function countRecords(batches: AsyncIterable<RecordItem[]>, counts: WriteCounts, extraTtl = 0, now: () => number = wallClock, ignoreRecordError = false): Promise<WriteCounts> {
   for await (const batch of batches) {
     for (const r of batch) {
       counts.read++;
-      if (r.bins.length === 0) counts.skippedNoBins++;
-      else if (ttlFor(r.voidTime, nowClSeconds(now()), extraTtl) === undefined) counts.expired++;
-      else counts.inserted++;
+      if (r.bins.length === 0) { counts.skippedNoBins++; continue; }
+      const ttl = ttlFor(r.voidTime, nowClSeconds(now()), extraTtl);
+      if (ttl === undefined) { counts.expired++; continue; }
+      const refused = refusal(r, ttl, extraTtl);
+      if (refused === undefined) counts.inserted++;
+      else if (ignoreRecordError) counts.ignored++;
+      else {
+        counts.failed++;
+        throw refused;
+      }
     }
   }
   return counts;

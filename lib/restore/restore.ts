@@ -58,12 +58,16 @@ export async function restore(o: RestoreSettings, ctx: RestoreContext): Promise<
   const summary = (): RestoreSummary => ({ counts, meta, files: files.length, bytes, seconds: (performance.now() - started) / 1000, validate: o.validate });
   ctx.progress?.expect(0, totalSize(files));
   let cluster: Cluster | undefined;
+  // A summary is attached to an error only once reading has begun: a failed connect read
+  // and wrote nothing, and its one line says all.
+  let reading = false;
   try {
     if (!o.validate) {
       cluster = await connectUnlessStopped(() => ctx.connect(), ctx.signal);
       const target = o.namespace?.target;
       if (target !== undefined && !cluster.hasNamespace(target)) throw new ServerError(20, `namespace ${target} not found in the cluster`, undefined, 'NAMESPACE_NOT_FOUND');
     }
+    reading = true;
     let items: AsyncIterable<SourceItem[]> = untilStopped(readBackupFiles(files, {
       namespace: o.namespace?.source,
       noRecords: o.noRecords,
@@ -88,7 +92,7 @@ export async function restore(o: RestoreSettings, ctx: RestoreContext): Promise<
     };
     const records = recordsOf(counted(items, onBatch), compose);
     if (cluster === undefined) {
-      await countRecords(records, counts, o.extraTtl);
+      await countRecords(records, counts, o.extraTtl, undefined, o.ignoreRecordError);
     } else {
       await writeRecords(cluster, records, {
         ...writeOptionsOf(o),
@@ -100,7 +104,7 @@ export async function restore(o: RestoreSettings, ctx: RestoreContext): Promise<
     for (const s of deferred) await applyIndex(s, compose);
     return summary();
   } catch (e) {
-    if (e instanceof Error) (e as WithSummary).summary = summary();
+    if (reading && e instanceof Error) (e as WithSummary).summary = summary();
     throw e;
   } finally {
     cluster?.close();
@@ -129,7 +133,7 @@ function backupFiles(o: RestoreSettings, log: Logger): string[] {
     return [o.inputFile!];
   }
   return dirs.flatMap((d) => {
-    const files = listBackupFiles(d);
+    const files = listBackupFiles(d, o.directory !== undefined ? '--directory' : '--directory-list');
     log.info(`Found ${files.length} backup file(s) in ${d}`);
     return files;
   });

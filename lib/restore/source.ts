@@ -17,12 +17,19 @@ export interface SourceItem {
 
 /**
  * listBackupFiles: every `*.asb` of a directory, sorted by name (the C tool uses readdir
- * order), each checked to be a readable file.
+ * order), each checked to be a readable file. A directory holding only the `.part` files of
+ * a backup that did not finish says so.
  */
-export function listBackupFiles(dir: string): string[] {
-  const names = checkInputDirectory(dir, '--directory', 'use -i/--input-file to restore a single file');
+export function listBackupFiles(dir: string, label = '--directory'): string[] {
+  const names = checkInputDirectory(dir, label, 'use -i/--input-file to restore a single file');
   const files = names.filter((f) => f.endsWith('.asb')).sort().map((f) => join(dir, f));
-  if (files.length === 0) throw new UsageError(`no backup files (*.asb) found in ${dir}`, dir, 'NO_BACKUP_FILES');
+  if (files.length === 0) {
+    const parts = names.filter((f) => f.endsWith('.asb.part')).sort();
+    if (parts.length > 0) {
+      throw new UsageError(`no backup files (*.asb) in ${dir}, only ${parts.length} unfinished file(s) such as ${parts[0]}: the backup that wrote them did not finish; take it again`, dir, 'NO_BACKUP_FILES');
+    }
+    throw new UsageError(`no backup files (*.asb) found in ${dir}`, dir, 'NO_BACKUP_FILES');
+  }
   for (const f of files) checkInputFile(f, 'backup file');
   return files;
 }

@@ -60,6 +60,27 @@ export function ttlFor(voidTime: number, nowCl: number, extraTtl = 0): number | 
   return v - nowCl;
 }
 
+/**
+ * MAX_TTL: the longest TTL a server accepts, 10 years (the server's MAX_ALLOWED_TTL);
+ * more is refused with a bare parameter error, so a restore says why before sending.
+ */
+export const MAX_TTL = 315_360_000;
+
+/**
+ * ttlOverLimit: why a TTL is more than the server accepts, or undefined when it is not
+ * (TTL_NEVER is not a TTL). Names --extra-ttl when that is what pushes it over.
+ */
+export function ttlOverLimit(ttl: number, extraTtl = 0): string | undefined {
+  if (ttl === TTL_NEVER || ttl <= MAX_TTL) return undefined;
+  const years = (ttl / (365 * 86400)).toFixed(1);
+  const why = extraTtl > 0 && ttl - extraTtl <= MAX_TTL
+    ? `--extra-ttl ${extraTtl} takes it over; give a smaller --extra-ttl`
+    : extraTtl > 0
+      ? `its void time is that far ahead even without --extra-ttl ${extraTtl}`
+      : 'its void time is that far ahead of this run\'s clock';
+  return `would get a TTL of ${ttl} s (${years} years), more than the server's limit of ${MAX_TTL} s (10 years): ${why}`;
+}
+
 /** writeOptionsOf: the writer's options from the settings (-t scales the window and the lanes). */
 export function writeOptionsOf(o: WritePolicySettings): WriteOptions {
   return {

@@ -15,7 +15,7 @@ import { geojsonParticle, geojsonText } from '../records/jsonl.js';
 import type { RecordItem } from '../records/types.js';
 import { Lane } from './pipeline.js';
 import { wallClock } from '../clock.js';
-import { nowClSeconds, ttlFor, writeBits, type WritePolicyOptions } from './write-policy.js';
+import { nowClSeconds, ttlFor, ttlOverLimit, writeBits, type WritePolicyOptions } from './write-policy.js';
 
 /** What happened to the records of a restore. */
 export interface WriteCounts {
@@ -176,6 +176,18 @@ function clientGeo(data: Buffer): Buffer {
 }
 
 /**
+ * refusal: the error a record would get from the server, found before sending it (a bin
+ * name over 15 bytes, a TTL over the server's limit), or undefined.
+ */
+export function refusal(r: RecordItem, ttl: number, extraTtl: number): RecordWriteError | undefined {
+  const long = r.bins.find((b) => binNameBytes(b.name) > 15);
+  if (long !== undefined) return new RecordWriteError(r, ResultCode.BIN_NAME, `bin name ${JSON.stringify(long.name)} is longer than 15 bytes (record ${r.digest.toString('base64')})`);
+  const over = ttlOverLimit(ttl, extraTtl);
+  if (over !== undefined) return new RecordWriteError(r, ResultCode.PARAMETER, `record ${r.digest.toString('base64')} (set ${JSON.stringify(r.set)}) ${over}`);
+  return undefined;
+}
+
+/**
  * writeRecords: writes every record and resolves with the counts once all answers are in.
  * Rejects on the first record that fails (after the writes in flight have finished): a
  * rejected record without --ignore-record-error, an unknown namespace, or a connection
@@ -283,11 +295,11 @@ export async function writeRecords(cluster: Cluster, batches: AsyncIterable<Reco
       if (r.bins.length === 0) { counts.skippedNoBins++; continue; }
       const ttl = ttlFor(r.voidTime, nowClSeconds(now()), opts.extraTtl ?? 0);
       if (ttl === undefined) { counts.expired++; continue; }
-      const long = r.bins.find((b) => binNameBytes(b.name) > 15);
-      if (long !== undefined) {
-        const e = new RecordWriteError(r, ResultCode.BIN_NAME, `bin name ${JSON.stringify(long.name)} is longer than 15 bytes (record ${r.digest.toString('base64')})`);
-        if (!opts.ignoreRecordError) { counts.failed++; failure = e; break outer; }
+      const refused = refusal(r, ttl, opts.extraTtl ?? 0);
+      if (refused !== undefined) {
+        if (!opts.ignoreRecordError) { counts.failed++; failure = refused; break outer; }
         counts.ignored++;
+        opts.log?.(`ignored: ${refused.message}`);
         continue;
       }
       // Hysteresis: once the window is full, let half of it drain before refilling, so the

@@ -225,7 +225,7 @@ test('positive: --directory-list with --parent-directory restores several backup
       [['--directory-list', 'x', '-i', status], 2, /--input-file and --directory-list are mutually exclusive \[USAGE\]/],
       [['--parent-directory', parent, '-d', parent], 2, /--parent-directory needs --directory-list \[USAGE\]/],
       [['--parent-directory', parent, '--directory-list', 'set-a,./set-a'], 2, /names .*set-a twice \[USAGE\]/],
-      [['--directory-list', `${join(parent, 'set-a')},${join(parent, 'nope')}`], 2, /cannot read directory .*nope.*\[INPUT\]/],
+      [['--directory-list', `${join(parent, 'set-a')},${join(parent, 'nope')}`], 2, /--directory-list .*nope: no such file or directory \[INPUT\]/],
       [['--parent-directory', parent, '--directory-list', 'set-a,.'], 2, /no backup files \(\*\.asb\) found in .*\[NO_BACKUP_FILES\]/],
     ];
     for (const [args, code, message] of cases) {
