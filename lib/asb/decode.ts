@@ -100,20 +100,26 @@ export async function* decodeAsb(chunks: Source, fileName: string): AsyncGenerat
 }
 
 /**
- * decodeAsbBatches: decodeAsb's events in arrays: every block the input read so far
- * completes, one array per refill. Batch consumers skip an async step per block.
+ * decodeAsbBatches: decodeAsb's events in arrays of up to 256. Batch consumers skip an
+ * async step per block. When the input breaks, the complete blocks before the break are
+ * yielded first, then the error is thrown: a file cut short gives every record it holds.
  */
 export async function* decodeAsbBatches(chunks: Source, fileName: string): AsyncGenerator<AsbEvent[]> {
   let batch: AsbEvent[] = [];
   const it = decodeAsb(chunks, fileName);
   // decodeAsb's generator runs synchronously between refills; pulling with a count of
   // blocks already buffered is not visible from outside, so batch by size instead.
-  for await (const ev of it) {
-    batch.push(ev);
-    if (batch.length >= 256) {
-      yield batch;
-      batch = [];
+  try {
+    for await (const ev of it) {
+      batch.push(ev);
+      if (batch.length >= 256) {
+        yield batch;
+        batch = [];
+      }
     }
+  } catch (e) {
+    if (batch.length > 0) yield batch;
+    throw e;
   }
   if (batch.length > 0) yield batch;
 }

@@ -42,26 +42,36 @@ export function abortLine(format: StreamFormat, program: string, why: string): s
 
 /**
  * writeItems: items as JSON lines, batched into ~64 KiB writes. A reader that goes away
- * (`| head`) ends it with OUTPUT_CLOSED, naming the items handed on before.
+ * (`| head`) ends it with OUTPUT_CLOSED, naming the items handed on before. When the items
+ * stop with an error, the lines of the items before it are written first, then the error
+ * is thrown.
  */
 export async function writeItems(items: AsyncIterable<StreamItem>, out: Writable = process.stdout, opts: StringifyOptions = {}): Promise<number> {
   let buf = '';
   let n = 0;
   let written = 0;
+  let writeFailed = false;
   const write = async (): Promise<void> => {
     try {
       await writeChunk(out, buf);
     } catch (e) {
+      writeFailed = true;
       if (isOutputClosed(e)) throw outputClosed(written, 'item');
       throw e;
     }
     written = n;
     buf = '';
   };
-  for await (const item of items) {
-    buf += stringify(item, opts);
-    n++;
-    if (buf.length >= 65536) await write();
+  try {
+    for await (const item of items) {
+      buf += stringify(item, opts);
+      n++;
+      if (buf.length >= 65536) await write();
+    }
+  } catch (e) {
+    // The error is the story; an output that is gone as well adds nothing to it.
+    if (!writeFailed && buf.length > 0) await writeChunk(out, buf).catch(() => undefined);
+    throw e;
   }
   if (buf.length > 0) await write();
   return n;

@@ -3,8 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { encodeHeader, encodeItem } from '../../lib/asb/encode.js';
+import { computeDigest } from '../../lib/protocol/digest.js';
+import { particle } from '../../lib/protocol/particle.js';
+import type { RecordItem } from '../../lib/records/types.js';
 import { repoRoot, vectorsDir } from './helpers.js';
 
 const bin = (name: string): string => path.join(repoRoot, 'bin', name);
@@ -59,4 +64,30 @@ test('positive: as-encode-asb with no input writes the header with --namespace',
   const r = node([bin('as-encode-asb'), '-n', 'test'], Buffer.alloc(0));
   assert.equal(r.status, 0);
   assert.equal(r.stdout.toString(), 'Version 3.1\n# namespace test\n# first-file\n');
+});
+
+test('negative: a file cut short gives every complete record before the error, whatever the batch size (issue #11 item 18)', () => {
+  const recs: RecordItem[] = Array.from({ length: 3000 }, (_, i) => {
+    const k = particle.string(`key-${i}`);
+    return { kind: 'record', namespace: 'test', set: 's', digest: computeDigest('s', k.type, k.data), key: k, generation: 1, voidTime: 0, bins: [{ name: 'v', ...particle.string('x'.repeat(i % 40)) }] };
+  });
+  const blocks = recs.map((r) => encodeItem(r));
+  const whole = Buffer.concat([encodeHeader('test', true), ...blocks]);
+  const dir = mkdtempSync(path.join(tmpdir(), 'asb-cut-'));
+  // Cut inside record `n` (0-based): records 0..n-1 are complete. Below one batch, at and
+  // around the batch size of 256, and far into the file (over 64 KiB of output).
+  for (const n of [0, 3, 255, 256, 257, 2999]) {
+    let at = encodeHeader('test', true).length;
+    for (let i = 0; i < n; i++) at += blocks[i]!.length;
+    const file = path.join(dir, `cut-${n}.asb`);
+    writeFileSync(file, whole.subarray(0, at + 20));
+    const r = node([bin('as-decode-asb'), file]);
+    assert.equal(r.status, 1, r.stderr.toString());
+    assert.match(r.stderr.toString(), /\[PARSE\]/);
+    const lines = r.stdout.toString().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+    // Every complete record, then the line that tells a reader the stream was cut short.
+    assert.equal(lines.pop().kind, 'aborted');
+    assert.equal(lines.length, n, `cut in record ${n}: ${lines.length} record(s) out`);
+    assert.deepEqual(lines.map((l) => l.digest), recs.slice(0, n).map((x) => x.digest.toString('base64')));
+  }
 });

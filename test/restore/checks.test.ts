@@ -86,3 +86,17 @@ test('negative: a TTL over the server\'s 10-year limit is refused before sending
   const fine = await runProgram('asrestore', ['-h', host, '-i', year, '--extra-ttl', String(YEAR)], { env });
   assert.equal(fine.code, 0, fine.stderr);
 });
+
+test('negative: a file cut short gives asrestore every complete record before the error (item 18)', async () => {
+  const now = nowClSeconds(AT);
+  const recs = Array.from({ length: 40 }, (_, i) => rec(i, i % 2 ? 0 : now + YEAR));
+  const whole = readFileSync(asbFile(join(tempDir(), 'whole.asb'), recs));
+  const cut = join(tempDir(), 'cut.asb');
+  // Cut inside the 31st record: 30 complete records before it (fewer than one batch).
+  const starts = [...whole.toString('latin1').matchAll(/\n\+ k /g)].map((m) => m.index! + 1);
+  writeFileSync(cut, whole.subarray(0, starts[30]! + 12));
+  const r = await runProgram('asrestore', ['-h', host, '-i', cut], { env });
+  assertFailure(r, 1, 'PARSE', 'cut file');
+  assert.match(r.stderr, /Inserted 30 record\(s\)/);
+  assert.equal(server.count('test'), 30);
+});
