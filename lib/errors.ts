@@ -48,6 +48,12 @@ export const ERRORS = {
     remedy: 'Name the directory that holds the backup; a backup that left .part files is incomplete and must be taken again.',
     exit: 2,
   },
+  NAMESPACE_MISMATCH: {
+    title: 'A backup file holds another namespace',
+    cause: 'The `# namespace` line of a file given with -i or -d names another namespace than the source of -n; every file is checked before anything is written.',
+    remedy: 'Give -n <namespace in the file>,<target> to restore it into another namespace, or leave out the files of other namespaces.',
+    exit: 2,
+  },
   PARSE: {
     title: 'A backup file is malformed',
     cause: 'The .asb text breaks the format (version 3.1) at the file, line and column named; the file is damaged, cut short or not an .asb file.',

@@ -9,7 +9,7 @@ import { silentLogger, type Logger, type ProgressSink } from '../log.js';
 import { throttle } from '../stages/throttle.js';
 import { connectUnlessStopped, untilStopped } from '../stages/stop.js';
 import type { SindexItem, StreamItem } from '../records/types.js';
-import { checkBackupFile, listBackupFiles, readBackupFiles, totalSize, type SourceItem } from './source.js';
+import { checkBackupFile, checkHeaders, listBackupFiles, readBackupFiles, totalSize, type SourceItem } from './source.js';
 import { applyIndex, countRecords, recordsOf, type ComposeOptions } from './compose.js';
 import { newMetadataCounts, type MetadataCounts } from './metadata.js';
 import { newCounts, writeRecords, type WriteCounts } from './writer.js';
@@ -51,6 +51,10 @@ export type WithSummary = Error & { summary?: RestoreSummary };
 export async function restore(o: RestoreSettings, ctx: RestoreContext): Promise<RestoreSummary> {
   const log = ctx.log ?? silentLogger;
   const files = backupFiles(o, log);
+  // The header of every file is read before connecting: it is an .asb header, and names
+  // the namespace -n expects.
+  const namespaces = await checkHeaders(files, o.namespace);
+  if (namespaces.length > 1) log.info(`The backup files hold namespaces ${namespaces.join(', ')}; each file's records go to their own`);
   const counts = newCounts();
   const meta = newMetadataCounts();
   const started = performance.now();

@@ -2,8 +2,8 @@
 // with its size in the file (for throttling and progress) and its position (for errors).
 import { createReadStream, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeAsbBatches } from '../asb/decode.js';
-import { ParseError, UsageError } from '../errors.js';
+import { decodeAsb, decodeAsbBatches, type AsbHeader } from '../asb/decode.js';
+import { AsError, ParseError, UsageError } from '../errors.js';
 import { checkInputDirectory, checkInputFile } from '../paths.js';
 import type { StreamItem } from '../records/types.js';
 
@@ -37,6 +37,39 @@ export function listBackupFiles(dir: string, label = '--directory'): string[] {
 /** checkBackupFile: -i: a readable file (stdin, `-`, is not checked). */
 export function checkBackupFile(path: string): void {
   if (path !== '-') checkInputFile(path, '--input-file', 'use -d/--directory to restore the .asb files of a directory');
+}
+
+/** readFileHeader: the header of one .asb file (its version line and meta lines). */
+export async function readFileHeader(path: string): Promise<AsbHeader> {
+  const input = createReadStream(path, { highWaterMark: 64 * 1024 });
+  try {
+    const events = decodeAsb(input as AsyncIterable<Buffer>, path);
+    const first = await events.next();
+    await events.return(undefined);
+    return first.value as AsbHeader;
+  } finally {
+    input.destroy();
+  }
+}
+
+/**
+ * checkHeaders: reads the header of every file before anything is written, so a file that
+ * is not an .asb file, or holds another namespace than -n names, stops the restore before
+ * its first record. Returns the namespaces the headers name.
+ */
+export async function checkHeaders(files: string[], mapping?: { source: string; target: string }): Promise<string[]> {
+  const seen = new Set<string>();
+  for (const f of files) {
+    if (f === '-') continue;
+    const h = await readFileHeader(f);
+    if (h.namespace === undefined) continue;
+    seen.add(h.namespace);
+    if (mapping !== undefined && h.namespace !== mapping.source) {
+      const n = mapping.source === mapping.target ? `-n ${mapping.source}` : `-n ${mapping.source},${mapping.target}`;
+      throw new AsError('NAMESPACE_MISMATCH', `${f}: the file holds namespace ${h.namespace}, not ${mapping.source} (${n}); to restore it into ${mapping.target}, use -n ${h.namespace},${mapping.target}`, { value: f });
+    }
+  }
+  return [...seen].sort();
 }
 
 /** totalSize: bytes of all files (0 for stdin), for percent complete. */

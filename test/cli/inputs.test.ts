@@ -85,6 +85,7 @@ test('negative: a wrong kind of path is one line naming it and the option that f
     ['asrestore', ['-h', NOWHERE, '-i', dir], 2, 'INPUT', /--input-file .*adir is a directory; use -d\/--directory/],
     ['asrestore', ['-h', NOWHERE, '-d', file], 2, 'INPUT', /--directory .*afile is not a directory; use -i\/--input-file/],
     ['asrestore', ['-h', NOWHERE, '-d', join(base, 'nodir')], 2, 'INPUT', /--directory .*nodir: no such file/],
+    ['asrestore', ['-h', NOWHERE, '-i', file], 1, 'PARSE', /afile:1:1/],
     ['asbackup', ['-h', NOWHERE, '-n', 'test', '-o', dir], 1, 'OUTPUT', /--output-file .*adir is a directory.*-d\/--directory/],
     ['asbackup', ['-h', NOWHERE, '-n', 'test', '-o', dir, '-r'], 1, 'OUTPUT', /--output-file .*adir is a directory/],
     ['asbackup', ['-h', NOWHERE, '-n', 'test', '-o', join(base, 'nodir', 'x.asb')], 1, 'OUTPUT', /directory .*nodir does not exist/],

@@ -39,6 +39,12 @@ function asbFile(path: string, recs: RecordItem[], ns = 'test'): string {
   return path;
 }
 
+/** The official file as if it had been backed up from namespace `ns`. */
+function renamed(ns: string): Buffer {
+  return Buffer.from(readFileSync(join(VEC, 'official-vec.asb'), 'latin1')
+    .replace('\n# namespace test\n', `\n# namespace ${ns}\n`).replaceAll('\n+ n test\n', `\n+ n ${ns}\n`).replaceAll('\n* i test ', `\n* i ${ns} `), 'latin1');
+}
+
 test('negative: a failed connect is one line, with no summary of a restore that never began (item 15)', async () => {
   const r = await runProgram('asrestore', ['-h', '127.0.0.1:1', '-i', join(VEC, 'official-vec.asb')], { env });
   assertFailure(r, 1, 'CONNECT', 'unreachable host');
@@ -85,6 +91,30 @@ test('negative: a TTL over the server\'s 10-year limit is refused before sending
   assert.match(why, /--extra-ttl/);
   const fine = await runProgram('asrestore', ['-h', host, '-i', year, '--extra-ttl', String(YEAR)], { env });
   assert.equal(fine.code, 0, fine.stderr);
+});
+
+test('negative: files of another namespace than -n are refused by their headers before anything is written (item 19)', async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'a_00000.asb'), readFileSync(join(VEC, 'official-vec.asb')));
+  writeFileSync(join(dir, 'b_00000.asb'), renamed('bar'));
+  const r = await runProgram('asrestore', ['-h', host, '-n', 'test,other', '-d', dir], { env });
+  const line = assertFailure(r, 2, 'NAMESPACE_MISMATCH', 'mixed directory');
+  assert.match(line, /b_00000\.asb: .*namespace bar.*-n bar,other/);
+  assert.equal(server.count('other'), 0, 'nothing written');
+  assert.equal(server.count('test'), 0, 'nothing written');
+  // A file that is no backup at all, after a good one: also refused before the first record.
+  const bad = tempDir();
+  writeFileSync(join(bad, 'a_00000.asb'), readFileSync(join(VEC, 'official-vec.asb')));
+  writeFileSync(join(bad, 'b_00000.asb'), 'Version 9.9\n');
+  const b = await runProgram('asrestore', ['-h', host, '-n', 'test,other', '-d', bad], { env });
+  assertFailure(b, 1, 'PARSE', 'a file with a bad header');
+  assert.equal(server.count('other'), 0, 'nothing written');
+  // Without -n, each file's records go to their own namespace, as the headers say.
+  const ok = await runProgram('asrestore', ['-h', host, '-d', dir], { env });
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stderr, /Found 2 backup file\(s\) in .*\n.*The backup files hold namespaces bar, test/);
+  assert.equal(server.count('test'), 200);
+  assert.equal(server.count('bar'), 200);
 });
 
 test('negative: a file cut short gives asrestore every complete record before the error (item 18)', async () => {

@@ -155,10 +155,21 @@ test('negative: a malformed file stops with file:line and exit 1, saying how man
   assert.match(r.stderr, /Restore failed after \d+ record\(s\) were written/);
 });
 
+test('negative: a file of another namespace than -n is refused by its header, before connecting', async () => {
+  // An unreachable host: the refusal comes before any connection.
+  const r = await runProgram('asrestore', ['-h', '127.0.0.1:1', '-n', 'bar', '-i', join(VEC, 'official-vec.asb')]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /official-vec\.asb: .*-n test,bar.* \[NAMESPACE_MISMATCH\]\n$/);
+});
+
 test('negative: a record of another namespace than -n is an error naming file and line', async () => {
-  const r = await runProgram('asrestore', ['-h', host, '-n', 'bar', '-i', join(VEC, 'official-vec.asb')]);
+  // The header says bar, the records say test.
+  const text = readFileSync(join(VEC, 'official-vec.asb'), 'latin1').replace('\n# namespace test\n', '\n# namespace bar\n');
+  const file = join(tempDir(), 'bar.asb');
+  writeFileSync(file, text, 'latin1');
+  const r = await runProgram('asrestore', ['-h', host, '-n', 'bar', '-i', file]);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /official-vec\.asb:\d+:1: Invalid namespace test in backup record, expected: bar/);
+  assert.match(r.stderr, /bar\.asb:\d+:1: Invalid namespace test in backup record, expected: bar \[PARSE\]/);
 });
 
 test('negative: an unreachable host gives one line naming it', async () => {
