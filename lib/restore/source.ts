@@ -55,12 +55,13 @@ export async function readFileHeader(path: string): Promise<AsbHeader> {
 /**
  * checkHeaders: reads the header of every file before anything is written, so a file that
  * is not an .asb file, or holds another namespace than -n names, stops the restore before
- * its first record. Returns the namespaces the headers name.
+ * its first record. Returns the namespaces the headers name. Stdin and pipes
+ * (`-i <(zcat ...)`) can be read only once: their header is checked when they are read.
  */
 export async function checkHeaders(files: string[], mapping?: { source: string; target: string }): Promise<string[]> {
   const seen = new Set<string>();
   for (const f of files) {
-    if (f === '-') continue;
+    if (f === '-' || !statSync(f).isFile()) continue;
     const h = await readFileHeader(f);
     if (h.namespace === undefined) continue;
     seen.add(h.namespace);

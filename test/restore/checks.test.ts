@@ -130,3 +130,20 @@ test('negative: a file cut short gives asrestore every complete record before th
   assert.match(r.stderr, /Inserted 30 record\(s\)/);
   assert.equal(server.count('test'), 30);
 });
+
+test('positive: -i of a pipe is read once: its header is checked as it is read (item 19)', async (t) => {
+  const { execFileSync } = await import('node:child_process');
+  const { createWriteStream } = await import('node:fs');
+  const fifo = join(tempDir(), 'pipe.asb');
+  try {
+    execFileSync('mkfifo', [fifo]);
+  } catch {
+    return t.skip('no mkfifo');
+  }
+  // The writer blocks until asrestore opens the pipe; it must open it once only.
+  const feeding = new Promise<void>((res, rej) => createWriteStream(fifo).on('error', rej).end(readFileSync(join(VEC, 'official-vec.asb')), () => res()));
+  const r = await runProgram('asrestore', ['-i', fifo, '--validate'], { env, killAfterMs: 60_000 });
+  await feeding;
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /Valid 200 record\(s\)/);
+});
