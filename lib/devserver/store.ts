@@ -3,7 +3,7 @@
 // DIGEST, SET, KEY, then one READ op per bin), so a scan is a header write plus memcpy.
 import { CITRUSLEAF_EPOCH, MSG_HEADER_SIZE, OpType, PARTITIONS } from '../protocol/constants.js';
 import { partitionId } from '../protocol/digest.js';
-import { writeOp } from '../protocol/message.js';
+import { writeOpNamed } from '../protocol/layout.js';
 
 /** A bin as stored: particle type + raw wire value. */
 export interface StoredBin {
@@ -103,7 +103,7 @@ function opSize(b: StoredBin): number {
 
 /** writeBinOp: a READ op with the bin at offset; returns the offset after it. */
 export function writeBinOp(buf: Buffer, at: number, b: StoredBin): number {
-  return writeOp(buf, at, OpType.READ, b.type, b.name, b.data);
+  return writeOpNamed(buf, at, OpType.READ, b.type, b.name, b.data);
 }
 
 /** binsSize: bytes of READ ops for these bins. */

@@ -1,7 +1,11 @@
-// AS_MSG (proto type 3): the 22-byte header, fields and ops; encode and decode.
+// AS_MSG (proto type 3) as objects: a header, fields and ops, encoded and decoded over the
+// layout helpers of layout.ts (for requests, tests and the dev server; not the hot paths).
 import { MSG_HEADER_SIZE, PROTO_HEADER_SIZE, ProtoType } from './constants.js';
 import { writeProtoHeader } from './frame.js';
-import { ProtocolError } from '../errors.js';
+import {
+  checkedFieldEnd, checkedOpEnd, checkMsgHeader, fieldDataAt, fieldSize, fieldType, MsgOffset, opCode, opNameAt, opNameEnd, opParticleType,
+  opSize, opValueAt, readU16, readU32, writeField, writeMsgHeader, writeOpNamed,
+} from './layout.js';
 
 /** The AS_MSG header fields. */
 export interface MsgHeader {
@@ -45,8 +49,8 @@ const EMPTY = Buffer.alloc(0);
 /** messageSize: bytes of the AS_MSG body (header, fields, ops) without the proto header. */
 export function messageSize(spec: MessageSpec): number {
   let size = MSG_HEADER_SIZE;
-  for (const f of spec.fields ?? []) size += 5 + f.data.length;
-  for (const o of spec.ops ?? []) size += 8 + Buffer.byteLength(o.name) + o.data.length;
+  for (const f of spec.fields ?? []) size += fieldSize(f.data.length);
+  for (const o of spec.ops ?? []) size += opSize(Buffer.byteLength(o.name), o.data.length);
   return size;
 }
 
@@ -54,38 +58,13 @@ export function messageSize(spec: MessageSpec): number {
 export function writeMessage(buf: Buffer, offset: number, spec: MessageSpec): number {
   const fields = spec.fields ?? [];
   const ops = spec.ops ?? [];
-  buf[offset] = MSG_HEADER_SIZE;
-  buf[offset + 1] = spec.info1 ?? 0;
-  buf[offset + 2] = spec.info2 ?? 0;
-  buf[offset + 3] = spec.info3 ?? 0;
-  buf[offset + 4] = spec.info4 ?? 0;
-  buf[offset + 5] = spec.resultCode ?? 0;
-  buf.writeUInt32BE((spec.generation ?? 0) >>> 0, offset + 6);
-  buf.writeUInt32BE((spec.recordTtl ?? 0) >>> 0, offset + 10);
-  buf.writeUInt32BE((spec.transactionTtl ?? 0) >>> 0, offset + 14);
-  buf.writeUInt16BE(fields.length, offset + 18);
-  buf.writeUInt16BE(ops.length, offset + 20);
-  let at = offset + MSG_HEADER_SIZE;
-  for (const f of fields) {
-    buf.writeUInt32BE(f.data.length + 1, at);
-    buf[at + 4] = f.type;
-    f.data.copy(buf, at + 5);
-    at += 5 + f.data.length;
-  }
-  for (const o of ops) at = writeOp(buf, at, o.op, o.type, o.name, o.data);
+  let at = writeMsgHeader(
+    buf, offset, spec.info1 ?? 0, spec.info2 ?? 0, spec.info3 ?? 0, spec.info4 ?? 0, spec.resultCode ?? 0,
+    spec.generation ?? 0, spec.recordTtl ?? 0, spec.transactionTtl ?? 0, fields.length, ops.length,
+  );
+  for (const f of fields) at = writeField(buf, at, f.type, f.data);
+  for (const o of ops) at = writeOpNamed(buf, at, o.op, o.type, o.name, o.data);
   return at;
-}
-
-/** writeOp: one op (size, op code, particle type, flags 0, name, value) at offset; returns the offset after it. */
-export function writeOp(buf: Buffer, at: number, op: number, type: number, name: string, data: Buffer): number {
-  const nameLen = buf.write(name, at + 8, 'utf8');
-  buf.writeUInt32BE(4 + nameLen + data.length, at);
-  buf[at + 4] = op;
-  buf[at + 5] = type;
-  buf[at + 6] = 0;
-  buf[at + 7] = nameLen;
-  data.copy(buf, at + 8 + nameLen);
-  return at + 8 + nameLen + data.length;
 }
 
 /** encodeMessage: a whole proto type 3 frame for one message. */
@@ -100,17 +79,17 @@ export function encodeMessage(spec: MessageSpec): Buffer {
 /** readHeader: the header of the message at offset (bounds are the caller's job). */
 export function readHeader(buf: Buffer, offset: number): MsgHeader & { nFields: number; nOps: number; headerSize: number } {
   return {
-    headerSize: buf[offset]!,
-    info1: buf[offset + 1]!,
-    info2: buf[offset + 2]!,
-    info3: buf[offset + 3]!,
-    info4: buf[offset + 4]!,
-    resultCode: buf[offset + 5]!,
-    generation: buf.readUInt32BE(offset + 6),
-    recordTtl: buf.readUInt32BE(offset + 10),
-    transactionTtl: buf.readUInt32BE(offset + 14),
-    nFields: buf.readUInt16BE(offset + 18),
-    nOps: buf.readUInt16BE(offset + 20),
+    headerSize: buf[offset + MsgOffset.HEADER_SIZE]!,
+    info1: buf[offset + MsgOffset.INFO1]!,
+    info2: buf[offset + MsgOffset.INFO2]!,
+    info3: buf[offset + MsgOffset.INFO3]!,
+    info4: buf[offset + MsgOffset.INFO4]!,
+    resultCode: buf[offset + MsgOffset.RESULT_CODE]!,
+    generation: readU32(buf, offset + MsgOffset.GENERATION),
+    recordTtl: readU32(buf, offset + MsgOffset.RECORD_TTL),
+    transactionTtl: readU32(buf, offset + MsgOffset.TRANSACTION_TTL),
+    nFields: readU16(buf, offset + MsgOffset.N_FIELDS),
+    nOps: readU16(buf, offset + MsgOffset.N_OPS),
   };
 }
 
@@ -119,33 +98,24 @@ export function readHeader(buf: Buffer, offset: number): MsgHeader & { nFields: 
  * Every length is checked against the body: a lying length is a ProtocolError.
  */
 export function decodeMessage(body: Buffer, offset = 0): { msg: Message; end: number } {
-  if (offset + MSG_HEADER_SIZE > body.length) throw new ProtocolError('truncated message header', offset);
+  let at = checkMsgHeader(body, offset, body.length);
   const h = readHeader(body, offset);
-  if (h.headerSize !== MSG_HEADER_SIZE) throw new ProtocolError(`bad message header size ${h.headerSize}`, h.headerSize);
-  let at = offset + MSG_HEADER_SIZE;
   const fields: Field[] = [];
   for (let i = 0; i < h.nFields; i++) {
-    if (at + 5 > body.length) throw new ProtocolError('truncated field', at);
-    const size = body.readUInt32BE(at);
-    if (size < 1 || at + 4 + size > body.length) throw new ProtocolError(`bad field size ${size}`, size);
-    fields.push({ type: body[at + 4]!, data: body.subarray(at + 5, at + 4 + size) });
-    at += 4 + size;
+    const end = checkedFieldEnd(body, at, body.length);
+    fields.push({ type: fieldType(body, at), data: body.subarray(fieldDataAt(at), end) });
+    at = end;
   }
   const ops: Op[] = [];
   for (let i = 0; i < h.nOps; i++) {
-    if (at + 8 > body.length) throw new ProtocolError('truncated op', at);
-    const size = body.readUInt32BE(at);
-    const nameLen = body[at + 7]!;
-    const lut = body[at + 6]! & 1 ? 8 : 0;
-    if (size < 4 + nameLen + lut || at + 4 + size > body.length) throw new ProtocolError(`bad op size ${size}`, size);
-    const nameEnd = at + 8 + nameLen;
+    const end = checkedOpEnd(body, at, body.length);
     ops.push({
-      op: body[at + 4]!,
-      type: body[at + 5]!,
-      name: body.toString('utf8', at + 8, nameEnd),
-      data: body.subarray(nameEnd + lut, at + 4 + size),
+      op: opCode(body, at),
+      type: opParticleType(body, at),
+      name: body.toString('utf8', opNameAt(at), opNameEnd(body, at)),
+      data: body.subarray(opValueAt(body, at), end),
     });
-    at += 4 + size;
+    at = end;
   }
   const { headerSize: _h, nFields: _f, nOps: _o, ...header } = h;
   return { msg: { ...header, fields, ops }, end: at };
