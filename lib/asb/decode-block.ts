@@ -2,7 +2,7 @@
 // a `* u` UDF, read with the C reader's grammar, limits and messages (dec_text.c).
 import { ParticleType as P, BIN_NAME_MAX } from '../protocol/constants.js';
 import { ParseError } from '../errors.js';
-import { geojsonParticle } from '../records/jsonl.js';
+import { geojsonParticle } from '../protocol/geojson.js';
 import type { Bin, RecordItem, SindexItem, StreamItem, UdfItem, UserKey } from '../records/types.js';
 import {
   ABORTED_PREFIX, BANG, BIN_LABELS, BOOL_FALSE, BOOL_TRUE, BYTES_TYPES, DIGEST_B64_SIZE, GLOBAL_INDEX, GLOBAL_UDF,

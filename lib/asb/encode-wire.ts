@@ -3,6 +3,7 @@
 // records, without an object per record or bin (asbackup's hot path).
 import { AsError } from '../errors.js';
 import { ParticleType as P } from '../protocol/constants.js';
+import { geojsonTextAt } from '../protocol/geojson.js';
 import { MAX_GENERATION } from './constants.js';
 import { escape } from './escape.js';
 import {
@@ -89,12 +90,7 @@ function writeWireRecord(b: Buffer, at: number, nsEscaped: Buffer, compact: bool
       case P.INTEGER: byte(0x20); int64(b, from, to - from); break;
       case P.FLOAT: byte(0x20); double(b, from, to - from); break;
       case P.STRING: byte(0x20); sized(b, from, to); break;
-      case P.GEOJSON: { // the JSON text after flags, cell count and cells
-        byte(0x20);
-        const text = to - from >= 3 ? Math.min(to, from + 3 + u16(b, from + 1) * 8) : to;
-        sized(b, text, to);
-        break;
-      }
+      case P.GEOJSON: byte(0x20); sized(b, geojsonTextAt(b, from, to), to); break; // the JSON text only
       default:
         byte(0x20);
         if (compact) sized(b, from, to);

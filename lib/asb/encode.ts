@@ -2,7 +2,7 @@
 // through the slab writer of writer.ts (no string building, no copy per block).
 import { AsError } from '../errors.js';
 import { BIN_NAME_MAX, ParticleType as P } from '../protocol/constants.js';
-import { geojsonText } from '../records/jsonl.js';
+import { geojsonText } from '../protocol/geojson.js';
 import type { Bin, RecordItem, SindexItem, StreamItem, UdfItem, UserKey } from '../records/types.js';
 import {
   INDEX_TYPES, MAX_BIN_COUNT, MAX_GENERATION, MAX_TOKEN_SIZE, MAX_VOID_TIME, META_FIRST_FILE, META_NAMESPACE, NAMESPACE_TOKEN_SIZE,

@@ -1,6 +1,7 @@
 // Particles: a type byte + raw value bytes. Builders and readers for each type; the data
 // path never converts values, these are for tests, filters and people.
 import { ParticleType as P } from './constants.js';
+import { GEOJSON_CELL_SIZE, GEOJSON_HEADER_SIZE, geojsonCell, geojsonCellCount, geojsonFlags, geojsonParticle, geojsonText } from './geojson.js';
 import { ProtocolError } from '../errors.js';
 
 /** A particle: type + raw bytes. */
@@ -35,7 +36,7 @@ export const particle = {
   map: (msgpack: Buffer): Particle => ({ type: P.MAP, data: msgpack }),
   list: (msgpack: Buffer): Particle => ({ type: P.LIST, data: msgpack }),
   /** geojson: what a client sends (flags 0, no cells, then the JSON text). */
-  geojson: (json: string): Particle => ({ type: P.GEOJSON, data: Buffer.concat([Buffer.alloc(3), Buffer.from(json, 'utf8')]) }),
+  geojson: (json: string): Particle => ({ type: P.GEOJSON, data: geojsonParticle(Buffer.from(json, 'utf8')) }),
 };
 
 /** readInteger: an integer particle's value (the server sends 8 bytes; 0-8 accepted). */
@@ -63,10 +64,10 @@ export function readBool(data: Buffer): boolean {
 
 /** readGeojson: the JSON text and cell ids of a GeoJSON particle. */
 export function readGeojson(data: Buffer): { flags: number; cells: bigint[]; json: string } {
-  if (data.length < 3) throw new ProtocolError('GeoJSON particle too short', data.length);
-  const n = data.readUInt16BE(1);
-  if (3 + n * 8 > data.length) throw new ProtocolError('GeoJSON cell count beyond the particle', n);
+  if (data.length < GEOJSON_HEADER_SIZE) throw new ProtocolError('GeoJSON particle too short', data.length);
+  const n = geojsonCellCount(data);
+  if (GEOJSON_HEADER_SIZE + n * GEOJSON_CELL_SIZE > data.length) throw new ProtocolError('GeoJSON cell count beyond the particle', n);
   const cells: bigint[] = [];
-  for (let i = 0; i < n; i++) cells.push(data.readBigUInt64BE(3 + i * 8));
-  return { flags: data[0]!, cells, json: data.toString('utf8', 3 + n * 8) };
+  for (let i = 0; i < n; i++) cells.push(geojsonCell(data, i));
+  return { flags: geojsonFlags(data), cells, json: geojsonText(data).toString('utf8') };
 }

@@ -3,6 +3,7 @@
 // precision than a double holds: unsafe integers travel as strings). Reading is strict: a
 // value that does not fit its field is refused with a code, never rounded or guessed.
 import { ParticleType as P } from '../protocol/constants.js';
+import { geojsonParticle, geojsonText } from '../protocol/geojson.js';
 import { unpack } from '../protocol/msgpack.js';
 import { AsError, ParseError } from '../errors.js';
 import { TYPE_NAMES, doubleJson, integerJson, utf8Text } from './values.js';
@@ -18,18 +19,6 @@ const TYPE_CODES: Record<string, number> = Object.fromEntries(
 /** Largest generation (u16) and void time (u32) a record can hold. */
 const MAX_GENERATION = 0xffff;
 const MAX_VOID_TIME = 0xffffffff;
-
-/** GeoJSON particle: u8 flags, u16 ncells, ncells x u64 cells, then the JSON text. */
-export function geojsonText(data: Buffer): Buffer {
-  if (data.length < 3) return Buffer.alloc(0);
-  const cells = data.readUInt16BE(1);
-  return data.subarray(Math.min(data.length, 3 + cells * 8));
-}
-
-/** Builds the wire GeoJSON particle a client sends: flags 0, no cells, the text. */
-export function geojsonParticle(text: Buffer): Buffer {
-  return Buffer.concat([Buffer.alloc(3), text]);
-}
 
 // ---- writing ----
 

@@ -11,7 +11,7 @@ import { FieldType, MSG_HEADER_SIZE, OpType, ParticleType, PROTO_HEADER_SIZE, Pr
 import { writeProtoHeader } from '../protocol/frame.js';
 import { partitionId } from '../protocol/digest.js';
 import { resultName } from '../protocol/result-codes.js';
-import { geojsonParticle, geojsonText } from '../records/jsonl.js';
+import { clientGeojson } from '../protocol/geojson.js';
 import type { RecordItem } from '../records/types.js';
 import { Lane } from './pipeline.js';
 import { wallClock } from '../clock.js';
@@ -117,7 +117,8 @@ export function putFrame(r: RecordItem, ns: string, bits: ReturnType<typeof writ
   const values: Buffer[] = new Array(nBins);
   for (let i = 0; i < nBins; i++) {
     const b = r.bins[i]!;
-    const v = b.type === ParticleType.GEOJSON ? clientGeo(b.data) : b.data;
+    // A client sends GeoJSON with flags 0 and no cells (the server computes its own).
+    const v = b.type === ParticleType.GEOJSON ? clientGeojson(b.data) : b.data;
     values[i] = v;
     size += 8 + utf8Name(b.name).length + v.length;
   }
@@ -166,13 +167,6 @@ function field(buf: Buffer, at: number, type: number, data: Buffer): number {
   buf[at + 4] = type;
   data.copy(buf, at + 5);
   return at + 5 + data.length;
-}
-
-// A client sends GeoJSON with flags 0 and no cells; a scanned particle may carry the
-// server's cells, which the server would ignore anyway.
-function clientGeo(data: Buffer): Buffer {
-  if (data.length >= 3 && data[0] === 0 && data[1] === 0 && data[2] === 0) return data;
-  return geojsonParticle(geojsonText(data));
 }
 
 /**

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ParticleType as P } from '../../lib/protocol/constants.js';
-import { geojsonParticle } from '../../lib/records/jsonl.js';
+import { geojsonParticle } from '../../lib/protocol/geojson.js';
 import type { Bin, RecordItem, StreamItem, UserKey } from '../../lib/records/types.js';
 import { encodeHeader, encodeItem } from '../../lib/asb/encode.js';
 import { decodeAll, fixturesDir, vectorsDir } from './helpers.js';

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ParticleType as P } from '../../lib/protocol/constants.js';
-import { geojsonParticle } from '../../lib/records/jsonl.js';
+import { geojsonParticle } from '../../lib/protocol/geojson.js';
 import type { Bin, RecordItem, StreamItem } from '../../lib/records/types.js';
 import { encodeItem, encodeStream } from '../../lib/asb/encode.js';
 import { decodeAll } from './helpers.js';

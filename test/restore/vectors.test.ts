@@ -15,6 +15,8 @@ import { Cluster } from '../../lib/cluster/cluster.js';
 import { parseSindexList } from '../../lib/restore/metadata.js';
 import { nowClSeconds } from '../../lib/restore/write-policy.js';
 import type { RecordItem, StreamItem } from '../../lib/records/types.js';
+import { ParticleType } from '../../lib/protocol/constants.js';
+import { geojsonText } from '../../lib/protocol/geojson.js';
 import { officialDir as VEC, runProgram, tempDir, type RunResult } from '../helpers.js';
 
 /** Ten minutes after the files were written: nothing in them has expired yet. */
@@ -51,7 +53,7 @@ async function recordsOf(files: string[]): Promise<RecordItem[]> {
   return out.filter((i): i is RecordItem => i.kind === 'record');
 }
 
-const geoText = (b: { type: number; data: Buffer }) => (b.type === 23 ? b.data.subarray(3 + b.data.readUInt16BE(1) * 8) : b.data);
+const geoText = (b: { type: number; data: Buffer }) => (b.type === ParticleType.GEOJSON ? geojsonText(b.data) : b.data);
 
 /** Every record of the files is in `ns` exactly as backed up, void times kept. */
 function assertRestored(recs: RecordItem[], ns: string, skew: number): void {
