@@ -9,6 +9,7 @@ import type { Node } from '../cluster/node.js';
 import { AsError, ConnectError, type ErrorCode } from '../errors.js';
 import { FieldType, MSG_HEADER_SIZE, OpType, ParticleType, PROTO_HEADER_SIZE, ProtoType, ResultCode } from '../protocol/constants.js';
 import { writeProtoHeader } from '../protocol/frame.js';
+import { fieldSize, keyFieldSize, opSize, writeField, writeKeyField, writeMsgHeader, writeOp } from '../protocol/layout.js';
 import { partitionId } from '../protocol/digest.js';
 import { resultName } from '../protocol/result-codes.js';
 import { clientGeojson } from '../protocol/geojson.js';
@@ -113,60 +114,29 @@ export function putFrame(r: RecordItem, ns: string, bits: ReturnType<typeof writ
   const setBytes = utf8Name(r.set);
   const key = r.key;
   const nBins = r.bins.length;
-  let size = MSG_HEADER_SIZE + 5 + nsBytes.length + 5 + setBytes.length + 5 + 20 + (key !== undefined ? 6 + key.data.length : 0);
+  let size = MSG_HEADER_SIZE + fieldSize(nsBytes.length) + fieldSize(setBytes.length) + fieldSize(r.digest.length) + (key !== undefined ? keyFieldSize(key.data.length) : 0);
   const values: Buffer[] = new Array(nBins);
   for (let i = 0; i < nBins; i++) {
     const b = r.bins[i]!;
     // A client sends GeoJSON with flags 0 and no cells (the server computes its own).
     const v = b.type === ParticleType.GEOJSON ? clientGeojson(b.data) : b.data;
     values[i] = v;
-    size += 8 + utf8Name(b.name).length + v.length;
+    size += opSize(utf8Name(b.name).length, v.length);
   }
   const buf = Buffer.allocUnsafe(PROTO_HEADER_SIZE + size);
   writeProtoHeader(buf, 0, ProtoType.MSG, size);
-  let at = PROTO_HEADER_SIZE;
-  buf[at] = MSG_HEADER_SIZE;
-  buf[at + 1] = 0;
-  buf[at + 2] = bits.info2;
-  buf[at + 3] = bits.info3;
-  buf[at + 4] = 0;
-  buf[at + 5] = 0;
-  buf.writeUInt32BE(bits.sendGeneration ? r.generation >>> 0 : 0, at + 6);
-  buf.writeUInt32BE(ttl >>> 0, at + 10);
-  buf.writeUInt32BE(transactionTtl >>> 0, at + 14);
-  buf.writeUInt16BE(key !== undefined ? 4 : 3, at + 18);
-  buf.writeUInt16BE(nBins, at + 20);
-  at += MSG_HEADER_SIZE;
-  at = field(buf, at, FieldType.NAMESPACE, nsBytes);
-  at = field(buf, at, FieldType.SET, setBytes);
-  at = field(buf, at, FieldType.DIGEST, r.digest);
-  if (key !== undefined) {
-    buf.writeUInt32BE(2 + key.data.length, at);
-    buf[at + 4] = FieldType.KEY;
-    buf[at + 5] = key.type;
-    key.data.copy(buf, at + 6);
-    at += 6 + key.data.length;
-  }
+  let at = writeMsgHeader(
+    buf, PROTO_HEADER_SIZE, 0, bits.info2, bits.info3, 0, 0, bits.sendGeneration ? r.generation : 0, ttl, transactionTtl, key !== undefined ? 4 : 3, nBins,
+  );
+  at = writeField(buf, at, FieldType.NAMESPACE, nsBytes);
+  at = writeField(buf, at, FieldType.SET, setBytes);
+  at = writeField(buf, at, FieldType.DIGEST, r.digest);
+  if (key !== undefined) at = writeKeyField(buf, at, key.type, key.data);
   for (let i = 0; i < nBins; i++) {
-    const name = utf8Name(r.bins[i]!.name);
-    const v = values[i]!;
-    buf.writeUInt32BE(4 + name.length + v.length, at);
-    buf[at + 4] = OpType.WRITE;
-    buf[at + 5] = r.bins[i]!.type;
-    buf[at + 6] = 0;
-    buf[at + 7] = name.length;
-    name.copy(buf, at + 8);
-    v.copy(buf, at + 8 + name.length);
-    at += 8 + name.length + v.length;
+    const b = r.bins[i]!;
+    at = writeOp(buf, at, OpType.WRITE, b.type, utf8Name(b.name), values[i]!);
   }
   return buf;
-}
-
-function field(buf: Buffer, at: number, type: number, data: Buffer): number {
-  buf.writeUInt32BE(data.length + 1, at);
-  buf[at + 4] = type;
-  data.copy(buf, at + 5);
-  return at + 5 + data.length;
 }
 
 /**

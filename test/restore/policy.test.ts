@@ -8,12 +8,14 @@ import { startDevServer, type DevServer } from '../../lib/devserver/index.js';
 import { encodeHeader, encodeItem } from '../../lib/asb/encode.js';
 import { computeDigest } from '../../lib/protocol/digest.js';
 import { particle } from '../../lib/protocol/particle.js';
-import { decodeMessage, encodeMessage } from '../../lib/protocol/message.js';
+import { decodeMessage, encodeMessage, field } from '../../lib/protocol/message.js';
+import { FieldType } from '../../lib/protocol/constants.js';
 import { stringify } from '../../lib/records/jsonl.js';
 import type { RecordItem, StreamItem } from '../../lib/records/types.js';
 import { TTL_NEVER, ttlFor, writeBits } from '../../lib/restore/write-policy.js';
 import { putFrame } from '../../lib/restore/writer.js';
 import { runProgram, tempDir } from '../helpers.js';
+import { wireFrames } from '../protocol/wire-fixtures.js';
 
 let server: DevServer;
 let host: string;
@@ -148,6 +150,20 @@ test('unit: putFrame writes the bytes the generic message encoder gives', () => 
       assert.ok(putFrame(r, 'bär', bits, 123, 9).equals(encodeMessage(spec)), `record ${r.bins.map((b) => b.name).join()}`);
     }
   }
+});
+
+test('unit: putFrame of the record the server answered is the put the real client sent, byte for byte', () => {
+  // The get answer carries the server's GeoJSON cell; the put must carry the client's form.
+  const [put, got] = wireFrames('put-get-types.hex') as [Buffer, Buffer];
+  const sent = decodeMessage(put.subarray(8)).msg;
+  const answer = decodeMessage(got.subarray(8)).msg;
+  const keyField = field(sent, FieldType.KEY)!;
+  const r: RecordItem = {
+    kind: 'record', namespace: 'test', set: 'wire', digest: field(sent, FieldType.DIGEST)!, key: { type: keyField[0]!, data: keyField.subarray(1) },
+    generation: answer.generation, voidTime: answer.recordTtl, bins: answer.ops.map((o) => ({ name: o.name, type: o.type, data: o.data })),
+  };
+  assert.ok(r.bins.some((b) => b.type === 23 && b.data.readUInt16BE(1) === 1), 'the answer holds a GeoJSON particle with a cell');
+  assert.equal(putFrame(r, 'test', writeBits({ noGeneration: true }), 3600, 1000).toString('hex'), put.toString('hex'));
 });
 
 test('as-write: a JSON-line stream with an index, a UDF and records, -n renames, -u counts existing', async () => {
