@@ -14,7 +14,7 @@ import type { Cluster } from './cluster.js';
 import type { Connection } from './connection.js';
 import type { Node } from './node.js';
 import { BatchQueue, type Batch } from './batch-queue.js';
-import { RecordParser, ScanResultError } from './record-parser.js';
+import { RecordParser, ScanResultError } from '../protocol/record-parser.js';
 
 /** retryBackoffMs: the default wait before retry round `round` (2, 3, ...): 100 ms doubling, at most 2 s. */
 export function retryBackoffMs(round: number): number {

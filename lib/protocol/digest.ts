@@ -19,9 +19,9 @@ export function userKey(key: number | bigint | string | Buffer): { type: number;
   return { type: ParticleType.INTEGER, data };
 }
 
-/** partitionId: the partition of a digest (little-endian u16 of its first bytes, mod 4096). */
-export function partitionId(digest: Buffer): number {
-  return (digest[0]! | (digest[1]! << 8)) & (PARTITIONS - 1);
+/** partitionId: the partition of the digest at `at` (little-endian u16 of its first bytes, mod 4096). */
+export function partitionId(digest: Buffer, at = 0): number {
+  return (digest[at]! | (digest[at + 1]! << 8)) & (PARTITIONS - 1);
 }
 
 /**

@@ -6,9 +6,10 @@ import path from 'node:path';
 import { encodeItem, encodeWireRun } from '../../lib/asb/encode.js';
 import { writeMessage, messageSize } from '../../lib/protocol/message.js';
 import { FieldType, OpType } from '../../lib/protocol/constants.js';
-import { RecordParser } from '../../lib/cluster/record-parser.js';
+import { RecordParser } from '../../lib/protocol/record-parser.js';
 import type { RecordItem } from '../../lib/records/types.js';
 import { decodeAll, vectorsDir } from './helpers.js';
+import { wireFrames } from '../protocol/wire-fixtures.js';
 
 /** A scan frame body holding the records as the server sends them. */
 function frameOf(records: RecordItem[]): Buffer {
@@ -46,5 +47,22 @@ test('positive: every record of the official vectors encodes the same from wire 
       assert.ok(block.equals(encodeItem(r, compact)), `record ${i} (compact ${compact})`);
     });
     assert.equal(run.ends[records.length - 1], run.bytes.length);
+  }
+});
+
+test('positive: a real scan frame (asbackup 3.9.1, CE 8.1.2.0) encodes the same from wire form and from objects', () => {
+  const body = wireFrames('asbackup-vec-scan.hex')[0]!.subarray(8);
+  const sink = { record() {}, partitionDone() {} };
+  const records: RecordItem[] = [];
+  new RecordParser('test', sink).parse(body, records);
+  const offsets: number[] = [];
+  new RecordParser('test', sink).offsets(body, offsets);
+  assert.equal(offsets.length, 34);
+  for (const compact of [false, true]) {
+    const run = encodeWireRun({ namespace: 'test', body, offsets }, compact);
+    const blocks = records.map((r) => Buffer.from(encodeItem(r, compact)));
+    assert.ok(Buffer.from(run.bytes).equals(Buffer.concat(blocks)), `compact ${compact}`);
+    // The GeoJSON bins carry the server's cells; the .asb keeps the text only.
+    assert.match(Buffer.concat(blocks).toString('latin1'), /\n- G gidx \d+ \{"type":"Point"/);
   }
 });

@@ -1,8 +1,14 @@
 // The scan hot path: a frame body of back-to-back AS_MSGs parsed straight into
-// RecordItems. No intermediate message objects; digests, keys and bin values are
-// subarrays of the frame (they keep it alive, which is cheaper than copying).
-import { FieldType, Info3, MSG_HEADER_SIZE } from '../protocol/constants.js';
+// RecordItems, or only validated (offsets of records left in the frame). No intermediate
+// message objects; digests, keys and bin values are subarrays of the frame (they keep it
+// alive, which is cheaper than copying). Pure: the scan (lib/cluster) feeds it frames.
+import { DIGEST_SIZE, FieldType, Info3, ResultCode } from './constants.js';
+import {
+  checkedFieldEnd, checkedOpEnd, checkMsgHeader, fieldDataAt, fieldType, MsgOffset, opNameAt, opNameEnd, opParticleType, opValueAt, readU16, readU32,
+} from './layout.js';
+import { partitionId } from './digest.js';
 import { ProtocolError, ServerError } from '../errors.js';
+// Types only: the parser builds the stream's records, and nothing of records/ runs here.
 import type { Bin, RecordItem } from '../records/types.js';
 
 /** What the parser tells the scan about partitions and the end of the stream. */
@@ -54,46 +60,40 @@ export class RecordParser {
     const len = body.length;
     let at = 0;
     while (at < len) {
-      if (at + MSG_HEADER_SIZE > len) throw new ProtocolError(`truncated message header at ${at}`);
-      if (body[at] !== MSG_HEADER_SIZE) throw new ProtocolError(`bad message header size ${body[at]}`);
-      const info3 = body[at + 3]!;
-      const rc = body[at + 5]!;
-      const generation = body.readUInt32BE(at + 6);
-      const voidTime = body.readUInt32BE(at + 10);
-      const nFields = body.readUInt16BE(at + 18);
-      const nOps = body.readUInt16BE(at + 20);
-      let p = at + MSG_HEADER_SIZE;
+      let p = checkMsgHeader(body, at, len);
+      const info3 = body[at + MsgOffset.INFO3]!;
+      const rc = body[at + MsgOffset.RESULT_CODE]!;
+      const nFields = readU16(body, at + MsgOffset.N_FIELDS);
+      const nOps = readU16(body, at + MsgOffset.N_OPS);
       if (info3 & Info3.LAST) {
-        if (rc !== 0 && rc !== 2) throw new ScanResultError(rc);
+        if (rc !== ResultCode.OK && rc !== ResultCode.KEY_NOT_FOUND) throw new ScanResultError(rc);
         return true;
       }
       if (info3 & Info3.PARTITION_DONE) {
         if (nFields !== 0 || nOps !== 0) throw new ProtocolError('partition-done message with fields or ops');
-        this.sink.partitionDone(generation, rc);
+        this.sink.partitionDone(readU32(body, at + MsgOffset.GENERATION), rc); // the generation carries the partition id
         at = p;
         continue;
       }
-      if (rc !== 0) {
-        if (rc === 2) return true;
+      if (rc !== ResultCode.OK) {
+        if (rc === ResultCode.KEY_NOT_FOUND) return true;
         throw new ScanResultError(rc);
       }
       let digestAt = -1;
       let set = '';
       let key: { type: number; data: Buffer } | undefined;
       for (let i = 0; i < nFields; i++) {
-        if (p + 5 > len) throw new ProtocolError('truncated field');
-        const size = body.readUInt32BE(p);
-        const end = p + 4 + size;
-        if (size < 1 || end > len) throw new ProtocolError(`bad field size ${size}`);
-        const type = body[p + 4]!;
+        const end = checkedFieldEnd(body, p, len);
+        const type = fieldType(body, p);
+        const data = fieldDataAt(p);
         if (type === FieldType.DIGEST) {
-          if (size !== 21) throw new ProtocolError(`bad digest size ${size - 1}`);
-          digestAt = p + 5;
+          if (end - data !== DIGEST_SIZE) throw new ProtocolError(`bad digest size ${end - data}`);
+          digestAt = data;
         } else if (type === FieldType.SET) {
-          if (!wire) set = this.set(body, p + 5, end);
+          if (!wire) set = this.set(body, data, end);
         } else if (type === FieldType.KEY) {
-          if (size < 2) throw new ProtocolError('empty key field');
-          if (!wire) key = { type: body[p + 5]!, data: body.subarray(p + 6, end) };
+          if (end === data) throw new ProtocolError('empty key field');
+          if (!wire) key = { type: body[data]!, data: body.subarray(data + 1, end) };
         }
         p = end;
       }
@@ -101,17 +101,11 @@ export class RecordParser {
       const bins: Bin[] = [];
       const msgAt = at;
       for (let i = 0; i < nOps; i++) {
-        if (p + 8 > len) throw new ProtocolError('truncated op');
-        const size = body.readUInt32BE(p);
-        const nameLen = body[p + 7]!;
-        const lut = body[p + 6]! & 1 ? 8 : 0;
-        const end = p + 4 + size;
-        if (size < 4 + nameLen + lut || end > len) throw new ProtocolError(`bad op size ${size}`);
-        const nameEnd = p + 8 + nameLen;
-        if (!wire) bins.push({ name: this.binName(i, body, p + 8, nameEnd), type: body[p + 5]!, data: body.subarray(nameEnd + lut, end) });
+        const end = checkedOpEnd(body, p, len);
+        if (!wire) bins.push({ name: this.binName(i, body, opNameAt(p), opNameEnd(body, p)), type: opParticleType(body, p), data: body.subarray(opValueAt(body, p), end) });
         p = end;
       }
-      this.sink.record((body[digestAt]! | (body[digestAt + 1]! << 8)) & 0xfff, body, digestAt);
+      this.sink.record(partitionId(body, digestAt), body, digestAt);
       at = p;
       if (wire) {
         (out as number[]).push(msgAt);
@@ -121,9 +115,9 @@ export class RecordParser {
         kind: 'record',
         namespace: this.namespace,
         set,
-        digest: body.subarray(digestAt, digestAt + 20),
-        generation,
-        voidTime,
+        digest: body.subarray(digestAt, digestAt + DIGEST_SIZE),
+        generation: readU32(body, msgAt + MsgOffset.GENERATION),
+        voidTime: readU32(body, msgAt + MsgOffset.RECORD_TTL),
         bins,
       };
       if (key !== undefined) rec.key = key;
