@@ -2,61 +2,51 @@
 // blocks straight from the frame bytes: the same bytes encodeItem gives for the same
 // records, without an object per record or bin (asbackup's hot path).
 import { AsError } from '../errors.js';
-import { ParticleType as P } from '../protocol/constants.js';
+import { DIGEST_SIZE, FieldType, MSG_HEADER_SIZE, ParticleType as P } from '../protocol/constants.js';
 import { geojsonTextAt } from '../protocol/geojson.js';
+import {
+  fieldDataAt, fieldEnd, fieldType, MsgOffset, opEnd, opNameAt, opNameEnd, opParticleType, opValueAt, readU16, readU32,
+} from '../protocol/layout.js';
 import { MAX_GENERATION } from './constants.js';
 import { escape } from './escape.js';
 import {
   ascii, base64, byte, double, header, int64, lf, nameBytes, PREFIX, PREFIX_BANG, raw, sized, sizedBase64, uint, writeRun, type AsbRun,
 } from './writer.js';
 
-// AS_MSG field and particle numbers the wire writer reads (lib/protocol/constants.ts).
-const F_SET = 1;
-const F_KEY = 2;
-const F_DIGEST = 4;
-
-// Plain byte reads: the parser validated every offset, and these inline where
-// readUInt32BE's checks do not.
-const u32 = (b: Buffer, at: number): number => ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
-const u16 = (b: Buffer, at: number): number => (b[at]! << 8) | b[at + 1]!;
-
-/** One record of a scan frame (AS_MSG at `at`), written as an .asb block. */
+/** One record of a scan frame (AS_MSG at `at`, validated by the record parser), written as an .asb block. */
 function writeWireRecord(b: Buffer, at: number, nsEscaped: Buffer, compact: boolean): void {
-  const generation = u32(b, at + 6);
-  const voidTime = u32(b, at + 10);
-  const nFields = u16(b, at + 18);
-  const nOps = u16(b, at + 20);
-  let p = at + 22;
+  const nFields = readU16(b, at + MsgOffset.N_FIELDS);
+  const nOps = readU16(b, at + MsgOffset.N_OPS);
+  let p = at + MSG_HEADER_SIZE;
   let digestAt = -1;
   let setFrom = -1;
   let setTo = -1;
   for (let i = 0; i < nFields; i++) {
-    const size = u32(b, p);
-    const type = b[p + 4]!;
-    if (type === F_DIGEST) digestAt = p + 5;
-    else if (type === F_SET) { setFrom = p + 5; setTo = p + 4 + size; }
-    else if (type === F_KEY) {
-      const kt = b[p + 5]!;
-      const kFrom = p + 6;
-      const kTo = p + 4 + size;
+    const type = fieldType(b, p);
+    const end = fieldEnd(b, p);
+    if (type === FieldType.DIGEST) digestAt = fieldDataAt(p);
+    else if (type === FieldType.SET) { setFrom = fieldDataAt(p); setTo = end; }
+    else if (type === FieldType.KEY) {
+      const kt = b[fieldDataAt(p)]!;
+      const kFrom = fieldDataAt(p) + 1;
       switch (kt) {
-        case P.INTEGER: ascii('+ k I '); int64(b, kFrom, kTo - kFrom); break;
-        case P.FLOAT: ascii('+ k D '); double(b, kFrom, kTo - kFrom); break;
-        case P.STRING: ascii('+ k S '); sized(b, kFrom, kTo); break;
+        case P.INTEGER: ascii('+ k I '); int64(b, kFrom, end - kFrom); break;
+        case P.FLOAT: ascii('+ k D '); double(b, kFrom, end - kFrom); break;
+        case P.STRING: ascii('+ k S '); sized(b, kFrom, end); break;
         case P.BLOB:
-          if (compact) { ascii('+ k B! '); sized(b, kFrom, kTo); } else { ascii('+ k B '); sizedBase64(b, kFrom, kTo); }
+          if (compact) { ascii('+ k B! '); sized(b, kFrom, end); } else { ascii('+ k B '); sizedBase64(b, kFrom, end); }
           break;
         default:
           throw new AsError('ASB_ENCODE', `cannot write a user key of particle type ${kt} to .asb`, { value: kt });
       }
       lf();
     }
-    p += 4 + size;
+    p = end;
   }
   ascii('+ n ');
   raw(nsEscaped);
   ascii('\n+ d ');
-  base64(b, digestAt, digestAt + 20);
+  base64(b, digestAt, digestAt + DIGEST_SIZE);
   lf();
   if (setTo > setFrom) {
     ascii('+ s ');
@@ -64,26 +54,25 @@ function writeWireRecord(b: Buffer, at: number, nsEscaped: Buffer, compact: bool
     lf();
   }
   ascii('+ g ');
-  header(generation, 'generation', MAX_GENERATION);
+  header(readU32(b, at + MsgOffset.GENERATION), 'generation', MAX_GENERATION);
   ascii('\n+ t ');
-  uint(voidTime);
+  uint(readU32(b, at + MsgOffset.RECORD_TTL)); // the void time
   ascii('\n+ b ');
   uint(nOps);
   lf();
   for (let i = 0; i < nOps; i++) {
-    const size = u32(b, p);
-    const t = b[p + 5]!;
-    const nameLen = b[p + 7]!;
-    const nameFrom = p + 8;
-    const from = nameFrom + nameLen + (b[p + 6]! & 1 ? 8 : 0);
-    const to = p + 4 + size;
+    const t = opParticleType(b, p);
+    const nameFrom = opNameAt(p);
+    const nameTo = opNameEnd(b, p);
+    const from = opValueAt(b, p); // after the LUT, when the op carries one
+    const to = opEnd(b, p);
     p = to;
     const prefix = (compact ? PREFIX_BANG : PREFIX)[t];
     if (prefix === undefined) {
-      throw new AsError('ASB_ENCODE', `cannot write bin "${b.toString('utf8', nameFrom, nameFrom + nameLen)}" of particle type ${t} to .asb`, { value: t });
+      throw new AsError('ASB_ENCODE', `cannot write bin "${b.toString('utf8', nameFrom, nameTo)}" of particle type ${t} to .asb`, { value: t });
     }
     raw(prefix);
-    nameBytes(b, nameFrom, nameFrom + nameLen);
+    nameBytes(b, nameFrom, nameTo);
     switch (t) {
       case P.NULL: break;
       case P.BOOL: byte(0x20); byte(b[from] ? 0x54 : 0x46); break;
