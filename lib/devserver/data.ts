@@ -2,6 +2,7 @@
 // touch and operate by DIGEST, and partition scans / primary-index queries.
 import { BIN_NAME_MAX, DIGEST_SIZE, FieldType, Info1, Info2, Info3, MSG_HEADER_SIZE, OpType, PARTITIONS, PROTO_HEADER_SIZE, ParticleType, ProtoType, ResultCode } from '../protocol/constants.js';
 import { writeProtoHeader } from '../protocol/frame.js';
+import { MsgOffset, writeMsgHeader } from '../protocol/layout.js';
 import { decodeMessage, encodeMessage, type Message, type Op } from '../protocol/message.js';
 import { partitionId } from '../protocol/digest.js';
 import type { Unpacked } from '../protocol/msgpack.js';
@@ -26,16 +27,7 @@ function reply(conn: Connection, code: number, generation = 0, voidTime = 0, bin
   const size = MSG_HEADER_SIZE + binsSize(bins);
   const buf = Buffer.allocUnsafe(PROTO_HEADER_SIZE + size);
   writeProtoHeader(buf, 0, ProtoType.MSG, size);
-  const at = PROTO_HEADER_SIZE;
-  buf[at] = MSG_HEADER_SIZE;
-  buf.fill(0, at + 1, at + 5);
-  buf[at + 5] = code;
-  buf.writeUInt32BE(generation >>> 0, at + 6);
-  buf.writeUInt32BE(voidTime >>> 0, at + 10);
-  buf.writeUInt32BE(0, at + 14);
-  buf.writeUInt16BE(0, at + 18);
-  buf.writeUInt16BE(bins.length, at + 20);
-  let o = at + MSG_HEADER_SIZE;
+  let o = writeMsgHeader(buf, PROTO_HEADER_SIZE, 0, 0, 0, 0, code, generation, voidTime, 0, 0, bins.length);
   for (const b of bins) o = writeBinOp(buf, o, b);
   return conn.send(buf);
 }
@@ -277,11 +269,8 @@ function applyOp(op: Op, existing: Rec | undefined, get: () => StoredBin[], put:
 // Scans and primary-index queries.
 
 function partitionDone(pid: number, code: number): Buffer {
-  const b = Buffer.alloc(MSG_HEADER_SIZE);
-  b[0] = MSG_HEADER_SIZE;
-  b[3] = Info3.PARTITION_DONE;
-  b[5] = code;
-  b.writeUInt32BE(pid, 6);
+  const b = Buffer.allocUnsafe(MSG_HEADER_SIZE);
+  writeMsgHeader(b, 0, 0, 0, Info3.PARTITION_DONE, 0, code, pid, 0, 0, 0, 0); // the generation carries the partition id
   return b;
 }
 
@@ -400,12 +389,9 @@ async function scan(conn: Connection, msg: Message, fields: Map<number, Buffer>)
   }
   await flush();
   if (conn.closed) return;
-  const last = Buffer.alloc(MSG_HEADER_SIZE);
-  last[0] = MSG_HEADER_SIZE;
-  last[3] = Info3.LAST;
   const f = Buffer.allocUnsafe(PROTO_HEADER_SIZE + MSG_HEADER_SIZE);
   writeProtoHeader(f, 0, ProtoType.MSG, MSG_HEADER_SIZE);
-  last.copy(f, PROTO_HEADER_SIZE);
+  writeMsgHeader(f, PROTO_HEADER_SIZE, 0, 0, Info3.LAST, 0, 0, 0, 0, 0, 0, 0);
   if (firstFrame) await conn.send(f);
   else await conn.write(f);
 }
@@ -423,8 +409,8 @@ function scanRecord(rec: Rec, noBins: boolean, select: string[] | null): Buffer 
   if (noBins) bins = [];
   const out = Buffer.allocUnsafe(rec.opsAt + binsSize(bins));
   rec.wire.copy(out, 0, 0, rec.opsAt);
-  if (noBins) out[1] = Info1.GET_NO_BINS;
-  out.writeUInt16BE(bins.length, 20);
+  if (noBins) out[MsgOffset.INFO1] = Info1.GET_NO_BINS;
+  out.writeUInt16BE(bins.length, MsgOffset.N_OPS);
   let at = rec.opsAt;
   for (const b of bins) at = writeBinOp(out, at, b);
   return out;

@@ -1,9 +1,12 @@
 // The shared in-memory store of a dev cluster: namespaces -> 4096 partitions -> records.
 // Every record keeps its scan reply in wire form (22-byte as_msg header, fields NAMESPACE,
 // DIGEST, SET, KEY, then one READ op per bin), so a scan is a header write plus memcpy.
-import { CITRUSLEAF_EPOCH, MSG_HEADER_SIZE, OpType, PARTITIONS } from '../protocol/constants.js';
+import { CITRUSLEAF_EPOCH, DIGEST_SIZE, FieldType, MSG_HEADER_SIZE, OpType, PARTITIONS } from '../protocol/constants.js';
 import { partitionId } from '../protocol/digest.js';
-import { writeOpNamed } from '../protocol/layout.js';
+import {
+  FIELD_HEADER_SIZE, fieldSize, MsgOffset, opEnd, opNameAt, opNameEnd, opParticleType, opSize, opValueAt, readU16, writeField, writeMsgHeader,
+  writeOpNamed, writeStringField,
+} from '../protocol/layout.js';
 
 /** A bin as stored: particle type + raw wire value. */
 export interface StoredBin {
@@ -96,11 +99,6 @@ export function isExpired(rec: Rec, nowMs: number): boolean {
   return rec.voidTime !== 0 && rec.voidTime <= clepochSeconds(nowMs);
 }
 
-/** opSize: bytes of a READ op carrying a bin. */
-function opSize(b: StoredBin): number {
-  return 8 + Buffer.byteLength(b.name, 'utf8') + b.data.length;
-}
-
 /** writeBinOp: a READ op with the bin at offset; returns the offset after it. */
 export function writeBinOp(buf: Buffer, at: number, b: StoredBin): number {
   return writeOpNamed(buf, at, OpType.READ, b.type, b.name, b.data);
@@ -109,7 +107,7 @@ export function writeBinOp(buf: Buffer, at: number, b: StoredBin): number {
 /** binsSize: bytes of READ ops for these bins. */
 export function binsSize(bins: StoredBin[]): number {
   let n = 0;
-  for (const b of bins) n += opSize(b);
+  for (const b of bins) n += opSize(Buffer.byteLength(b.name, 'utf8'), b.data.length);
   return n;
 }
 
@@ -118,46 +116,23 @@ export function encodeRecordWire(ns: string, rec: Omit<Rec, 'wire' | 'opsAt' | '
   const nsLen = Buffer.byteLength(ns, 'utf8');
   const setLen = Buffer.byteLength(rec.set, 'utf8');
   let nFields = 2;
-  let size = MSG_HEADER_SIZE + 5 + nsLen + 5 + 20;
+  let size = MSG_HEADER_SIZE + fieldSize(nsLen) + fieldSize(DIGEST_SIZE);
   if (setLen > 0) {
     nFields++;
-    size += 5 + setLen;
+    size += fieldSize(setLen);
   }
   if (rec.key !== undefined) {
     nFields++;
-    size += 5 + rec.key.length;
+    size += fieldSize(rec.key.length);
   }
   const opsAt = size;
   size += binsSize(rec.bins);
   const buf = Buffer.allocUnsafe(size);
-  buf[0] = MSG_HEADER_SIZE;
-  buf.fill(0, 1, 6);
-  buf.writeUInt32BE(rec.generation >>> 0, 6);
-  buf.writeUInt32BE(rec.voidTime >>> 0, 10);
-  buf.writeUInt32BE(0, 14);
-  buf.writeUInt16BE(nFields, 18);
-  buf.writeUInt16BE(rec.bins.length, 20);
-  let at = MSG_HEADER_SIZE;
-  buf.writeUInt32BE(nsLen + 1, at);
-  buf[at + 4] = 0;
-  buf.write(ns, at + 5, 'utf8');
-  at += 5 + nsLen;
-  buf.writeUInt32BE(21, at);
-  buf[at + 4] = 4;
-  rec.digest.copy(buf, at + 5);
-  at += 25;
-  if (setLen > 0) {
-    buf.writeUInt32BE(setLen + 1, at);
-    buf[at + 4] = 1;
-    buf.write(rec.set, at + 5, 'utf8');
-    at += 5 + setLen;
-  }
-  if (rec.key !== undefined) {
-    buf.writeUInt32BE(rec.key.length + 1, at);
-    buf[at + 4] = 2;
-    rec.key.copy(buf, at + 5);
-    at += 5 + rec.key.length;
-  }
+  let at = writeMsgHeader(buf, 0, 0, 0, 0, 0, 0, rec.generation, rec.voidTime, 0, nFields, rec.bins.length);
+  at = writeStringField(buf, at, FieldType.NAMESPACE, ns);
+  at = writeField(buf, at, FieldType.DIGEST, rec.digest);
+  if (setLen > 0) at = writeStringField(buf, at, FieldType.SET, rec.set);
+  if (rec.key !== undefined) at = writeField(buf, at, FieldType.KEY, rec.key); // the key as sent: type byte + value
   for (const b of rec.bins) at = writeBinOp(buf, at, b);
   return { wire: buf, opsAt };
 }
@@ -194,14 +169,12 @@ class StoredRec implements Rec {
 
   get bins(): StoredBin[] {
     const w = this.wire;
-    const n = w.readUInt16BE(20);
+    const n = readU16(w, MsgOffset.N_OPS);
     const out: StoredBin[] = new Array(n);
     let at = this.opsAt;
     for (let i = 0; i < n; i++) {
-      const size = w.readUInt32BE(at);
-      const nameLen = w[at + 7]!;
-      out[i] = { name: w.toString('utf8', at + 8, at + 8 + nameLen), type: w[at + 5]!, data: w.subarray(at + 8 + nameLen, at + 4 + size) };
-      at += 4 + size;
+      out[i] = { name: w.toString('utf8', opNameAt(at), opNameEnd(w, at)), type: opParticleType(w, at), data: w.subarray(opValueAt(w, at), opEnd(w, at)) };
+      at = opEnd(w, at);
     }
     return out;
   }
@@ -211,8 +184,8 @@ class StoredRec implements Rec {
 export function makeRec(ns: string, r: Omit<Rec, 'wire' | 'opsAt' | 'id'>): Rec {
   const { wire, opsAt } = encodeRecordWire(ns, r);
   // Field offsets in the wire: NAMESPACE, DIGEST, [SET], [KEY] (see encodeRecordWire).
-  const digestAt = MSG_HEADER_SIZE + 5 + Buffer.byteLength(ns, 'utf8') + 5;
+  const digestAt = MSG_HEADER_SIZE + fieldSize(Buffer.byteLength(ns, 'utf8')) + FIELD_HEADER_SIZE;
   const setLen = Buffer.byteLength(r.set, 'utf8');
-  const keyAt = r.key === undefined ? -1 : digestAt + 20 + (setLen > 0 ? 5 + setLen : 0) + 5;
+  const keyAt = r.key === undefined ? -1 : digestAt + DIGEST_SIZE + (setLen > 0 ? fieldSize(setLen) : 0) + FIELD_HEADER_SIZE;
   return new StoredRec(r.set, r.generation, r.voidTime, r.lastUpdate, wire, opsAt, digestAt, keyAt, r.key?.length ?? 0);
 }
