@@ -7,7 +7,7 @@ import { FieldType, Info1, Info3, OpType, PARTITIONS, ProtoType, ResultCode } fr
 import { decompressBody } from '../protocol/compress.js';
 import { encodeMessage, Fields, type Field } from '../protocol/message.js';
 import { partitionId } from '../protocol/digest.js';
-import { resultName } from '../protocol/result-codes.js';
+import { isScanRetryable, resultName } from '../protocol/result-codes.js';
 import { AsError, ConnectError, IncompleteError, ProtocolError, ServerError, UsageError } from '../errors.js';
 import type { RecordItem, WireBatch } from '../records/types.js';
 import type { Cluster } from './cluster.js';
@@ -84,8 +84,6 @@ export interface ScanProgress {
 const STREAMS_PER_NODE = [2, 1, 2, 4];
 /** The longest wait a timer allows: what "no limit" waits for a frame. */
 const NO_LIMIT_MS = 0x7fffffff;
-/** Result codes after which a node's partitions are retried (next round, refreshed map). */
-const RETRYABLE = new Set<number>([ResultCode.UNAVAILABLE, ResultCode.TIMEOUT, ResultCode.KEY_BUSY, ResultCode.DEVICE_OVERLOAD, ResultCode.SCAN_ABORT, ResultCode.CLUSTER_KEY_MISMATCH, 201, 203]);
 
 /** Per-partition state: done, or where to resume and why the last attempt failed. */
 interface Part {
@@ -358,7 +356,7 @@ class Round {
       const rc = e.resultCode;
       if (rc === ResultCode.NAMESPACE_NOT_FOUND) return this.fail(new ServerError(rc, `namespace "${this.ns}" not found (node ${node.address})`, node.address, 'NAMESPACE_NOT_FOUND'));
       reason = `${node.address}: ${resultName(rc)} (${rc})`;
-      if (!RETRYABLE.has(rc)) return this.fail(new ServerError(rc, `${reason} while scanning namespace "${this.ns}"`, node.address));
+      if (!isScanRetryable(rc)) return this.fail(new ServerError(rc, `${reason} while scanning namespace "${this.ns}"`, node.address));
     } else if (e instanceof ConnectError || e instanceof ProtocolError) {
       reason = e.message;
       if (!reason.startsWith(node.address)) reason = `${node.address}: ${reason}`;

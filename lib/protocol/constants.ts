@@ -132,45 +132,8 @@ export const ParticleType = {
   GEOJSON: 23,
 } as const;
 
-/** Result codes the tools act on (full table in result-codes.ts). */
-export const ResultCode = {
-  OK: 0,
-  SERVER_ERROR: 1,
-  KEY_NOT_FOUND: 2,
-  GENERATION: 3,
-  PARAMETER: 4,
-  KEY_EXISTS: 5,
-  BIN_EXISTS: 6,
-  CLUSTER_KEY_MISMATCH: 7,
-  OUT_OF_SPACE: 8,
-  TIMEOUT: 9,
-  UNAVAILABLE: 11,
-  INCOMPATIBLE_TYPE: 12,
-  RECORD_TOO_BIG: 13,
-  KEY_BUSY: 14,
-  SCAN_ABORT: 15,
-  UNSUPPORTED_FEATURE: 16,
-  BIN_NOT_FOUND: 17,
-  DEVICE_OVERLOAD: 18,
-  KEY_MISMATCH: 19,
-  NAMESPACE_NOT_FOUND: 20,
-  BIN_NAME: 21,
-  FORBIDDEN: 22,
-  ENTERPRISE_ONLY: 25,
-  FILTERED_OUT: 27,
-  SECURITY_NOT_SUPPORTED: 51,
-  SECURITY_NOT_ENABLED: 52,
-  INVALID_USER: 60,
-  INVALID_PASSWORD: 62,
-  EXPIRED_PASSWORD: 63,
-  INVALID_CREDENTIAL: 65,
-  EXPIRED_SESSION: 66,
-  NOT_AUTHENTICATED: 80,
-  ROLE_VIOLATION: 81,
-  UDF: 100,
-  INDEX_FOUND: 200,
-  INDEX_NOT_FOUND: 201,
-} as const;
+/** Result codes by name: the table, with messages and treatment, is result-codes.ts. */
+export { ResultCode } from './result-codes.js';
 
 /** Number of partitions of every namespace. */
 export const PARTITIONS = 4096;

@@ -11,7 +11,7 @@ import { FieldType, MSG_HEADER_SIZE, OpType, ParticleType, PROTO_HEADER_SIZE, Pr
 import { writeProtoHeader } from '../protocol/frame.js';
 import { fieldSize, keyFieldSize, opSize, writeField, writeKeyField, writeMsgHeader, writeOp } from '../protocol/layout.js';
 import { partitionId } from '../protocol/digest.js';
-import { resultName } from '../protocol/result-codes.js';
+import { isRecordError, isTransient, resultName } from '../protocol/result-codes.js';
 import { clientGeojson } from '../protocol/geojson.js';
 import type { RecordItem } from '../records/types.js';
 import { Lane } from './pipeline.js';
@@ -72,14 +72,6 @@ export interface WriteOptions extends WritePolicyOptions {
   onWritten?: (record: RecordItem) => void;
   log?: (msg: string) => void;
 }
-
-/** Result codes that only concern one record (skipped with --ignore-record-error). */
-const RECORD_ERRORS = new Set<number>([
-  ResultCode.PARAMETER, ResultCode.INCOMPATIBLE_TYPE, ResultCode.RECORD_TOO_BIG, ResultCode.BIN_NOT_FOUND,
-  ResultCode.KEY_MISMATCH, ResultCode.BIN_NAME, ResultCode.FORBIDDEN, ResultCode.KEY_EXISTS, 160,
-]);
-/** Transient answers: the same write is sent again after a pause. */
-const RETRY_CODES = new Set<number>([ResultCode.TIMEOUT, ResultCode.UNAVAILABLE, ResultCode.KEY_BUSY, ResultCode.DEVICE_OVERLOAD]);
 
 /** RecordWriteError: a record the server rejected (file position added by the caller). */
 export class RecordWriteError extends AsError {
@@ -215,14 +207,14 @@ export async function writeRecords(cluster: Cluster, batches: AsyncIterable<Reco
       }
       if (code === ResultCode.KEY_EXISTS && opts.unique) { counts.existed++; return; }
       if (code === ResultCode.GENERATION) { counts.fresher++; return; }
-      if (RETRY_CODES.has(code) && attempt < maxRetries) {
+      if (isTransient(code) && attempt < maxRetries) {
         opts.log?.(`retrying a write (${attempt + 1}/${maxRetries}) after ${retryDelayMs(attempt + 1, scaleUs)} ms: ${node.address} answered ${resultName(code)} (${code})`);
         await pause(attempt);
         if (code === ResultCode.UNAVAILABLE) await cluster.refresh().catch(() => undefined);
         continue;
       }
       const what = `record ${r.digest.toString('base64')} (set ${JSON.stringify(r.set)}) rejected by ${node.address}: ${resultName(code)} (${code})`;
-      if (RECORD_ERRORS.has(code) && opts.ignoreRecordError) {
+      if (isRecordError(code) && opts.ignoreRecordError) {
         counts.ignored++;
         opts.log?.(`ignored: ${what}`);
         return;
