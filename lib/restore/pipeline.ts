@@ -4,7 +4,8 @@
 // belongs to the n-th request. One reader loop per connection matches them up.
 import type { Connection } from '../cluster/connection.js';
 import type { Node } from '../cluster/node.js';
-import { ProtoType } from '../protocol/constants.js';
+import { MSG_HEADER_SIZE, ProtoType } from '../protocol/constants.js';
+import { MsgOffset } from '../protocol/layout.js';
 import { ProtocolError } from '../errors.js';
 
 interface Pending {
@@ -82,10 +83,10 @@ export class Lane {
       // Only requests already written are waited for: `pending` minus the queued `out`.
       while (this.pending.length > this.out.length) {
         const f = await conn.readFrame('waiting for write results', this.timeoutMs);
-        if (f.type !== ProtoType.MSG || f.body.length < 22) {
+        if (f.type !== ProtoType.MSG || f.body.length < MSG_HEADER_SIZE) {
           throw new ProtocolError(`${this.node.address}: unexpected answer (proto type ${f.type}, ${f.body.length} bytes) to a write`);
         }
-        this.pending.shift()!.resolve(f.body[5]!);
+        this.pending.shift()!.resolve(f.body[MsgOffset.RESULT_CODE]!);
       }
     } catch (e) {
       this.broken(conn, e as Error);
