@@ -15,6 +15,11 @@ export interface Codec {
 /** PLAIN: no compression, no encryption. */
 export const PLAIN: Codec = Object.freeze({});
 
+/** isPlain: neither compressed nor encrypted (the files are .asb text as they are). */
+export function isPlain(codec: Codec): boolean {
+  return codec.compress === undefined && codec.encrypt === undefined;
+}
+
 /** codecName: the options a codec stands for, for messages (`-z zstd -y aes256`, `plain`). */
 export function codecName(codec: Codec): string {
   const parts: string[] = [];

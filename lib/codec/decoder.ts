@@ -35,16 +35,36 @@ export async function* decodeFile(chunks: Source, file: string, codec: Codec): A
     have += r.value.length;
   }
   let head: Buffer = first.length === 1 ? first[0]! : Buffer.concat(first);
-  checkHead(head.subarray(0, HEAD_SIZE), codec, file);
+  // A reader that stops early (a bad head, an error further on, -R) ends the source too:
+  // a file is closed, the S3 ranges in flight are cancelled.
+  const release = async (): Promise<void> => {
+    if (!done) {
+      done = true;
+      await it.return?.();
+    }
+  };
+  try {
+    checkHead(head.subarray(0, HEAD_SIZE), codec, file);
+  } catch (e) {
+    await release();
+    throw e;
+  }
 
   async function* rest(): AsyncGenerator<Buffer> {
-    if (head.length > 0) yield head;
-    head = EMPTY;
-    if (done) return;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      if (r.value.length > 0) yield asBuffer(r.value);
+    try {
+      if (head.length > 0) yield head;
+      head = EMPTY;
+      if (done) return;
+      for (;;) {
+        const r = await it.next();
+        if (r.done) {
+          done = true;
+          return;
+        }
+        if (r.value.length > 0) yield asBuffer(r.value);
+      }
+    } finally {
+      await release();
     }
   }
 

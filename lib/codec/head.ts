@@ -3,7 +3,7 @@
 // decoded or restored. The decoder runs it on every file; a restore can also run it on every
 // file of a directory up front (checkFileHead) so a wrong key fails before the first write.
 import { open } from 'node:fs/promises';
-import { VERSION_PREFIX } from '../asb/constants.js';
+import { ABORTED_PREFIX, VERSION_PREFIX } from '../asb/constants.js';
 import type { ErrorCode } from '../errors.js';
 import { AES_HEADER_SIZE, dataDecipher, decryptHeader } from './aes.js';
 import type { Codec } from './codec.js';
@@ -14,12 +14,16 @@ import { isZstdStart } from './zstd.js';
 export const HEAD_SIZE = AES_HEADER_SIZE + VERSION_PREFIX.length;
 
 const VERSION = Buffer.from(VERSION_PREFIX, 'latin1');
+const ABORTED = Buffer.from(ABORTED_PREFIX.slice(0, VERSION_PREFIX.length), 'latin1');
 const V = `"${VERSION_PREFIX.trim()}"`;
 
 // The whole "Version " prefix is there.
 const hasVersion = (b: Buffer): boolean => b.length >= VERSION.length && b.subarray(0, VERSION.length).equals(VERSION);
 // A file too short to tell is given the benefit of the doubt; the .asb decoder judges it.
-const mayBeAsb = (b: Buffer): boolean => hasVersion(b) || (b.length < VERSION.length && VERSION.subarray(0, b.length).equals(b));
+// A stream whose writer failed before its first byte holds only its abort line (encoded
+// like the rest, docs/pipelines.md): the .asb decoder reports it as INPUT_ABORTED.
+const startsWith = (b: Buffer, p: Buffer): boolean => b.length >= p.length && b.subarray(0, p.length).equals(p);
+const mayBeAsb = (b: Buffer): boolean => hasVersion(b) || startsWith(b, ABORTED) || (b.length < VERSION.length && VERSION.subarray(0, b.length).equals(b));
 
 // Text files hold tabs, line ends and printable bytes; encrypted bytes almost never do.
 function isBinary(b: Buffer): boolean {
