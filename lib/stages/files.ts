@@ -1,15 +1,18 @@
 // The file sinks: an .asb chunk stream into one file (or stdout) or into a directory of
-// `<namespace>_<NNNNN>.asb` files that roll over at a size limit. Files are written under
-// a `.part` name and renamed only when the whole backup succeeded, so a failed or
-// interrupted run never leaves a file that looks like a complete backup.
-import { readdirSync, rmSync, rmdirSync, existsSync, statSync, renameSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+// `<namespace>_<NNNNN>.asb` files that roll over at a size limit, locally or in S3, each
+// file compressed and encrypted on its own when asked (lib/stages/output.ts). Files are
+// written under a `.part` name (S3: uploaded but not completed) and made visible only when
+// the whole backup succeeded, so a failed or interrupted run never leaves a file that
+// looks like a complete backup.
+import { readdirSync, rmSync, rmdirSync, existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AsError, UsageError } from '../errors.js';
 import { fsReason, makeDirectory, statOf } from '../paths.js';
 import { encodeHeader, type AsbRun } from '../asb/encode.js';
 import type { Writable } from 'node:stream';
-import { isOutputClosed, outputClosed, writeChunk } from './write-chunk.js';
+import type { Codec } from '../codec/codec.js';
+import { isOutputClosed, outputClosed } from './write-chunk.js';
+import { OutputFile, PART, localDirectory, localFileTarget, stdoutTarget, type DirectoryPlace, type StreamTail, type Target } from './output.js';
 
 /** One encoded block of an .asb file and what it holds. */
 export interface AsbChunk {
@@ -42,96 +45,42 @@ export function batchRecords(batch: AsbBatch): number {
 /** What a sink wrote. */
 export interface WriteResult {
   files: string[];
+  /** .asb bytes (before compression and encryption). */
   bytes: number;
   records: number;
+  /** Bytes stored: the files' size on disk after the codec (= bytes for plain files). */
+  stored?: number;
 }
-
-const PART = '.part';
-const FLUSH_AT = 1 << 20; // gather ~1 MiB before each write: fewer syscalls on the hot path
 
 /**
- * BufferedFile: an open file with write buffers (a resource, hence a class). Chunks are
- * copied into reused buffers, so the caller may reuse its own memory at once and the sink
- * allocates nothing per write.
+ * isFileOf: a backup file name of one slice: `<prefix>_...` (the files a backup with
+ * --output-file-prefix writes, and the only ones it refuses or clears).
  */
-class BufferedFile {
-  // Two buffers: one is written to disk while the other fills, so encoding and disk
-  // writes overlap.
-  private out = Buffer.allocUnsafeSlow(2 * FLUSH_AT);
-  private spare = Buffer.allocUnsafeSlow(2 * FLUSH_AT);
-  private used = 0;
-  private overflow: Buffer[] = []; // chunks that did not fit (larger than the buffer)
-  private writing: Promise<void> | undefined;
-  size = 0;
-  private constructor(private readonly handle: FileHandle, readonly path: string) {}
-
-  static async create(path: string, flags = 'wx'): Promise<BufferedFile> {
-    try {
-      return new BufferedFile(await open(path, flags), path);
-    } catch (e) {
-      throw new AsError('OUTPUT', `cannot create ${path}: ${fsReason(e)}`, { cause: e, value: path });
-    }
-  }
-
-  /** add: buffers a copy of b; true when enough is buffered that the caller should flush. */
-  add(b: Buffer): boolean {
-    if (this.overflow.length === 0 && this.used + b.length <= this.out.length) {
-      b.copy(this.out, this.used);
-      this.used += b.length;
-    } else {
-      this.overflow.push(Buffer.from(b));
-    }
-    this.size += b.length;
-    return this.used >= FLUSH_AT || this.overflow.length > 0;
-  }
-
-  async write(b: Buffer): Promise<void> {
-    if (this.add(b)) await this.flush();
-  }
-
-  /** flush: starts writing what is buffered; waits only for the write before it. */
-  async flush(): Promise<void> {
-    if (this.used === 0 && this.overflow.length === 0) return;
-    await this.writing;
-    const parts = [this.out.subarray(0, this.used), ...this.overflow];
-    [this.out, this.spare] = [this.spare, this.out];
-    this.used = 0;
-    this.overflow = [];
-    this.writing = this.handle.writev(parts).then(
-      () => undefined,
-      (e: Error) => { throw new AsError('OUTPUT', `cannot write ${this.path}: ${fsReason(e)}`, { cause: e, value: this.path }); },
-    );
-    // Surface a failed write at the next flush or close, not as an unhandled rejection.
-    this.writing.catch(() => undefined);
-  }
-
-  async close(): Promise<void> {
-    try {
-      await this.flush();
-      await this.writing;
-    } finally {
-      await this.handle.close();
-    }
-  }
+export function isFileOf(name: string, prefix: string): boolean {
+  return name.startsWith(`${prefix}_`);
 }
 
-/** asbFilesIn: the .asb files (and leftover .asb.part files) of a directory. */
-export function asbFilesIn(dir: string): string[] {
+/**
+ * asbFilesIn: the .asb files (and leftover .asb.part files) of a directory; with
+ * `namePrefix`, only those of that slice.
+ */
+export function asbFilesIn(dir: string, namePrefix?: string): string[] {
   let names: string[];
   try {
     names = readdirSync(dir);
   } catch (e) {
     throw new AsError('OUTPUT', `--directory ${dir}: cannot list it: ${fsReason(e)}`, { value: dir });
   }
-  return names.filter((f) => f.endsWith('.asb') || f.endsWith('.asb' + PART));
+  return names.filter((f) => (f.endsWith('.asb') || f.endsWith('.asb' + PART)) && (namePrefix === undefined || isFileOf(f, namePrefix)));
 }
 
 /**
  * checkDirectory: what prepareDirectory would refuse, without touching anything (called
  * before connecting): a path that is not a directory, or a directory that already holds a
- * backup unless removeFiles. True when the directory exists.
+ * backup (of the slice `namePrefix`, if given) unless removeFiles. True when the directory
+ * exists.
  */
-export function checkDirectory(dir: string, removeFiles: boolean): boolean {
+export function checkDirectory(dir: string, removeFiles: boolean, namePrefix?: string): boolean {
   let st;
   try {
     st = statOf(dir);
@@ -140,22 +89,24 @@ export function checkDirectory(dir: string, removeFiles: boolean): boolean {
   }
   if (st === undefined) return false;
   if (!st.isDirectory()) throw new UsageError(`--directory ${dir} exists and is not a directory`, dir, 'OUTPUT');
-  const existing = asbFilesIn(dir);
+  const existing = asbFilesIn(dir, namePrefix);
   if (existing.length > 0 && !removeFiles) throw new UsageError(`directory ${dir} already holds a backup (${existing.length} file(s) such as ${existing[0]}); use -r/--remove-files to clear it`, dir, 'OUTPUT_EXISTS');
   return true;
 }
 
 /**
  * prepareDirectory: creates the directory if missing; refuses one that already holds a
- * backup unless removeFiles, which deletes only its .asb files.
+ * backup unless removeFiles, which deletes only its .asb files. With `namePrefix`
+ * (--output-file-prefix), only the files of that slice count: slices of one backup share
+ * a directory.
  */
-export function prepareDirectory(dir: string, removeFiles: boolean, log?: (s: string) => void): void {
-  if (!checkDirectory(dir, removeFiles)) {
+export function prepareDirectory(dir: string, removeFiles: boolean, log?: (s: string) => void, namePrefix?: string): void {
+  if (!checkDirectory(dir, removeFiles, namePrefix)) {
     makeDirectory(dir);
     log?.(`Directory ${dir} does not exist, creating`);
     return;
   }
-  const existing = asbFilesIn(dir);
+  const existing = asbFilesIn(dir, namePrefix);
   if (existing.length === 0) return;
   for (const f of existing) {
     try {
@@ -201,18 +152,20 @@ export interface Removed {
   files: string[];
   /** The directory itself, left empty. */
   directory: boolean;
+  /** S3: unfinished uploads aborted. */
+  aborted?: number;
 }
 
 /**
  * removeBackupFiles: the .asb files of a directory (and the .asb.part files of a run that
- * failed), then the directory when nothing else is left in it. A missing directory holds
- * nothing to remove.
+ * failed; with `namePrefix` only those of that slice), then the directory when nothing
+ * else is left in it. A missing directory holds nothing to remove.
  */
-export function removeBackupFiles(dir: string): Removed {
+export function removeBackupFiles(dir: string, namePrefix?: string): Removed {
   const removed: Removed = { files: [], directory: false };
   if (!existsSync(dir)) return removed;
   if (!statSync(dir).isDirectory()) throw new UsageError(`--directory ${dir} is not a directory; nothing removed`, dir, 'OUTPUT');
-  for (const f of asbFilesIn(dir)) {
+  for (const f of asbFilesIn(dir, namePrefix)) {
     removeFile(join(dir, f));
     removed.files.push(join(dir, f));
   }
@@ -257,12 +210,17 @@ export function isSpecialFile(path: string): boolean {
 
 /** Directory sink options. */
 export interface DirectoryOptions {
-  dir: string;
+  /** A local directory; or `place`. */
+  dir?: string;
+  /** Where the files go (an S3 prefix): instead of `dir`. */
+  place?: DirectoryPlace;
   namespace: string;
-  /** Roll over before a record once the file holds this many bytes. */
+  /** Roll over before a record once the file holds this many bytes on disk (after the codec). */
   fileLimit: number;
   /** File name prefix; the namespace by default. */
   prefix?: string;
+  /** Each file compressed and encrypted on its own (default: plain). */
+  codec?: Codec;
   /** The header of the first file when it is not ours to write (as-split-files copies it). */
   firstHeader?: Buffer;
   onFile?: (path: string) => void;
@@ -275,23 +233,60 @@ export function fileName(prefix: string, n: number): string {
   return `${prefix}_${String(n).padStart(5, '0')}.asb`;
 }
 
+// At most this many files are made visible at once (S3: CompleteMultipartUpload requests).
+const COMMITS_AT_ONCE = 8;
+
+/**
+ * commitAll: makes every closed file visible. If one fails, the ones already visible are
+ * taken back (renamed to .part, deleted from S3) and the rest aborted, so a backup is
+ * either whole or not there; the first failure is thrown.
+ */
+export async function commitAll(files: OutputFile[]): Promise<void> {
+  let next = 0;
+  let failure: { e: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (failure === undefined && next < files.length) {
+      const f = files[next++]!;
+      try {
+        await f.commit();
+      } catch (e) {
+        failure ??= { e };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(COMMITS_AT_ONCE, files.length) }, worker));
+  if (failure === undefined) return;
+  await Promise.all(files.map((f) => f.abort()));
+  throw failure.e;
+}
+
 /**
  * writeDirectory: writes batches of chunks into numbered files. Only the first file gets
  * `# first-file` and the index and UDF blocks; a record never spans two files. Batches
- * keep the per-record work synchronous: only a full write buffer waits.
+ * keep the per-record work synchronous: only a full write buffer waits. Each file is its
+ * own compressed and encrypted stream (one zstd frame, a fresh counter), as in the
+ * official -d files; it is closed when the next one starts and every file is committed
+ * once the whole input was written.
  */
 export async function writeDirectory(batches: AsyncIterable<AsbBatch>, opts: DirectoryOptions): Promise<WriteResult> {
+  const place = opts.place ?? localDirectory(opts.dir!);
   const prefix = opts.prefix ?? opts.namespace;
   const result: WriteResult = opts.result ?? { files: [], bytes: 0, records: 0 };
-  let file: BufferedFile | undefined;
+  const files: OutputFile[] = [];
+  let stored = 0; // bytes of the files already closed
+  let file: OutputFile | undefined;
   const next = async () => {
-    if (file) await file.close();
-    const name = join(opts.dir, fileName(prefix, result.files.length));
-    file = await BufferedFile.create(name + PART);
-    result.files.push(name);
-    opts.onFile?.(name);
-    const header = result.files.length === 1 ? (opts.firstHeader ?? encodeHeader(opts.namespace, true)) : encodeHeader(opts.namespace, false);
-    await file.write(header);
+    if (file) {
+      // A file close: every byte of it stored (S3: every part uploaded).
+      await file.close();
+      stored += file.size;
+    }
+    file = new OutputFile(await place.create(fileName(prefix, files.length)), opts.codec);
+    files.push(file);
+    result.files.push(file.name);
+    opts.onFile?.(file.name);
+    const header = files.length === 1 ? (opts.firstHeader ?? encodeHeader(opts.namespace, true)) : encodeHeader(opts.namespace, false);
+    file.add(header);
     result.bytes += header.length;
   };
   // A run goes in whole slices: as many records as start before the file's limit.
@@ -306,7 +301,7 @@ export async function writeDirectory(batches: AsyncIterable<AsbBatch>, opts: Dir
       const to = ends[j - 1]!;
       result.records += j - i;
       result.bytes += to - from;
-      if (file!.add(bytes.subarray(from, to))) await file!.flush();
+      if (file!.add(bytes.subarray(from, to), j - i)) await file!.flush();
       i = j;
       from = to;
     }
@@ -328,22 +323,15 @@ export async function writeDirectory(batches: AsyncIterable<AsbBatch>, opts: Dir
       }
     }
     await file!.close();
-    file = undefined;
+    result.stored = stored + file!.size;
   } catch (e) {
-    await file?.close().catch(() => undefined);
+    result.stored = stored + (file?.size ?? 0);
+    await Promise.all(files.map((f) => f.abort()));
     throw e;
   }
-  for (const f of result.files) finish(f);
+  // The whole backup is written: now, and only now, its files appear.
+  await commitAll(files);
   return result;
-}
-
-// A finished file gets its name: the `.part` is renamed.
-function finish(path: string): void {
-  try {
-    renameSync(path + PART, path);
-  } catch (e) {
-    throw new AsError('OUTPUT', `cannot rename ${path + PART} to ${path}: ${fsReason(e)}`, { value: path });
-  }
 }
 
 /** Single-file sink options; path '-' is stdout. */
@@ -353,67 +341,55 @@ export interface FileOptions {
   header?: Buffer;
   /** Where `-` writes (default process.stdout). */
   stdout?: Writable;
+  /** Where the bytes go when `path` is not a local path or `-` (an S3 object). */
+  target?: Target;
+  /** Compressed and encrypted as one stream (default: plain). */
+  codec?: Codec;
+  /** The abort line of a compressed or encrypted stdout (see StreamTail). */
+  tail?: StreamTail;
   /** Filled in as the file is written (for stdout: what was handed on), see DirectoryOptions. */
   result?: WriteResult;
 }
 
 /**
- * writeSingleFile: the whole backup, in batches of chunks, into one file (or stdout). A
- * reader of stdout that goes away first ends it with OUTPUT_CLOSED naming the records
- * handed on before.
+ * writeSingleFile: the whole backup, in batches of chunks, into one file (or stdout, or an
+ * S3 object), made visible when it is whole. A reader of stdout that goes away first ends
+ * it with OUTPUT_CLOSED naming the records handed on before.
  */
 export async function writeSingleFile(batches: AsyncIterable<AsbBatch>, opts: FileOptions): Promise<WriteResult> {
   const header = opts.header ?? encodeHeader(opts.namespace, true);
   const result: WriteResult = opts.result ?? { files: [], bytes: 0, records: 0 };
+  const stream = opts.target === undefined && opts.path === '-';
+  const target = opts.target ?? (stream ? stdoutTarget(opts.stdout) : await localFileTarget(opts.path, { inPlace: isSpecialFile(opts.path) }));
+  const file = new OutputFile(target, opts.codec);
+  opts.tail?.attach(file);
   result.files.push(opts.path);
-  if (opts.path === '-') {
-    let out: Buffer[] = [header];
-    let outBytes = header.length;
-    let outRecords = 0;
-    const write = async (): Promise<void> => {
-      try {
-        await writeChunk(opts.stdout ?? process.stdout, Buffer.concat(out, outBytes));
-      } catch (e) {
-        if (isOutputClosed(e)) throw outputClosed(result.records, 'record', 'backup incomplete');
-        throw e;
-      }
-      result.records += outRecords;
-      result.bytes += outBytes;
-      out = [];
-      outBytes = 0;
-      outRecords = 0;
-    };
-    for await (const batch of batches) {
-      // Copy each batch at once: its blocks may be views of memory the encoder reuses.
-      const parts = Array.isArray(batch) ? batch.map((c) => c.bytes) : [batch.bytes];
-      const n = batchBytes(batch);
-      outRecords += batchRecords(batch);
-      out.push(Buffer.concat(parts, n));
-      outBytes += n;
-      if (outBytes >= 65536) await write();
-    }
-    if (outBytes > 0) await write();
-    return result;
-  }
+  file.add(header);
   result.bytes += header.length;
-  const special = isSpecialFile(opts.path);
-  const file = await BufferedFile.create(special ? opts.path : opts.path + PART, special ? 'w' : 'wx');
   try {
-    await file.write(header);
     for await (const batch of batches) {
-      result.records += batchRecords(batch);
+      const records = batchRecords(batch);
+      result.records += records;
       result.bytes += batchBytes(batch);
       if (!Array.isArray(batch)) {
-        if (file.add(batch.bytes)) await file.flush();
+        if (file.add(batch.bytes, records)) await file.flush();
         continue;
       }
-      for (const c of batch) if (file.add(c.bytes)) await file.flush();
+      for (const c of batch) if (file.add(c.bytes, c.kind === 'record' ? 1 : 0)) await file.flush();
     }
     await file.close();
+    result.stored = file.size;
+    await file.commit();
   } catch (e) {
-    await file.close().catch(() => undefined);
+    await file.abort();
+    result.stored = file.size;
+    if (stream) {
+      // What the reader was handed, not what was encoded.
+      result.records = file.delivered.records;
+      result.bytes = result.stored = file.delivered.bytes;
+      if (isOutputClosed(e)) throw outputClosed(result.records, 'record', 'backup incomplete');
+    }
     throw e;
   }
-  if (!special) finish(opts.path);
   return result;
 }

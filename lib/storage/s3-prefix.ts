@@ -5,6 +5,7 @@ import {
   AbortMultipartUploadCommand, DeleteObjectsCommand, ListMultipartUploadsCommand, ListObjectsV2Command,
 } from '@aws-sdk/client-s3';
 import { AsError, UsageError } from '../errors.js';
+import { isFileOf } from '../stages/files.js';
 import { statS3Object } from './s3-reader.js';
 import type { S3Store } from './s3-store.js';
 import { isBackupKey, listPrefix, s3Url, type S3Location } from './s3-url.js';
@@ -26,7 +27,13 @@ export interface S3OpenUpload {
 /** Listing options; pageSize is ListObjectsV2's MaxKeys (the server's default: 1000). */
 export interface ListOptions {
   pageSize?: number;
+  /** Only the files of one backup slice: `<namePrefix>_*.asb` (--output-file-prefix). */
+  namePrefix?: string;
 }
+
+// A listed key counts: an .asb key, of the slice asked for if one is.
+const wanted = (key: string, o: ListOptions): boolean =>
+  isBackupKey(key) && (o.namePrefix === undefined || isFileOf(key.slice(key.lastIndexOf('/') + 1), o.namePrefix));
 
 /** backupObjectPages: the .asb objects under a prefix, one page of the listing at a time. */
 export async function* backupObjectPages(store: S3Store, prefix: S3Location, o: ListOptions = {}): AsyncGenerator<S3BackupObject[]> {
@@ -35,7 +42,7 @@ export async function* backupObjectPages(store: S3Store, prefix: S3Location, o: 
     const r = await store.call({ op: 'ListObjectsV2', ...prefix }, (signal) => store.client.send(new ListObjectsV2Command({
       Bucket: prefix.bucket, Prefix: listPrefix(prefix.key), ContinuationToken: token, MaxKeys: o.pageSize,
     }), { abortSignal: signal }));
-    yield (r.Contents ?? []).filter((c) => c.Key !== undefined && isBackupKey(c.Key)).map((c) => ({
+    yield (r.Contents ?? []).filter((c) => c.Key !== undefined && wanted(c.Key, o)).map((c) => ({
       key: c.Key!, url: s3Url({ bucket: prefix.bucket, key: c.Key! }), size: c.Size ?? 0, etag: c.ETag ?? '',
     }));
     // A server that says "truncated" without a token would loop forever: stop instead.
@@ -69,7 +76,12 @@ async function openUploads(store: S3Store, bucket: string, keyPrefix: string, o:
 
 /** openBackupUploads: the unfinished multipart uploads of .asb keys under a prefix. */
 export async function openBackupUploads(store: S3Store, prefix: S3Location, o: ListOptions = {}): Promise<S3OpenUpload[]> {
-  return (await openUploads(store, prefix.bucket, listPrefix(prefix.key), o)).filter((u) => isBackupKey(u.key));
+  return (await openUploads(store, prefix.bucket, listPrefix(prefix.key), o)).filter((u) => wanted(u.key, o));
+}
+
+/** openUploadsOf: the unfinished multipart uploads of exactly this key. */
+export async function openUploadsOf(store: S3Store, loc: S3Location): Promise<S3OpenUpload[]> {
+  return (await openUploads(store, loc.bucket, loc.key, {})).filter((u) => u.key === loc.key);
 }
 
 /** S3Existing: what a prefix already holds of a backup. */
@@ -81,11 +93,11 @@ export interface S3Existing {
 }
 
 /** findBackup: whether a prefix already holds .asb objects or unfinished .asb uploads (stops at the first). */
-export async function findBackup(store: S3Store, prefix: S3Location): Promise<S3Existing> {
-  for await (const page of backupObjectPages(store, prefix)) {
+export async function findBackup(store: S3Store, prefix: S3Location, o: ListOptions = {}): Promise<S3Existing> {
+  for await (const page of backupObjectPages(store, prefix, o)) {
     if (page.length > 0) return { object: page[0]!.url };
   }
-  const uploads = await openBackupUploads(store, prefix);
+  const uploads = await openBackupUploads(store, prefix, o);
   return uploads.length > 0 ? { upload: s3Url({ bucket: prefix.bucket, key: uploads[0]!.key }) } : {};
 }
 
@@ -116,27 +128,31 @@ export async function abortUploads(store: S3Store, bucket: string, uploads: S3Op
   }
 }
 
-/** removeBackup: -r: deletes the .asb objects under a prefix and aborts their unfinished uploads. */
-export async function removeBackup(store: S3Store, prefix: S3Location): Promise<{ deleted: number; aborted: number }> {
-  const objects = await listBackupObjects(store, prefix);
-  await deleteObjects(store, prefix.bucket, objects.map((o) => o.key));
-  const uploads = await openBackupUploads(store, prefix);
+/**
+ * removeBackup: -r: deletes the .asb objects under a prefix (of one slice with
+ * o.namePrefix) and aborts their unfinished uploads.
+ */
+export async function removeBackup(store: S3Store, prefix: S3Location, o: ListOptions = {}): Promise<{ deleted: number; aborted: number }> {
+  const objects = await listBackupObjects(store, prefix, o);
+  await deleteObjects(store, prefix.bucket, objects.map((x) => x.key));
+  const uploads = await openBackupUploads(store, prefix, o);
   await abortUploads(store, prefix.bucket, uploads);
   return { deleted: objects.length, aborted: uploads.length };
 }
 
 /**
  * prepareS3Directory: asbackup -d s3://...: refuses a prefix that already holds a backup
- * (objects or unfinished uploads) unless removeFiles, which clears it. Also the first
- * request of a run, so a wrong endpoint, bucket or credentials fail here.
+ * (objects or unfinished uploads; of one slice with o.namePrefix) unless removeFiles, which
+ * clears it. Also the first request of a run, so a wrong endpoint, bucket or credentials
+ * fail here.
  */
-export async function prepareS3Directory(store: S3Store, prefix: S3Location, removeFiles: boolean, log?: (line: string) => void): Promise<void> {
+export async function prepareS3Directory(store: S3Store, prefix: S3Location, removeFiles: boolean, log?: (line: string) => void, o: ListOptions = {}): Promise<void> {
   if (removeFiles) {
-    const { deleted, aborted } = await removeBackup(store, prefix);
+    const { deleted, aborted } = await removeBackup(store, prefix, o);
     if (deleted + aborted > 0) log?.(`Removed ${deleted} .asb object(s) and ${aborted} unfinished upload(s) from ${s3Url(prefix)}`);
     return;
   }
-  const found = await findBackup(store, prefix);
+  const found = await findBackup(store, prefix, o);
   if (found.object !== undefined) {
     throw new UsageError(`${s3Url(prefix)} already holds a backup (such as ${found.object}); use -r/--remove-files to clear it`, s3Url(prefix), 'OUTPUT_EXISTS');
   }
@@ -157,6 +173,5 @@ export async function prepareS3Object(store: S3Store, loc: S3Location, removeFil
   if (exists && !removeFiles) throw new UsageError(`output object ${s3Url(loc)} already exists; use -r/--remove-files to replace it`, s3Url(loc), 'OUTPUT_EXISTS');
   if (!removeFiles) return;
   if (exists) await deleteObjects(store, loc.bucket, [loc.key]);
-  const uploads = (await openUploads(store, loc.bucket, loc.key, {})).filter((u) => u.key === loc.key);
-  await abortUploads(store, loc.bucket, uploads);
+  await abortUploads(store, loc.bucket, await openUploadsOf(store, loc));
 }

@@ -30,6 +30,12 @@ export interface WriterOptions {
    * object can still reach S3's 5 TiB limit within 10000 parts.
    */
   expectedBytes?: number;
+  /**
+   * end() stores even an object smaller than one part (as a one-part multipart upload),
+   * so a backup that ends many small files as they roll over holds none of them in memory
+   * until complete(). Default: such an object waits in memory for one PutObject.
+   */
+  sendOnEnd?: boolean;
 }
 
 /** What complete() reports. */
@@ -155,12 +161,13 @@ export class S3ObjectWriter {
   /**
    * end: sends what is buffered and waits until every part is stored; the object is still
    * invisible. (A backup ends each file when it rolls over and completes all at its end.)
-   * A small object that never filled a part is kept for one PutObject at complete().
+   * A small object that never filled a part is kept for one PutObject at complete(),
+   * unless WriterOptions.sendOnEnd.
    */
   async end(): Promise<void> {
     if (this.state === 'ended') return;
     this.check();
-    if (this.nextPart > 1 && this.used > 0) await this.sendPart();
+    if ((this.nextPart > 1 || this.opts.sendOnEnd) && this.used > 0) await this.sendPart();
     await Promise.all(this.inFlight);
     if (this.failure !== undefined) throw this.failure;
     this.state = 'ended';

@@ -1,0 +1,297 @@
+// One backup file on its way out: the sinks of files.ts add .asb bytes, OutputFile runs
+// them through the codec (zstd, AES; nothing at all for plain files), buffers them and
+// hands them to a Target: a local file written under a `.part` name and renamed when the
+// whole backup succeeded, stdout, or an S3 object (lib/storage/s3-output.ts) that appears
+// only when its upload completes. `size` is the file's size on disk, after the codec: what
+// --file-limit counts.
+//
+// A file's life: add()/flush() while it is written; checkpoint() where the bytes so far
+// must decode on their own (a resume point); close() when it is whole; commit() once the
+// whole backup is, which makes it visible; abort() when the run fails, which leaves nothing
+// under the final name. A Target says how each step happens where the bytes go.
+import { renameSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { AsError } from '../errors.js';
+import { fsReason } from '../paths.js';
+import { isPlain, PLAIN, type Codec } from '../codec/codec.js';
+import { FileEncoder } from '../codec/encoder.js';
+import { writeChunk } from './write-chunk.js';
+
+/** PART: the suffix of a local backup file until the backup succeeded. */
+export const PART = '.part';
+
+/** Target: where one output file's bytes go. */
+export interface Target {
+  /** The file's final name: a path, `s3://bucket/key`, or `-` for stdout. */
+  readonly name: string;
+  /**
+   * A stream: it holds the buffers it is given until they are written (so they are never
+   * reused), and it is written in small pieces, so a reader that stops early sees how far
+   * the run got.
+   */
+  readonly stream?: boolean;
+  /**
+   * What a failed run wrote stays (a .part file; what a stream's reader got): the records
+   * still buffered are written too when the file is aborted, so it holds what the run's
+   * summary says and a stream's abort line follows them.
+   */
+  readonly keepsAborted?: boolean;
+  write(parts: Buffer[]): Promise<void>;
+  /** Every byte written is stored; the file is whole but not yet visible under its name. */
+  close(): Promise<void>;
+  /** Makes a closed file visible under its name. */
+  commit(): Promise<void>;
+  /** Takes a committed file back out of sight (a backup that failed while committing). */
+  uncommit(): Promise<void>;
+  /** Releases a file of a failed run; nothing is left under its final name. */
+  abort(): Promise<void>;
+}
+
+const FLUSH_AT = 1 << 20; // gather ~1 MiB before each write: fewer syscalls and requests
+const STREAM_FLUSH_AT = 1 << 16; // stdout: 64 KiB, so a pipeline moves steadily
+
+type State = 'open' | 'closed' | 'committed' | 'aborted';
+
+/**
+ * OutputFile: one backup file being written (a resource, hence a class). Bytes are copied
+ * (or encoded) into reused buffers as they are added, so a caller may reuse its memory at
+ * once; two buffers alternate, so one is written while the other fills.
+ */
+export class OutputFile {
+  readonly name: string;
+  private readonly encoder: FileEncoder | undefined;
+  private readonly flushAt: number;
+  private out: Buffer;
+  private spare: Buffer | undefined;
+  private used = 0;
+  private overflow: Buffer[] = []; // what did not fit (larger than the buffer)
+  private writing: Promise<void> | undefined;
+  private stored = 0;
+  private pendingRecords = 0;
+  private pendingBytes = 0;
+  private state: State = 'open';
+  /** Records and bytes whose writes have completed (what a reader of a stream was handed). */
+  delivered = { records: 0, bytes: 0 };
+
+  constructor(readonly target: Target, codec: Codec = PLAIN) {
+    this.name = target.name;
+    this.encoder = isPlain(codec) ? undefined : new FileEncoder(codec);
+    this.flushAt = target.stream ? STREAM_FLUSH_AT : FLUSH_AT;
+    this.out = Buffer.allocUnsafeSlow(2 * this.flushAt);
+    this.spare = target.stream ? undefined : Buffer.allocUnsafeSlow(2 * this.flushAt);
+  }
+
+  /** size: bytes of the file so far as stored, after compression and encryption. */
+  get size(): number {
+    return this.stored;
+  }
+
+  /**
+   * add: `b` (.asb bytes holding `records` records) into the file; true when enough is
+   * buffered that the caller should `await flush()` before adding more.
+   */
+  add(b: Buffer, records = 0): boolean {
+    this.pendingRecords += records;
+    if (this.encoder === undefined) return this.put(b, false);
+    return this.put(this.encoder.push(b), true);
+  }
+
+  // `owned`: the encoder's output, never reused by anyone: kept without a copy on overflow.
+  private put(b: Buffer, owned: boolean): boolean {
+    if (b.length > 0) {
+      if (this.overflow.length === 0 && this.used + b.length <= this.out.length) {
+        b.copy(this.out, this.used);
+        this.used += b.length;
+      } else {
+        this.overflow.push(owned ? b : Buffer.from(b));
+      }
+      this.stored += b.length;
+      this.pendingBytes += b.length;
+    }
+    return this.used >= this.flushAt || this.overflow.length > 0;
+  }
+
+  /** flush: starts writing what is buffered; waits only for the write before it. */
+  async flush(): Promise<void> {
+    if (this.used === 0 && this.overflow.length === 0) return;
+    await this.writing;
+    const parts = this.used > 0 ? [this.out.subarray(0, this.used), ...this.overflow] : this.overflow;
+    if (this.spare !== undefined) [this.out, this.spare] = [this.spare, this.out];
+    else this.out = Buffer.allocUnsafeSlow(this.out.length);
+    this.used = 0;
+    this.overflow = [];
+    const records = this.pendingRecords;
+    const bytes = this.pendingBytes;
+    this.pendingRecords = 0;
+    this.pendingBytes = 0;
+    this.writing = this.target.write(parts).then(() => {
+      this.delivered.records += records;
+      this.delivered.bytes += bytes;
+    });
+    // A failed write surfaces at the next flush or close, not as an unhandled rejection.
+    this.writing.catch(() => undefined);
+  }
+
+  /**
+   * checkpoint: ends the current zstd frame and writes everything out, so the bytes stored
+   * so far decode on their own (where a resumed backup could go on appending).
+   */
+  async checkpoint(): Promise<void> {
+    if (this.encoder !== undefined) this.put(this.encoder.endFrame(), true);
+    await this.flush();
+    await this.writing;
+  }
+
+  /** close: the file's last bytes (the codec's end), all written; not yet visible. */
+  async close(): Promise<void> {
+    if (this.state !== 'open') return;
+    if (this.encoder !== undefined) this.put(this.encoder.finish(), true);
+    await this.flush();
+    await this.writing;
+    await this.target.close();
+    this.state = 'closed';
+    this.out = this.spare = Buffer.alloc(0); // a closed file waits for its commit without its buffers
+  }
+
+  /** commit: makes a closed file visible under its name. */
+  async commit(): Promise<void> {
+    if (this.state === 'committed') return;
+    if (this.state !== 'closed') throw new AsError('INTERNAL', `internal: ${this.name} committed while ${this.state}`, { value: this.name });
+    await this.target.commit();
+    this.state = 'committed';
+  }
+
+  /** abort: a failed run: nothing of this file stays under its final name; never throws. */
+  async abort(): Promise<void> {
+    if (this.state === 'aborted') return;
+    const was = this.state;
+    this.state = 'aborted';
+    try {
+      if (was === 'committed') return await this.target.uncommit();
+      await this.writing;
+      if (this.target.keepsAborted && was === 'open') {
+        await this.flush();
+        await this.writing;
+      }
+    } catch {
+      // the file is being given up: its own failure is not the run's error
+    }
+    await this.target.abort().catch(() => undefined);
+  }
+
+  /**
+   * tail: `text` as the next bytes of this stream, through its codec, ending it: the abort
+   * line of a compressed or encrypted stream (written by lib/cli/run.ts after a failure).
+   */
+  tail(text: string): Buffer {
+    const b = Buffer.from(text, 'latin1');
+    if (this.encoder === undefined) return b;
+    try {
+      return Buffer.concat([this.encoder.push(b), this.encoder.finish()]);
+    } catch {
+      return Buffer.alloc(0); // the stream was already finished: nothing may follow it
+    }
+  }
+}
+
+/**
+ * StreamTail: the abort line of a compressed or encrypted stdout (docs/pipelines.md). The
+ * program hands `encode` to run.ts before the backup starts; the sink attaches the file it
+ * writes, so the line continues its zstd frame and AES keystream and decodes as the last
+ * line. Before any file, the line is a stream of its own, encoded alike.
+ */
+export class StreamTail {
+  private file: OutputFile | undefined;
+  constructor(private readonly codec: Codec) {}
+
+  attach(file: OutputFile): void {
+    this.file = file;
+  }
+
+  readonly encode = (text: string): Buffer => {
+    if (this.file !== undefined) return this.file.tail(text);
+    return new OutputFile(stdoutTarget(undefined), this.codec).tail(text);
+  };
+}
+
+/** outputError: a failed write or create of a local file, naming it. */
+function outputError(what: string, path: string, e: unknown): AsError {
+  return new AsError('OUTPUT', `cannot ${what} ${path}: ${fsReason(e)}`, { cause: e, value: path });
+}
+
+/**
+ * localFileTarget: a local file, written as `<path>.part` and renamed at commit; `inPlace`
+ * (an existing /dev/null, FIFO or terminal) writes to the path itself, never renamed.
+ */
+export async function localFileTarget(path: string, o: { inPlace?: boolean } = {}): Promise<Target> {
+  const at = o.inPlace ? path : path + PART;
+  let handle: FileHandle;
+  try {
+    handle = await open(at, o.inPlace ? 'w' : 'wx');
+  } catch (e) {
+    throw outputError('create', at, e);
+  }
+  let open_ = true;
+  const closeHandle = async (): Promise<void> => {
+    if (!open_) return;
+    open_ = false;
+    await handle.close();
+  };
+  return {
+    name: path,
+    keepsAborted: true,
+    async write(parts) {
+      try {
+        await handle.writev(parts);
+      } catch (e) {
+        throw outputError('write', at, e);
+      }
+    },
+    close: closeHandle,
+    async commit() {
+      if (o.inPlace) return;
+      // A finished file gets its name: the `.part` is renamed.
+      try {
+        renameSync(at, path);
+      } catch (e) {
+        throw new AsError('OUTPUT', `cannot rename ${at} to ${path}: ${fsReason(e)}`, { cause: e, value: path });
+      }
+    },
+    async uncommit() {
+      if (!o.inPlace) renameSync(path, at);
+    },
+    // The .part file stays: the run's summary names it; -r clears it.
+    abort: () => closeHandle().catch(() => undefined),
+  };
+}
+
+/** stdoutTarget: a stream (stdout); nothing to close, commit or remove. */
+export function stdoutTarget(out: Writable | undefined): Target {
+  return {
+    name: '-',
+    stream: true,
+    keepsAborted: true,
+    async write(parts) {
+      for (const p of parts) await writeChunk(out ?? process.stdout, p);
+    },
+    close: async () => undefined,
+    commit: async () => undefined,
+    uncommit: async () => undefined,
+    abort: async () => undefined,
+  };
+}
+
+/** DirectoryPlace: where the files of a directory backup go (a local directory, an S3 prefix). */
+export interface DirectoryPlace {
+  /** The directory's name for messages: a path or `s3://bucket/prefix`. */
+  readonly name: string;
+  /** create: a new file `fileName` in it, invisible until committed. */
+  create(fileName: string): Promise<Target>;
+}
+
+/** localDirectory: the files of a backup directory on the local disk. */
+export function localDirectory(dir: string): DirectoryPlace {
+  return { name: dir, create: (fileName) => localFileTarget(join(dir, fileName)) };
+}
