@@ -1,6 +1,8 @@
 // What a backup is asked to do, as values: the programs fill these from their options
 // (lib/cli/asbackup-options.ts, as-scan), tests write them by hand.
 import type { HostAddress } from '../cluster/cluster.js';
+import type { Codec } from '../codec/codec.js';
+import type { S3Settings } from '../storage/options.js';
 
 /** PartitionFilter: one --partition-list item: a range of partitions, or "after this digest". */
 export type PartitionFilter = { begin: number; count: number } | { digest: Buffer };
@@ -62,4 +64,8 @@ export interface BackupSettings extends SourceSettings {
   encoderThreads: number;
   /** Records sampled by an estimate. */
   estimateSamples: number;
+  /** How each file is stored: zstd, AES (default plain). The key is already derived. */
+  codec?: Codec;
+  /** The --s3-* options, for s3:// paths. */
+  s3?: S3Settings;
 }

@@ -13,10 +13,13 @@ import { answeredHelp, type Program } from './program.js';
 import { viewOption } from './stage-options.js';
 import { backupSource } from '../backup/source.js';
 import type { StreamItem, WireBatch } from '../records/types.js';
+import { codecWriteOptions } from '../codec/options.js';
+import { s3BackupOptions } from '../storage/options.js';
 
 /** Options of asbackup that are about writing files, which as-scan leaves to later stages. */
 const OUTPUT = new Set(['directory', 'output-file', 'estimate', 'estimate-samples', 'file-limit', 'output-file-prefix', 'remove-files', 'compact', 'nice', 'encoder-threads', 'machine', 'remove-artifacts',
-  'instance', 'config-file', 'no-config-file', 'only-config-file']);
+  'instance', 'config-file', 'no-config-file', 'only-config-file',
+  ...codecWriteOptions.map((o) => o.long), ...s3BackupOptions().map((o) => o.long)]);
 
 async function* flatten(batches: AsyncIterable<StreamItem[] | WireBatch>): AsyncGenerator<StreamItem> {
   for await (const b of batches) if (Array.isArray(b)) yield* b;

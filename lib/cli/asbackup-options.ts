@@ -8,6 +8,9 @@ import { configFileOptions, connectionOptions, generalOptions, timeoutOptions, t
 import { exclusive, type OptionSpec, type OptionTable } from './options.js';
 import type { BackupSettings } from '../backup/settings.js';
 import { narrowSelection } from '../stages/filter.js';
+import { codecWriteOptions, validateCodecOptions, type CodecValues } from '../codec/options.js';
+import { s3BackupOptions, type S3OptionValues } from '../storage/options.js';
+import { isS3Url, parseS3Url } from '../storage/s3-url.js';
 import {
   binList, intRange, nonEmpty, parseBase64, parseDigest, parseFilePrefix, parseHostList, parseLocalDateTime, parseNamespace,
   parseNodeList, parsePartitionList, parsePercent, parsePriority, parseRackList, setList,
@@ -56,6 +59,8 @@ const backupOnly: OptionSpec[] = [
     long: 'encoder-threads', type: 'number', default: defaultEncoderThreads(), defaultText: 'none below 4 cores, else one per core beyond two, at most 3', group: 'Output', arg: '<n>',
     describe: 'Threads that format .asb text beside the one reading sockets.', validate: intRange(0, 16),
   },
+  ...codecWriteOptions,
+  ...s3BackupOptions('Output'),
   // Data selection
   { long: 'namespace', short: 'n', type: 'string', group: 'Data selection', arg: '<namespace>', describe: 'Namespace to back up (mandatory).', validate: parseNamespace },
   { long: 'set', short: 's', aliases: ['set-list'], type: 'string', group: 'Data selection', arg: '<set>[,<set>...]', describe: 'Set(s) to back up (default: all); quote a name containing a comma: \'a,b\'.', validate: setList },
@@ -105,7 +110,7 @@ export const asbackupOptions: OptionTable = [...connectionOptions, ...backupOnly
 export const asbackupSynopsis = ['-n <namespace> (-d <dir> | -o <file> | -e) [options]'];
 
 /** BackupOptions: asbackup's resolved options (camelCase of the long names), values parsed. */
-export interface BackupOptions extends ConnectionValues, BackupSettings {
+export interface BackupOptions extends ConnectionValues, BackupSettings, CodecValues, S3OptionValues {
   estimate: boolean;
   /** -m: the machine-readable status file. */
   machine?: string;
@@ -116,7 +121,7 @@ export interface BackupOptions extends ConnectionValues, BackupSettings {
  * validateSelection: the cross-option rules of what is read (shared with as-scan); throws
  * UsageError naming the options.
  */
-export function validateSelection(o: Omit<BackupOptions, 'directory' | 'outputFile' | 'estimate' | 'removeFiles' | 'outputFilePrefix' | 'fileLimit' | 'compact' | 'encoderThreads' | 'estimateSamples' | 'machine' | 'removeArtifacts'>): void {
+export function validateSelection(o: Omit<BackupOptions, 'directory' | 'outputFile' | 'estimate' | 'removeFiles' | 'outputFilePrefix' | 'fileLimit' | 'compact' | 'encoderThreads' | 'estimateSamples' | 'machine' | 'removeArtifacts' | keyof CodecValues | keyof S3OptionValues>): void {
   if (o.namespace === undefined) throw new UsageError('--namespace (-n) is required');
   exclusive([
     ['no-bins', 'bin-list', o.noBins, o.binList],
@@ -138,9 +143,16 @@ export function validateSelection(o: Omit<BackupOptions, 'directory' | 'outputFi
   parseHostList(o.host, o.port); // the host syntax was checked alone; now with the real -p
 }
 
+/** validatePaths: an s3:// path of -d or -o must name a bucket (and for -o a key). */
+function validatePaths(o: BackupOptions): void {
+  if (o.directory !== undefined && isS3Url(o.directory)) parseS3Url(o.directory, 'prefix', '--directory');
+  if (o.outputFile !== undefined && isS3Url(o.outputFile)) parseS3Url(o.outputFile, 'object', '--output-file');
+}
+
 /** validateBackupOptions: the cross-option rules; throws UsageError naming the options. */
 export function validateBackupOptions(o: BackupOptions): void {
   exclusive([['no-config-file', 'only-config-file', o.noConfigFile, o.onlyConfigFile]]);
+  validatePaths(o);
   if (o.removeArtifacts) {
     // Only the backup's place matters: no namespace, nothing read from the cluster.
     exclusive([['remove-artifacts', 'estimate', o.removeArtifacts, o.estimate]]);
@@ -158,6 +170,7 @@ export function validateBackupOptions(o: BackupOptions): void {
     ['estimate', 'remove-files', o.estimate, o.removeFiles],
     ['output-file-prefix', 'output-file', o.outputFilePrefix, o.outputFile],
   ]);
+  validateCodecOptions(o);
   validateSelection(o);
 }
 

@@ -11,12 +11,19 @@ import { connectCluster } from './connect.js';
 import { backup, estimate, removeArtifacts, type BackupSummary, type WithBackupSummary } from '../backup/backup.js';
 import type { BackupOptions } from './asbackup-options.js';
 import { AsError } from '../errors.js';
+import { codecName, isPlain, type Codec } from '../codec/codec.js';
+import { codecOf } from '../codec/options.js';
+import { StreamTail } from '../stages/output.js';
+import { s3Settings } from '../storage/options.js';
+import { isS3Url } from '../storage/s3-url.js';
+import type { BackupSettings } from '../backup/settings.js';
 
-function summaryLines(s: BackupSummary): string[] {
+function summaryLines(s: BackupSummary, codec: Codec): string[] {
   const rate = s.seconds > 0 ? Math.round(s.records / s.seconds) : s.records;
   const bpr = s.records > 0 ? Math.round(s.bytes / s.records) : 0;
+  const stored = isPlain(codec) ? '' : `; ${s.stored} byte(s) stored with ${codecName(codec)} (${s.stored > 0 ? (s.bytes / s.stored).toFixed(2) : '-'}:1)`;
   return [
-    `Backed up ${s.records} record(s), ${s.indexes} secondary index(es), ${s.udfs} UDF file(s), ${s.bytes} byte(s) in total (~${bpr} B/rec)`,
+    `Backed up ${s.records} record(s), ${s.indexes} secondary index(es), ${s.udfs} UDF file(s), ${s.bytes} byte(s) in total (~${bpr} B/rec)${stored}`,
     `Wrote ${s.files.length} file(s) in ${s.seconds.toFixed(1)} s (${rate} rec/s, ${formatBytes(s.seconds > 0 ? s.bytes / s.seconds : s.bytes)}/s)`,
   ];
 }
@@ -32,6 +39,9 @@ function stoppedLines(s: BackupSummary, o: BackupOptions, e: unknown): string[] 
   const what = `${s.records} record(s), ${s.bytes} byte(s)`;
   if (o.outputFile === '-') return [`Wrote ${what} to stdout before stopping; the stream ends with an ABORTED line, so a restore from it fails`];
   if (s.files.length === 0) return [];
+  const place = o.directory ?? o.outputFile!;
+  // S3: the uploads were aborted, no object appeared.
+  if (isS3Url(place)) return [`Wrote ${what} before stopping; the upload(s) of ${s.files.length} object(s) to ${place} were aborted: no object was written; take the backup again`];
   const where = o.directory !== undefined ? `${s.files.length} .part file(s) in ${o.directory}` : `${o.outputFile}.part`;
   return [`Wrote ${what} into ${where} before stopping: not a backup; take the backup again (-r clears them)`];
 }
@@ -47,12 +57,14 @@ export const program: Program = {
     const { options: o } = parseBackupArgs(argv);
     if (answeredHelp(program, o, io)) return EXIT_OK;
     const log = makeLogger(o.verbose, io.stderr);
+    const s3 = s3Settings(o);
     if (o.removeArtifacts) {
       const what = o.directory !== undefined ? `backup directory ${o.directory}` : `output file ${o.outputFile}`;
       log.info(`Deleting ${what}`);
-      const removed = removeArtifacts(o);
-      if (removed.files.length === 0 && !removed.directory) log.info(`Nothing to delete: no backup file in ${o.directory ?? o.outputFile}`);
-      else log.info(`Deleted ${removed.files.length} file(s)${removed.directory ? ` and the empty directory ${o.directory}` : ''}`);
+      const removed = await removeArtifacts({ ...o, s3 }, log);
+      const aborted = removed.aborted ? ` and aborted ${removed.aborted} unfinished upload(s)` : '';
+      if (removed.files.length === 0 && !removed.directory && !removed.aborted) log.info(`Nothing to delete: no backup file in ${o.directory ?? o.outputFile}`);
+      else log.info(`Deleted ${removed.files.length} file(s)${removed.directory ? ` and the empty directory ${o.directory}` : ''}${aborted}`);
       return EXIT_OK;
     }
     const connect = () => connectCluster(o, log, { rackAware: o.preferRacks !== undefined });
@@ -68,13 +80,19 @@ export const program: Program = {
         machine?.write(machineLine.estimate(est.expectedRecords, est.recordSize));
         machine?.write(machineLine.backupSummary({ records: est.samples, indexes: 0, udfs: 0, bytes: est.sampleBytes }));
       } else {
+        // The key is read (and refused) before anything else happens.
+        const codec = codecOf(o);
+        const settings: BackupSettings = { ...o, codec, s3 };
         const target = o.directory ?? (o.outputFile === '-' ? '[stdout]' : o.outputFile);
-        log.info(`Starting backup of ${o.host} (namespace: ${o.namespace}, set: ${o.set?.join(',') ?? '[all]'}, bins: ${o.binList?.join(',') ?? '[all]'}) to ${target}`);
-        if (o.outputFile === '-') io.dataOut?.('asb');
+        const how = isPlain(codec) ? '' : `, ${codecName(codec)}`;
+        log.info(`Starting backup of ${o.host} (namespace: ${o.namespace}, set: ${o.set?.join(',') ?? '[all]'}, bins: ${o.binList?.join(',') ?? '[all]'}${how}) to ${target}`);
+        // A compressed or encrypted stream ends, when it fails, with an abort line encoded alike.
+        const tail = o.outputFile === '-' && !isPlain(codec) ? new StreamTail(codec) : undefined;
+        if (o.outputFile === '-') io.dataOut?.('asb', undefined, tail?.encode);
         const progress = new Progress({ total: 0, out: io.stderr });
         let summary: BackupSummary;
         try {
-          summary = await backup(o, { connect, log, progress: teeProgress(progress, machine), stdout: io.stdout, signal: io.signal });
+          summary = await backup(settings, { connect, log, progress: teeProgress(progress, machine), stdout: io.stdout, signal: io.signal, stdoutTail: tail });
         } catch (e) {
           const s = (e as WithBackupSummary).summary;
           progress.stop();
@@ -84,9 +102,10 @@ export const program: Program = {
           progress.stop();
           machine?.stop();
         }
-        for (const line of summaryLines(summary)) log.info(line);
+        for (const line of summaryLines(summary, codec)) log.info(line);
         // Only a finished backup has a summary: the files of a failed one are not there.
-        machine?.write(machineLine.backupSummary({ records: summary.records, indexes: summary.indexes, udfs: summary.udfs, bytes: summary.bytes }));
+        // Its bytes are the bytes stored, after compression and encryption, as the C tool counts.
+        machine?.write(machineLine.backupSummary({ records: summary.records, indexes: summary.indexes, udfs: summary.udfs, bytes: summary.stored }));
       }
     } catch (e) {
       machine?.close();

@@ -9,6 +9,9 @@ import { resolveOptions, type ConfigEnv, type Resolved } from './config.js';
 import { configFileOptions, connectionOptions, generalOptions, timeoutOptions, type ConnectionValues } from './connection-options.js';
 import { exclusive, type OptionSpec, type OptionTable } from './options.js';
 import { binList, intRange, nonEmpty, parseHostList, parseNameList, parseNamespaceMapping, parseRestoreNice, setList } from './parse-values.js';
+import { codecReadOptions, validateCodecOptions, type CodecValues } from '../codec/options.js';
+import { s3RestoreOptions, type S3OptionValues } from '../storage/options.js';
+import { isS3Url, parseS3Url } from '../storage/s3-url.js';
 
 /** writePolicyOptions: how records are written, shared by asrestore and as-write (letters of the C asrestore). */
 export const writePolicyOptions: readonly OptionSpec[] = [
@@ -36,6 +39,8 @@ const restoreOnly: OptionSpec[] = [
   },
   { long: 'parent-directory', type: 'string', group: 'Input', arg: '<dir>', describe: 'The directory that holds the --directory-list directories.', validate: nonEmpty },
   { long: 'validate', type: 'boolean', group: 'Input', describe: 'Only read and check the backup files; connect to nothing.' },
+  ...codecReadOptions,
+  ...s3RestoreOptions('Input'),
   // Data selection and write policy
   {
     long: 'namespace', short: 'n', type: 'string', group: 'Data selection', arg: '<ns>|<source>,<target>',
@@ -75,7 +80,7 @@ export const asrestoreOptions: OptionTable = [...connectionOptions, ...restoreOn
 export const asrestoreSynopsis = ['(-d <dir> | -i <file> | --directory-list <dir>,<dir>...) [options]'];
 
 /** RestoreOptions: asrestore's resolved options (camelCase of the long names), values parsed. */
-export interface RestoreOptions extends ConnectionValues, RestoreSettings {
+export interface RestoreOptions extends ConnectionValues, RestoreSettings, CodecValues, S3OptionValues {
   /** -m: the machine-readable status file. */
   machine?: string;
   /** Accepted and ignored, as the C asrestore does (with a warning). */
@@ -99,6 +104,11 @@ export function validateRestoreOptions(o: RestoreOptions): void {
     ['unique', 'no-generation', o.unique, o.noGeneration],
   ]);
   if (o.parentDirectory !== undefined && o.directoryList === undefined) throw new UsageError('--parent-directory needs --directory-list');
+  if (o.directory !== undefined && isS3Url(o.directory)) parseS3Url(o.directory, 'prefix', '--directory');
+  if (o.inputFile !== undefined && isS3Url(o.inputFile)) parseS3Url(o.inputFile, 'object', '--input-file');
+  if (o.parentDirectory !== undefined && isS3Url(o.parentDirectory)) parseS3Url(o.parentDirectory, 'prefix', '--parent-directory');
+  for (const d of o.parentDirectory === undefined ? o.directoryList ?? [] : []) if (isS3Url(d)) parseS3Url(d, 'prefix', '--directory-list');
+  validateCodecOptions(o);
   narrowSelection({ sets: o.setList, bins: o.binList, excludeSets: o.excludeSets, excludeBins: o.excludeBins });
   if (o.noRecords && o.noIndexes && o.noUdfs) throw new UsageError('--no-records, --no-indexes and --no-udfs together leave nothing to restore');
   if (!o.validate) parseHostList(o.host, o.port);

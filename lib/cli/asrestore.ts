@@ -9,6 +9,9 @@ import { teeProgress } from '../log.js';
 import { answeredHelp, type Program } from './program.js';
 import { connectCluster } from './connect.js';
 import { backupDirectories, restore, type RestoreSummary, type WithSummary } from '../restore/restore.js';
+import { codecName, isPlain } from '../codec/codec.js';
+import { codecOf } from '../codec/options.js';
+import { s3Settings } from '../storage/options.js';
 
 /** summaryLines: the closing lines of a restore. */
 export function summaryLines(s: RestoreSummary): string[] {
@@ -44,9 +47,12 @@ export const program: Program = {
     if (answeredHelp(program, o, io)) return EXIT_OK;
     const log = makeLogger(o.verbose, io.stderr);
     if (o.sleepBetweenRetries !== undefined) log.info('Warning: --sleep-between-retries (--retry-delay) has no effect in asrestore, as in the C asrestore; --retry-scale-factor sets the backoff of write retries');
+    // The key is read (and refused) before anything else happens.
+    const codec = codecOf(o);
     const from = o.inputFile !== undefined ? (o.inputFile === '-' ? '[stdin]' : o.inputFile) : backupDirectories(o).join(', ');
     const what = o.validate ? 'Starting validation of' : `Starting restore to ${o.host}`;
-    log.info(`${what} (bins: ${o.binList?.join(',') ?? '[all]'}, sets: ${o.setList?.join(',') ?? '[all]'}) from ${from}`);
+    const how = isPlain(codec) ? '' : `, ${codecName(codec)}`;
+    log.info(`${what} (bins: ${o.binList?.join(',') ?? '[all]'}, sets: ${o.setList?.join(',') ?? '[all]'}${how}) from ${from}`);
     const machine = o.machine === undefined ? undefined : MachineStatus.open({ path: o.machine, by: 'bytes' });
     const progress = new Progress({ total: 0, out: io.stderr });
     // The last tick, then the summary: also after a failure, as the C tool (what was written).
@@ -58,7 +64,7 @@ export const program: Program = {
       machine.write(machineSummary(s));
     };
     try {
-      const s = await restore(o, { connect: () => connectCluster(o, log, { timeout: { ms: o.timeout, option: '-T' } }), log, progress: teeProgress(progress, machine), signal: io.signal });
+      const s = await restore({ ...o, codec, s3: s3Settings(o) }, { connect: () => connectCluster(o, log, { timeout: { ms: o.timeout, option: '-T' } }), log, progress: teeProgress(progress, machine), signal: io.signal });
       closing(s);
       for (const line of summaryLines(s)) log.info(line);
     } catch (e) {

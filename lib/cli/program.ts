@@ -23,8 +23,10 @@ export interface ProgramIo {
    * dataOut: says that stdout carries data in this format from now on, so a run that ends
    * early (an error or a signal) ends it with a line its readers refuse (docs/pipelines.md).
    * `atLineStart` says whether the bytes written so far end a line (default: always).
+   * `encode` turns that line into the stream's bytes when the stream is compressed or
+   * encrypted (lib/stages/output.ts StreamTail), so its readers decode it like the rest.
    */
-  dataOut?(format: StreamFormat, atLineStart?: () => boolean): void;
+  dataOut?(format: StreamFormat, atLineStart?: () => boolean, encode?: (line: string) => Buffer): void;
 }
 
 /** Program: one command of the toolkit. */

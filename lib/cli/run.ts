@@ -46,13 +46,13 @@ export function formatError(program: string, e: unknown): string {
 export function run(p: Program, argv: string[] = process.argv.slice(2)): void {
   const program = p.name;
   const stop = new AbortController();
-  let data: { format: StreamFormat; atLineStart: () => boolean } | undefined;
+  let data: { format: StreamFormat; atLineStart: () => boolean; encode?: (line: string) => Buffer } | undefined;
   let outputClosed = false;
   let ended = false;
   const io: ProgramIo = {
     ...processIo(),
     signal: stop.signal,
-    dataOut: (format, atLineStart = () => true) => { data = { format, atLineStart }; },
+    dataOut: (format, atLineStart = () => true, encode) => { data = { format, atLineStart, encode }; },
   };
 
   // The reader of stdout went away: main's next write fails and says after how much
@@ -69,7 +69,8 @@ export function run(p: Program, argv: string[] = process.argv.slice(2)): void {
     if (outputClosed && !(e instanceof AsError)) e = new AsError('OUTPUT_CLOSED', 'output closed before the run finished: the output is incomplete');
     if (data !== undefined && !outputClosed && !process.stdout.isTTY && !process.stdout.destroyed) {
       const why = e instanceof Error ? e.message : String(e);
-      process.stdout.write((data.atLineStart() ? '' : '\n') + abortLine(data.format, program, why));
+      const line = (data.atLineStart() ? '' : '\n') + abortLine(data.format, program, why);
+      process.stdout.write(data.encode ? data.encode(line) : line);
     }
     process.stderr.write(formatError(program, e) + '\n');
     if (process.env.AS_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);

@@ -9,7 +9,9 @@ import { silentLogger, type Logger, type ProgressSink } from '../log.js';
 import { throttle } from '../stages/throttle.js';
 import { connectUnlessStopped, untilStopped } from '../stages/stop.js';
 import type { SindexItem, StreamItem } from '../records/types.js';
-import { checkBackupFile, checkHeaders, listBackupFiles, readBackupFiles, totalSize, type SourceItem } from './source.js';
+import { openBackupSource, readBackupFiles, checkHeaders, totalSize, type BackupSource, type SourceItem, type SourcePaths } from './source.js';
+import { isPlain, PLAIN } from '../codec/codec.js';
+import { isS3Url } from '../storage/s3-url.js';
 import { applyIndex, countRecords, recordsOf, type ComposeOptions } from './compose.js';
 import { newMetadataCounts, type MetadataCounts } from './metadata.js';
 import { newCounts, writeRecords, type WriteCounts } from './writer.js';
@@ -50,10 +52,24 @@ export type WithSummary = Error & { summary?: RestoreSummary };
  */
 export async function restore(o: RestoreSettings, ctx: RestoreContext): Promise<RestoreSummary> {
   const log = ctx.log ?? silentLogger;
-  const files = backupFiles(o, log);
-  // The header of every file is read before connecting: it is an .asb header, and names
-  // the namespace -n expects.
-  const namespaces = await checkHeaders(files, o.namespace);
+  // Every file is known before the first is read, so the progress covers every directory
+  // (the C tool counts only the last directory's bytes); every local file is checked to be
+  // there and readable.
+  const source = await openBackupSource(sourcePaths(o), { s3: o.s3, log: log.info, dirLabel: o.directory !== undefined ? '--directory' : '--directory-list' });
+  try {
+    return await restoreFrom(source, o, ctx, log);
+  } finally {
+    source.close();
+  }
+}
+
+async function restoreFrom(source: BackupSource, o: RestoreSettings, ctx: RestoreContext, log: Logger): Promise<RestoreSummary> {
+  const files = source.inputs;
+  const codec = o.codec ?? PLAIN;
+  // The head of every file is read before connecting: its first bytes fit -z/-y (a wrong
+  // key, a missing -z or -y fail here, with one line naming the file), it is an .asb
+  // header, and names the namespace -n expects.
+  const namespaces = await checkHeaders(files, codec, o.namespace);
   if (namespaces.length > 1) log.info(`The backup files hold namespaces ${namespaces.join(', ')}; each file's records go to their own`);
   const counts = newCounts();
   const meta = newMetadataCounts();
@@ -61,6 +77,8 @@ export async function restore(o: RestoreSettings, ctx: RestoreContext): Promise<
   let bytes = 0;
   const summary = (): RestoreSummary => ({ counts, meta, files: files.length, bytes, seconds: (performance.now() - started) / 1000, validate: o.validate });
   ctx.progress?.expect(0, totalSize(files));
+  // Progress is in bytes as stored: of a compressed file, those the decoder has read.
+  const stored = !isPlain(codec);
   let cluster: Cluster | undefined;
   // A summary is attached to an error only once reading has begun: a failed connect read
   // and wrote nothing, and its one line says all.
@@ -75,6 +93,8 @@ export async function restore(o: RestoreSettings, ctx: RestoreContext): Promise<
     let items: AsyncIterable<SourceItem[]> = untilStopped(readBackupFiles(files, {
       namespace: o.namespace?.source,
       noRecords: o.noRecords,
+      codec,
+      onStored: stored ? (n) => ctx.progress?.add(0, n) : undefined,
       onFile: (f) => log.info(`${o.validate ? 'validating' : 'restoring'} ${f}`),
     }), ctx.signal);
     if (o.nice && (o.nice.bandwidth > 0 || o.nice.tps > 0)) {
@@ -92,7 +112,7 @@ export async function restore(o: RestoreSettings, ctx: RestoreContext): Promise<
     };
     const onBatch = (records: number, n: number): void => {
       bytes += n;
-      ctx.progress?.add(records, n);
+      ctx.progress?.add(records, stored ? 0 : n);
     };
     const records = recordsOf(counted(items, onBatch), compose);
     if (cluster === undefined) {
@@ -121,26 +141,17 @@ export async function restore(o: RestoreSettings, ctx: RestoreContext): Promise<
  */
 export function backupDirectories(o: Pick<RestoreSettings, 'directory' | 'directoryList' | 'parentDirectory'>): string[] {
   if (o.directory !== undefined) return [o.directory];
-  const dirs = (o.directoryList ?? []).map((d) => (o.parentDirectory === undefined ? d : join(o.parentDirectory, d)));
+  const under = (parent: string, d: string): string => (isS3Url(parent) ? `${parent.replace(/\/+$/, '')}/${d}` : join(parent, d));
+  const dirs = (o.directoryList ?? []).map((d) => (o.parentDirectory === undefined ? d : under(o.parentDirectory, d)));
   const twice = dirs.find((d, i) => dirs.indexOf(d) !== i);
   if (twice !== undefined) throw new UsageError(`--directory-list names ${twice} twice`, twice);
   return dirs;
 }
 
-// Every file to read, all of them known before the first is read, so the progress covers
-// every directory (the C tool counts only the last directory's bytes).
-function backupFiles(o: RestoreSettings, log: Logger): string[] {
+// What a restore reads: its directories (S3 prefixes), or its one file.
+function sourcePaths(o: RestoreSettings): SourcePaths {
   const dirs = backupDirectories(o);
-  // Every input is checked before connecting: the files exist and can be read.
-  if (dirs.length === 0) {
-    checkBackupFile(o.inputFile!);
-    return [o.inputFile!];
-  }
-  return dirs.flatMap((d) => {
-    const files = listBackupFiles(d, o.directory !== undefined ? '--directory' : '--directory-list');
-    log.info(`Found ${files.length} backup file(s) in ${d}`);
-    return files;
-  });
+  return dirs.length > 0 ? { directories: dirs } : { files: [o.inputFile!] };
 }
 
 // Counts bytes and records for the progress lines as the decoder hands them on.

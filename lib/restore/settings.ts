@@ -1,5 +1,7 @@
 // What a restore is asked to do, as values: the programs fill these from their options
 // (lib/cli/asrestore-options.ts, as-write), tests write them by hand.
+import type { Codec } from '../codec/codec.js';
+import type { S3Settings } from '../storage/options.js';
 
 /** NamespaceMapping: asrestore `-n src` (target = source) or `-n src,dst`. */
 export interface NamespaceMapping {
@@ -59,4 +61,8 @@ export interface RestoreSettings extends WritePolicySettings {
   nice?: RestoreNice;
   /** ms for info, index and UDF commands. */
   timeout: number;
+  /** How the files are stored: zstd, AES (default plain). The key is already derived. */
+  codec?: Codec;
+  /** The --s3-* options, for s3:// paths. */
+  s3?: S3Settings;
 }

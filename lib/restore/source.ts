@@ -1,11 +1,16 @@
-// The reading side of a restore: which .asb files, decoded one after the other, each item
-// with its size in the file (for throttling and progress) and its position (for errors).
-import { createReadStream, statSync } from 'node:fs';
+// The reading side of a restore: which .asb files (local, stdin or S3), decoded one after
+// the other through the codec, each item with its size in the file (for throttling and
+// progress) and its position (for errors).
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { decodeAsb, decodeAsbBatches, type AsbHeader } from '../asb/decode.js';
+import { PLAIN, type Codec } from '../codec/codec.js';
 import { AsError, ParseError, UsageError } from '../errors.js';
 import { checkInputDirectory, checkInputFile } from '../paths.js';
 import type { StreamItem } from '../records/types.js';
+import { decoded, localInput, readAsb, stdinInput, type BackupInput } from '../stages/input.js';
+import type { S3Settings } from '../storage/options.js';
+import { isS3Url } from '../storage/s3-url.js';
 
 /** SourceItem: a decoded item, its byte size in the file and where it starts. */
 export interface SourceItem {
@@ -39,52 +44,112 @@ export function checkBackupFile(path: string): void {
   if (path !== '-') checkInputFile(path, '--input-file', 'use -d/--directory to restore the .asb files of a directory');
 }
 
-/** readFileHeader: the header of one .asb file (its version line and meta lines). */
-export async function readFileHeader(path: string): Promise<AsbHeader> {
-  const input = createReadStream(path, { highWaterMark: 64 * 1024 });
+// A header needs the first bytes only: small reads (one ranged GET in S3), not 5 MiB ones.
+const HEADER_READ = 64 * 1024;
+
+/**
+ * readFileHeader: the header of one .asb file (its version line and meta lines), read
+ * through the codec: first bytes that do not fit -z/-y fail here (CodecError).
+ */
+export async function readFileHeader(input: BackupInput, codec: Codec = PLAIN): Promise<AsbHeader> {
+  const bytes = decoded(input, codec, undefined, HEADER_READ);
   try {
-    const events = decodeAsb(input as AsyncIterable<Buffer>, path);
+    const events = decodeAsb(bytes, input.name);
     const first = await events.next();
     await events.return(undefined);
     return first.value as AsbHeader;
   } finally {
-    input.destroy();
+    await bytes.return(undefined); // the file closed, the S3 read cancelled
   }
 }
 
 /**
- * checkHeaders: reads the header of every file before anything is written, so a file that
- * is not an .asb file, or holds another namespace than -n names, stops the restore before
- * its first record. Returns the namespaces the headers name. Stdin and pipes
- * (`-i <(zcat ...)`) can be read only once: their header is checked when they are read.
+ * checkHeaders: reads the head of every file before anything is written, so a file whose
+ * first bytes do not fit -z/-y (a wrong key, a missing -z or -y), that is not an .asb
+ * file, or that holds another namespace than -n names, stops the restore before its first
+ * record. Returns the namespaces the headers name. Stdin and pipes (`-i <(zcat ...)`) can
+ * be read only once: their head is checked when they are read.
  */
-export async function checkHeaders(files: string[], mapping?: { source: string; target: string }): Promise<string[]> {
+export async function checkHeaders(inputs: readonly BackupInput[], codec: Codec = PLAIN, mapping?: { source: string; target: string }): Promise<string[]> {
   const seen = new Set<string>();
-  for (const f of files) {
-    if (f === '-' || !statSync(f).isFile()) continue;
-    const h = await readFileHeader(f);
+  for (const f of inputs) {
+    if (f.once) continue;
+    const h = await readFileHeader(f, codec);
     if (h.namespace === undefined) continue;
     seen.add(h.namespace);
     if (mapping !== undefined && h.namespace !== mapping.source) {
       const n = mapping.source === mapping.target ? `-n ${mapping.source}` : `-n ${mapping.source},${mapping.target}`;
-      throw new AsError('NAMESPACE_MISMATCH', `${f}: the file holds namespace ${h.namespace}, not ${mapping.source} (${n}); to restore it into ${mapping.target}, use -n ${h.namespace},${mapping.target}`, { value: f });
+      throw new AsError('NAMESPACE_MISMATCH', `${f.name}: the file holds namespace ${h.namespace}, not ${mapping.source} (${n}); to restore it into ${mapping.target}, use -n ${h.namespace},${mapping.target}`, { value: f.name });
     }
   }
   return [...seen].sort();
 }
 
-/** totalSize: bytes of all files (0 for stdin), for percent complete. */
-export function totalSize(files: string[]): number {
+/** totalSize: bytes of all files as stored (0 for stdin and pipes), for percent complete. */
+export function totalSize(inputs: readonly BackupInput[]): number {
   let n = 0;
-  for (const f of files) {
-    if (f === '-') continue;
-    try {
-      n += statSync(f).size;
-    } catch {
-      // Unreadable: reading it says so, naming the file.
-    }
-  }
+  for (const f of inputs) n += f.size ?? 0;
   return n;
+}
+
+/** BackupSource: the files a restore reads, and the S3 client reading them, if any. */
+export interface BackupSource {
+  inputs: BackupInput[];
+  /** Releases the S3 client. */
+  close(): void;
+}
+
+/** Where a restore reads: directories (or S3 prefixes), then files, in order. */
+export interface SourcePaths {
+  directories?: string[];
+  /** Files: paths, `-` (stdin) or `s3://bucket/key`. */
+  files?: string[];
+}
+
+/** Options of openBackupSource. */
+export interface SourceOptions {
+  s3?: S3Settings;
+  log?: (line: string) => void;
+  stdin?: Readable;
+  /** How a directory was named, for messages (`--directory`, `--directory-list`). */
+  dirLabel?: string;
+  /** How a file was named, for messages (`--input-file`, `input file`). */
+  fileLabel?: string;
+  /** Checks a local file before anything starts (default: checkBackupFile). */
+  checkFile?: (path: string) => void;
+}
+
+/**
+ * openBackupSource: every file to read, all of them known (and checked to be there) before
+ * the first is read: the .asb files of each directory or S3 prefix (sorted by name), then
+ * the files. The S3 client is opened only when a path is s3:// (the AWS SDK is loaded only
+ * then).
+ */
+export async function openBackupSource(paths: SourcePaths, o: SourceOptions = {}): Promise<BackupSource> {
+  const all = [...(paths.directories ?? []), ...(paths.files ?? [])];
+  const s3 = all.some(isS3Url) ? await import('../storage/s3-input.js') : undefined;
+  const store = s3 === undefined ? undefined : await (await import('../storage/s3-output.js')).openS3Store(o.s3, o.log);
+  try {
+    const inputs: BackupInput[] = [];
+    for (const d of paths.directories ?? []) {
+      const label = o.dirLabel ?? '--directory';
+      const found = isS3Url(d) ? await s3!.s3DirectoryInputs(store!, d, label) : listBackupFiles(d, label).map(localInput);
+      o.log?.(`Found ${found.length} backup file(s) in ${d}`);
+      inputs.push(...found);
+    }
+    for (const f of paths.files ?? []) {
+      if (f === '-') inputs.push(stdinInput(o.stdin ?? process.stdin));
+      else if (isS3Url(f)) inputs.push(await s3!.s3ObjectInput(store!, f, o.fileLabel ?? '--input-file'));
+      else {
+        (o.checkFile ?? checkBackupFile)(f);
+        inputs.push(localInput(f));
+      }
+    }
+    return { inputs, close: () => store?.close() };
+  } catch (e) {
+    store?.close();
+    throw e;
+  }
 }
 
 /** Options of readBackupFiles. */
@@ -94,40 +159,43 @@ export interface ReadOptions {
   /** -R: stop each file at its first record (only the global section is wanted). */
   noRecords?: boolean;
   onFile?: (path: string) => void;
+  /** How the files are stored (default plain). */
+  codec?: Codec;
+  /** Told the bytes read as stored (before decompression), for progress. */
+  onStored?: (bytes: number) => void;
 }
 
-/** readBackupFiles: the items of each file in turn ('-' is stdin), in batches. */
-export async function* readBackupFiles(files: string[], o: ReadOptions = {}): AsyncGenerator<SourceItem[]> {
-  for (const path of files) {
-    const name = path === '-' ? '<stdin>' : path;
+/**
+ * readBackupFiles: the items of each file in turn, in batches. A string is a local path
+ * ('-' is stdin).
+ */
+export async function* readBackupFiles(files: ReadonlyArray<string | BackupInput>, o: ReadOptions = {}): AsyncGenerator<SourceItem[]> {
+  for (const f of files) {
+    const file = typeof f !== 'string' ? f : f === '-' ? stdinInput(process.stdin) : localInput(f);
+    const name = file.name;
     o.onFile?.(name);
-    const input = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
-    try {
-      let stop = false;
-      let header = 0; // the header's bytes count with the first block, so progress reaches 100 %
-      for await (const events of decodeAsbBatches(input, name)) {
-        const out: SourceItem[] = [];
-        for (const ev of events) {
-          if (ev.kind !== 'item') {
-            header = ev.end - ev.start;
-            continue;
-          }
-          const item = ev.item;
-          if (item.kind === 'record') {
-            if (o.noRecords) { stop = true; break; }
-            if (o.namespace !== undefined && item.namespace !== o.namespace) {
-              if (out.length > 0) yield out; // what came before the bad record is valid
-              throw new ParseError(`Invalid namespace ${item.namespace} in backup record, expected: ${o.namespace}`, name, ev.line, 1);
-            }
-          }
-          out.push({ item, bytes: ev.end - ev.start + header, file: name, line: ev.line });
-          header = 0;
+    let stop = false;
+    let header = 0; // the header's bytes count with the first block, so progress reaches 100 %
+    for await (const events of readAsb(file, o.codec ?? PLAIN, (bytes) => decodeAsbBatches(bytes, name), o.onStored)) {
+      const out: SourceItem[] = [];
+      for (const ev of events) {
+        if (ev.kind !== 'item') {
+          header = ev.end - ev.start;
+          continue;
         }
-        if (out.length > 0) yield out;
-        if (stop) break;
+        const item = ev.item;
+        if (item.kind === 'record') {
+          if (o.noRecords) { stop = true; break; }
+          if (o.namespace !== undefined && item.namespace !== o.namespace) {
+            if (out.length > 0) yield out; // what came before the bad record is valid
+            throw new ParseError(`Invalid namespace ${item.namespace} in backup record, expected: ${o.namespace}`, name, ev.line, 1);
+          }
+        }
+        out.push({ item, bytes: ev.end - ev.start + header, file: name, line: ev.line });
+        header = 0;
       }
-    } finally {
-      if (path !== '-') (input as ReturnType<typeof createReadStream>).destroy();
+      if (out.length > 0) yield out;
+      if (stop) break;
     }
   }
 }

@@ -127,19 +127,3 @@ export async function* readS3Object(store: S3Store, loc: S3Location, o: S3ReadOp
   }
 }
 
-/**
- * readS3Head: the first `n` bytes of an object (fewer when it is shorter), one ranged GET
- * pinned to the ETag when it is known: what a restore checks of every file before it
- * writes anything.
- */
-export async function readS3Head(store: S3Store, loc: S3Location, n: number, info?: S3ObjectInfo): Promise<Buffer> {
-  const known = info ?? await statS3Object(store, loc);
-  const want = Math.min(n, known.size);
-  if (want === 0) return Buffer.alloc(0); // a Range of an empty object is answered 416
-  return store.call({ op: 'GetObject', ...loc }, async (signal) => {
-    const r = await store.client.send(new GetObjectCommand({ ...objectParams(loc), Range: `bytes=0-${want - 1}`, IfMatch: known.etag || undefined }), { abortSignal: signal });
-    const parts: Buffer[] = [];
-    for await (const piece of r.Body as AsyncIterable<Uint8Array>) parts.push(Buffer.from(piece));
-    return Buffer.concat(parts).subarray(0, want);
-  });
-}
