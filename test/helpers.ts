@@ -122,7 +122,7 @@ export function lastLine(stderr: string): string {
 export function errorCode(stderr: string): string | undefined {
   const lines = stderr.split('\n');
   for (let i = lines.length - 1; i >= 0; i--) {
-    const m = / \[([A-Z_]+)\]$/.exec(lines[i]!);
+    const m = / \[([A-Z0-9_]+)\]$/.exec(lines[i]!);
     if (m) return m[1];
   }
   return undefined;

@@ -1,4 +1,5 @@
-// lib/storage against a real S3 server: Ceph's radosgw, started once for this file.
+// lib/storage and the programs' s3:// paths against a real S3 server: Ceph's radosgw,
+// started once for this file.
 // Without radosgw installed the suite is skipped with one line saying what to install;
 // with CI=true a missing radosgw fails instead.
 import assert from 'node:assert/strict';
@@ -9,6 +10,7 @@ import { objectTests } from './objects.js';
 import { prefixTests } from './prefixes.js';
 import { failureTests } from './failures.js';
 import { restartTests } from './restart.js';
+import { programTests } from './programs.js';
 
 const missing = missingPrograms();
 const name = 'S3 storage against radosgw';
@@ -37,6 +39,7 @@ if (missing.length > 0 && process.env.CI !== 'true') {
     describe('prefixes', () => prefixTests(ctx));
     describe('failures', () => failureTests(ctx));
     describe('restart', () => restartTests(ctx));
+    describe('programs', () => programTests(ctx));
     // Our programs' stderr is their log: the SDK and Node must not add to it.
     test('positive: no process warnings (SDK notices, listener leaks) during the S3 suites', () => {
       assert.deepEqual(warnings, []);
