@@ -2,11 +2,14 @@
 // N records of ~380 B through asrestore, then measures a scan that discards records (the
 // ceiling for a backup), asbackup to a directory and to /dev/null, as-scan with and without
 // the view of lists and maps (also on records made of lists and maps, and the check of the
-// views by as-encode-asb), the .asb codec, zstd and AES on .asb text (bench/codec.ts),
-// start-up time, and the backup file uploaded to and read from a local radosgw beside the
-// local disk (bench/s3.ts). Prints records/s, MiB/s and peak RSS for each.
+// views by as-encode-asb), backup and restore plain, -z zstd, -y aes256 and both, on the
+// local disk and to and from a local radosgw (bench/s3.ts), the .asb codec, zstd and AES on
+// .asb text (bench/codec.ts) and start-up time. Prints records/s, MiB/s (of .asb text),
+// peak RSS and the client's CPU time per record (user + system, all threads) for each
+// program run.
 //   npm run bench -- [--records 300000] [--host 127.0.0.1:3000] [--namespace test] [--nodes 1]
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -16,19 +19,19 @@ import { benchScan } from './scan.js';
 import { benchAsb } from './asb.js';
 import { benchCodec, formatCodec } from './codec.js';
 import { cdtRecord, makeFile } from './data.js';
-import { benchS3 } from './s3.js';
+import { startBenchS3 } from './s3.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MiB = 1024 * 1024;
 
-interface Ran { seconds: number; stderr: string; rssMiB: number }
+interface Ran { seconds: number; stderr: string; rssMiB: number; cpuUs: number }
 
-function runBin(name: string, args: string[], io: { stdin?: string; stdout?: string } = {}): Promise<Ran> {
+function runBin(name: string, args: string[], io: { stdin?: string; stdout?: string; env?: Record<string, string> } = {}): Promise<Ran> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const stdin = io.stdin === undefined ? 'ignore' : openSync(io.stdin, 'r');
     const stdout = io.stdout === undefined ? 'ignore' : openSync(io.stdout, 'w');
-    const child = spawn(process.execPath, [join(root, 'bin', name), ...args], { env: { ...process.env, AS_REPORT_RSS: '1', AS_TOOLS_CONF_DIRS: '/nonexistent' }, stdio: [stdin, stdout, 'pipe'] });
+    const child = spawn(process.execPath, [join(root, 'bin', name), ...args], { env: { ...process.env, ...io.env, AS_REPORT_RSS: '1', AS_TOOLS_CONF_DIRS: '/nonexistent' }, stdio: [stdin, stdout, 'pipe'] });
     for (const fd of [stdin, stdout]) if (typeof fd === 'number') closeSync(fd);
     let stderr = '';
     child.stderr!.on('data', (b: Buffer) => { stderr += b.toString(); });
@@ -36,17 +39,22 @@ function runBin(name: string, args: string[], io: { stdin?: string; stdout?: str
       const seconds = (performance.now() - t0) / 1000;
       if (code !== 0) return reject(new Error(`${name} exited ${code}: ${stderr}`));
       const rss = /peak-rss-kib (\d+)/.exec(stderr);
-      resolve({ seconds, stderr, rssMiB: rss ? Number(rss[1]) / 1024 : NaN });
+      const cpu = /cpu-us (\d+)/.exec(stderr);
+      resolve({ seconds, stderr, rssMiB: rss ? Number(rss[1]) / 1024 : NaN, cpuUs: cpu ? Number(cpu[1]) : NaN });
     });
   });
 }
 
-function row(what: string, records: number, seconds: number, bytes: number, rssMiB?: number): string {
+function row(what: string, records: number, seconds: number, bytes: number, rssMiB?: number, cpuUs?: number): string {
   const rate = Math.round(records / seconds).toLocaleString('en-US').padStart(10);
   const mibs = (bytes / MiB / seconds).toFixed(1).padStart(7);
-  const rss = rssMiB === undefined ? '' : `${rssMiB.toFixed(0).padStart(6)} MiB`;
-  return `${what.padEnd(34)} ${String(records).padStart(9)} rec ${seconds.toFixed(2).padStart(7)} s ${rate} rec/s ${mibs} MiB/s ${rss}`;
+  const rss = rssMiB === undefined ? ''.padStart(10) : `${rssMiB.toFixed(0).padStart(6)} MiB`;
+  const cpu = cpuUs === undefined ? '' : `${(cpuUs / records).toFixed(1).padStart(7)} µs`;
+  return `${what.padEnd(40)} ${String(records).padStart(9)} rec ${seconds.toFixed(2).padStart(7)} s ${rate} rec/s ${mibs} MiB/s ${rss} ${cpu}`;
 }
+
+/** A program run as a row: its records, wall time, .asb bytes, peak RSS and CPU. */
+const ran = (what: string, records: number, r: Ran, bytes: number): string => row(what, records, r.seconds, bytes, r.rssMiB, r.cpuUs);
 
 /** pct: how much more b costs than a, as "+12 %". */
 function pct(b: number, a: number): string {
@@ -73,7 +81,7 @@ async function main(): Promise<void> {
     process.stdout.write(`input file: ${(fileBytes / MiB).toFixed(1)} MiB (${Math.round(fileBytes / n)} B/record)\n\n`);
 
     const restore = await runBin('asrestore', ['-h', host, '-n', ns, '-i', file, '-g']);
-    const lines: string[] = [row('asrestore -i (fill)', n, restore.seconds, fileBytes, restore.rssMiB)];
+    const lines: string[] = [ran('asrestore -i (fill)', n, restore, fileBytes)];
 
     const [h, p] = host.split(':');
     await benchScan(h!, Number(p), ns); // warm the server's caches
@@ -85,18 +93,18 @@ async function main(): Promise<void> {
     const dir = join(work, 'backup');
     const backup = await runBin('asbackup', ['-h', host, '-n', ns, '-d', dir, '-r']);
     const outBytes = readdirSync(dir).reduce((s, f) => s + statSync(join(dir, f)).size, 0);
-    lines.push(row('asbackup -d', n, backup.seconds, outBytes, backup.rssMiB));
+    lines.push(ran('asbackup -d', n, backup, outBytes));
     const nul = await runBin('asbackup', ['-h', host, '-n', ns, '-o', '/dev/null', '-r']);
-    lines.push(row('asbackup -o /dev/null', n, nul.seconds, outBytes, nul.rssMiB));
+    lines.push(ran('asbackup -o /dev/null', n, nul, outBytes));
     // -N: the write bandwidth limit, measured over the whole run (about 5 s).
     const nice = Math.max(1, Math.round(outBytes / MiB / 5));
     const throttled = await runBin('asbackup', ['-h', host, '-n', ns, '-d', dir, '-r', '-N', String(nice)]);
     const ownSeconds = Number(/in ([\d.]+) s \(/.exec(throttled.stderr)?.[1] ?? throttled.seconds);
-    lines.push(row(`asbackup -d -N ${nice} (MiB/s limit)`, n, ownSeconds, outBytes, throttled.rssMiB));
+    lines.push(row(`asbackup -d -N ${nice} (MiB/s limit)`, n, ownSeconds, outBytes, throttled.rssMiB, throttled.cpuUs));
     const scanBin = await runBin('as-scan', ['-h', host, '-n', ns]);
-    lines.push(row('as-scan > /dev/null (JSON lines)', n, scanBin.seconds, outBytes, scanBin.rssMiB));
+    lines.push(ran('as-scan > /dev/null (JSON lines)', n, scanBin, outBytes));
     const viewBin = await runBin('as-scan', ['-h', host, '-n', ns, '--view']);
-    lines.push(row('as-scan --view > /dev/null', n, viewBin.seconds, outBytes, viewBin.rssMiB));
+    lines.push(ran('as-scan --view > /dev/null', n, viewBin, outBytes));
 
     // The view's cost where it matters: records whose data is in lists and maps (set cdt,
     // added last so the rows above measure the bench set alone). Both ends: as-scan
@@ -111,31 +119,54 @@ async function main(): Promise<void> {
     const cdtView = await runBin('as-scan', ['-h', host, '-n', ns, '-s', 'cdt', '--view'], { stdout: viewJson });
     const plainBytes = statSync(plainJson).size;
     const viewBytes = statSync(viewJson).size;
-    lines.push(row('as-scan -s cdt (lists and maps)', nCdt, cdtPlain.seconds, plainBytes, cdtPlain.rssMiB));
-    lines.push(row('as-scan -s cdt --view', nCdt, cdtView.seconds, viewBytes, cdtView.rssMiB));
+    lines.push(ran('as-scan -s cdt (lists and maps)', nCdt, cdtPlain, plainBytes));
+    lines.push(ran('as-scan -s cdt --view', nCdt, cdtView, viewBytes));
     const encPlain = await runBin('as-encode-asb', [], { stdin: plainJson, stdout: '/dev/null' });
     const encView = await runBin('as-encode-asb', [], { stdin: viewJson, stdout: '/dev/null' });
-    lines.push(row('as-encode-asb < cdt lines', nCdt, encPlain.seconds, plainBytes, encPlain.rssMiB));
-    lines.push(row('as-encode-asb < cdt lines with views', nCdt, encView.seconds, viewBytes, encView.rssMiB));
+    lines.push(ran('as-encode-asb < cdt lines', nCdt, encPlain, plainBytes));
+    lines.push(ran('as-encode-asb < cdt lines with views', nCdt, encView, viewBytes));
     const viewNote = `view of lists and maps: as-scan ${pct(viewBin.seconds, scanBin.seconds)} on the bench set, ${pct(cdtView.seconds, cdtPlain.seconds)} on set cdt (lines ${pct(viewBytes, plainBytes)} bytes); as-encode-asb checking the views ${pct(encView.seconds, encPlain.seconds)}`;
 
-    // The input file to and from a local radosgw (lib/storage) beside the local disk.
-    const s3 = await benchS3(file, work);
-    for (const t of s3.transfers) lines.push(row(t.what, n, t.seconds, t.bytes, t.rssMiB));
+    // Backup and restore with each codec, on the local disk and in a local radosgw. The
+    // restores with --validate read, decode and count: the part a codec changes; one full
+    // restore of each place shows it beside the cluster's write path.
+    const keyEnv = { BENCH_KEY: randomBytes(32).toString('base64') };
+    const aes = ['-y', 'aes256', '--encryption-key-env', 'BENCH_KEY'];
+    const codecs: Array<[string, string[]]> = [['', []], [' -z zstd', ['-z', 'zstd']], [' -y aes256', aes], [' -z zstd -y aes256', ['-z', 'zstd', ...aes]]];
+    lines.push('');
+    const s3 = await startBenchS3();
+    try {
+      const places: Array<[string, string, string[], Record<string, string>]> = [['local', join(work, 'codec'), [], keyEnv]];
+      if (!('skipped' in s3)) places.push(['s3', 's3://bench/backup', s3.args, { ...s3.env, ...keyEnv }]);
+      for (const [place, dir, extra, env] of places) {
+        for (const [name, args] of codecs) {
+          const b = await runBin('asbackup', ['-h', host, '-n', ns, '-d', dir, '-r', ...extra, ...args], { env });
+          lines.push(ran(`asbackup -d ${place}${name}`, n, b, outBytes));
+          const v = await runBin('asrestore', ['-d', dir, '--validate', ...extra, ...args], { env });
+          lines.push(ran(`asrestore -d ${place} --validate${name}`, n, v, outBytes));
+          if (name === codecs[3]![0]) {
+            const r = await runBin('asrestore', ['-h', host, '-n', ns, '-d', dir, '-g', ...extra, ...args], { env });
+            lines.push(ran(`asrestore -d ${place}${name}`, n, r, outBytes));
+          }
+        }
+      }
+    } finally {
+      if (!('skipped' in s3)) await s3.stop();
+    }
 
     const codec = await benchAsb();
     const zstdAes = await benchCodec();
     let startup = Infinity;
     for (let i = 0; i < 5; i++) startup = Math.min(startup, (await runBin('asbackup', ['--version'])).seconds);
 
-    process.stdout.write(`${'what'.padEnd(34)} ${'records'.padStart(13)} ${'time'.padStart(9)} ${'rate'.padStart(16)} ${'bandwidth'.padStart(13)} peak RSS\n`);
+    process.stdout.write(`${'what'.padEnd(40)} ${'records'.padStart(13)} ${'time'.padStart(9)} ${'rate'.padStart(16)} ${'bandwidth'.padStart(13)} ${'peak RSS'.padStart(10)} CPU/rec\n`);
     for (const l of lines) process.stdout.write(l + '\n');
     const own = (r: Ran) => Number(/in ([\d.]+) s \(/.exec(r.stderr)?.[1] ?? r.seconds);
     process.stdout.write(`\nasbackup -d vs the discard scan: ${((scan.seconds / own(backup)) * 100).toFixed(0)} % of the ceiling's rate (backup time from its summary; wall time with start-up and connect: ${((scan.seconds / backup.seconds) * 100).toFixed(0)} %)\n`);
     process.stdout.write(`.asb codec: encode ${codec.encodeMiBs.toFixed(0)} MiB/s, decode ${codec.decodeMiBs.toFixed(0)} MiB/s\n`);
     process.stdout.write(`start-up (asbackup --version, best of 5): ${(startup * 1000).toFixed(0)} ms\n`);
     process.stdout.write(`${viewNote}\n`);
-    if (s3.skipped) process.stdout.write(`S3 rows skipped: ${s3.skipped}\n`);
+    if ('skipped' in s3) process.stdout.write(`S3 rows skipped: ${s3.skipped}\n`);
     process.stdout.write(`\n${formatCodec(zstdAes)}\n`);
   } finally {
     await server?.close();

@@ -118,7 +118,11 @@ function flushAndExit(limitMs?: number, onLost?: () => void): void {
   const code = Number(process.exitCode ?? 0);
   // For `npm run bench`: the peak memory of this run, in KiB. VmHWM, because getrusage's
   // maxrss survives exec and would report the memory of the process that spawned us.
-  if (process.env.AS_REPORT_RSS) process.stderr.write(`peak-rss-kib ${peakRssKiB()}\n`);
+  // And the CPU time it used (user + system), for the CPU cost per record.
+  if (process.env.AS_REPORT_RSS) {
+    const cpu = process.cpuUsage();
+    process.stderr.write(`peak-rss-kib ${peakRssKiB()}\ncpu-us ${cpu.user + cpu.system}\n`);
+  }
   if (process.stdout.writableLength === 0) process.exit(code);
   let done = false;
   const exit = (lost: boolean): void => {
