@@ -12,7 +12,7 @@ import { listBackupObjects, prepareS3Directory, prepareS3Object } from '../../li
 import { readS3Object, statS3Object } from '../../lib/storage/s3-reader.js';
 import { S3Store } from '../../lib/storage/s3-store.js';
 import { S3ObjectWriter } from '../../lib/storage/s3-writer.js';
-import { collect, createBucket, FailingProxy, openStore, putObject, rejectsWith, seededBytes, sha, type S3TestContext } from './support.js';
+import { closedPort, collect, createBucket, FailingProxy, openStore, putObject, rejectsWith, seededBytes, sha, type S3TestContext } from './support.js';
 
 /** withEnv: runs fn with some environment variables set (undefined = unset), then restores them. */
 async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
@@ -29,16 +29,6 @@ async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Pr
   } finally {
     apply(saved);
   }
-}
-
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export function failureTests(ctx: S3TestContext): void {

@@ -6,7 +6,6 @@
 // naming them.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -23,7 +22,7 @@ import { listBackupObjects, openBackupUploads } from '../../lib/storage/s3-prefi
 import { readS3Object } from '../../lib/storage/s3-reader.js';
 import { loadDataset } from '../dataset.js';
 import { errorCode, lastLine, repoRoot, runProgram, seededRng, startPipeline, waitFor } from '../helpers.js';
-import { collect, createBucket, FailingProxy, putObject, type S3TestContext } from './support.js';
+import { closedPort, collect, createBucket, FailingProxy, putObject, type S3TestContext } from './support.js';
 
 const BIG = 3000;
 const PEM = join(repoRoot, 'test/fixtures/official/zstd-aes/key-shared.pem');
@@ -34,16 +33,6 @@ const CODECS: Array<{ name: string; args: string[]; codec: () => Codec }> = [
 
 const keyOf = (it: StreamItem): string => (it.kind === 'record' ? `r ${it.digest.toString('hex')}` : stringify(it));
 const errorLines = (stderr: string): string[] => stderr.split('\n').filter((l) => l !== '' && !/ \[(INF|VER|ERR)\] /.test(l));
-
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export function programTests(ctx: S3TestContext): void {
   const bucket = 'programs';

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { createCipheriv, createHash, randomInt } from 'node:crypto';
 import { createServer, request, type Server } from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { AsError } from '../../lib/errors.js';
 import { S3Store, type S3StoreOptions } from '../../lib/storage/s3-store.js';
@@ -78,6 +79,17 @@ export async function writeInChunks(w: S3ObjectWriter, data: Buffer, sizes: numb
     scratch.fill(0xee); // the writer must have taken its copy
     off += n;
   }
+}
+
+/** closedPort: a 127.0.0.1 port nothing listens on (it was free a moment ago). */
+export function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createTcpServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
 }
 
 /** collect: every Buffer of an async iterable, concatenated. */
