@@ -140,7 +140,8 @@ async function main(): Promise<void> {
       if (!('skipped' in s3)) places.push(['s3', 's3://bench/backup', s3.args, { ...s3.env, ...keyEnv }]);
       for (const [place, dir, extra, env] of places) {
         for (const [name, args] of codecs) {
-          const b = await runBin('asbackup', ['-h', host, '-n', ns, '-d', dir, '-r', ...extra, ...args], { env });
+          // -s bench: the records of the rows above (set cdt has been added since).
+          const b = await runBin('asbackup', ['-h', host, '-n', ns, '-s', 'bench', '-d', dir, '-r', ...extra, ...args], { env });
           lines.push(ran(`asbackup -d ${place}${name}`, n, b, outBytes));
           const v = await runBin('asrestore', ['-d', dir, '--validate', ...extra, ...args], { env });
           lines.push(ran(`asrestore -d ${place} --validate${name}`, n, v, outBytes));
