@@ -35,6 +35,16 @@ export interface ConfigValue {
   label: string;
 }
 
+/** A config file's value checked as its option's value is; a bad one is the file's fault (CONFIG). */
+function configValue(spec: OptionSpec, v: unknown, label: string): unknown {
+  try {
+    return checkValue(spec, typed(spec, v, label), label);
+  } catch (e) {
+    if (e instanceof UsageError && e.code === 'USAGE') throw new UsageError(e.message, v, 'CONFIG');
+    throw e;
+  }
+}
+
 /**
  * defaultConfigFiles: the files read when neither --only-config-file nor --no-config-file is
  * given. AS_TOOLS_CONF_DIRS (colon-separated directories, each holding astools.conf) replaces
@@ -116,7 +126,7 @@ export function loadConfigFile(table: OptionTable, path: string, program: string
         throw new UsageError(`${where} unknown key ${JSON.stringify(rawKey)} (it belongs in [${home}])`, rawKey, 'CONFIG');
       }
       const label = `${where} ${rawKey}`;
-      out.push({ long: spec.long, value: checkValue(spec, typed(spec, v, label), label), label });
+      out.push({ long: spec.long, value: configValue(spec, v, label), label });
     }
   }
   const include = sections.get('include')?.[1];

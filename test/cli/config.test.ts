@@ -33,8 +33,14 @@ function file(dir: string, name: string, text: string): string {
 }
 
 function rejects(fn: () => unknown, ...fragments: string[]): void {
+  rejectsWith('CONFIG', fn, ...fragments);
+}
+
+function rejectsWith(code: string, fn: () => unknown, ...fragments: string[]): void {
   assert.throws(fn, (e: unknown) => {
     assert.ok(e instanceof UsageError, `expected UsageError, got ${String(e)}`);
+    assert.equal(e.code, code, `code of ${JSON.stringify(e.message)}`);
+    // The fragments are the thing at fault the line must name: the option, the file, the value.
     for (const f of fragments) assert.ok(e.message.includes(f), `message ${JSON.stringify(e.message)} lacks ${JSON.stringify(f)}`);
     return true;
   });
@@ -74,9 +80,9 @@ test('--config-file is read last; --only-config-file alone; --no-config-file non
 test('config-file option conflicts and missing files', () => {
   const e = env();
   const p = file(e.dir, 'x.conf', '');
-  rejects(() => resolve(['--no-config-file', '--only-config-file', p], e), '--no-config-file and --only-config-file are mutually exclusive');
-  rejects(() => resolve(['--no-config-file', '--config-file', p], e), '--no-config-file and --config-file');
-  rejects(() => resolve(['--only-config-file', p, '--config-file', p], e), '--only-config-file and --config-file');
+  rejectsWith('USAGE', () => resolve(['--no-config-file', '--only-config-file', p], e), '--no-config-file and --only-config-file are mutually exclusive');
+  rejectsWith('USAGE', () => resolve(['--no-config-file', '--config-file', p], e), '--no-config-file and --config-file');
+  rejectsWith('USAGE', () => resolve(['--only-config-file', p, '--config-file', p], e), '--only-config-file and --config-file');
   rejects(() => resolve(['--config-file', join(e.dir, 'nope.conf')], e), 'cannot read config file', 'nope.conf');
   rejects(() => resolve(['--only-config-file', join(e.dir, 'nope.conf')], e), 'nope.conf');
   assert.deepEqual(resolve([], e).files, []); // missing default files: silently skipped

@@ -11,6 +11,8 @@ const noConf = { defaultFiles: [] as string[] };
 function rejects(fn: () => unknown, ...fragments: string[]): void {
   assert.throws(fn, (e: unknown) => {
     assert.ok(e instanceof UsageError, `expected UsageError, got ${String(e)}`);
+    assert.equal(e.code, 'USAGE', `code of ${JSON.stringify(e.message)}`);
+    // The fragments are the thing at fault the line must name: the option, the file, the value.
     for (const f of fragments) assert.ok(e.message.includes(f), `message ${JSON.stringify(e.message)} lacks ${JSON.stringify(f)}`);
     return true;
   });

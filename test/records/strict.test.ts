@@ -11,7 +11,7 @@ import { encodeItem } from '../../lib/asb/encode.js';
 import { ParticleType as P } from '../../lib/protocol/constants.js';
 import type { RecordItem, SindexItem, StreamItem, UdfItem } from '../../lib/records/types.js';
 import { infoValue } from '../devserver/helpers.js';
-import { runProgram, tempDir } from '../helpers.js';
+import { errorCode, runProgram, tempDir } from '../helpers.js';
 
 let server: DevServerThread;
 let port: number;
@@ -35,27 +35,28 @@ const udf = (content: string): string => JSON.stringify({ kind: 'udf', name: 'x.
 const input = (...lines: string[]): string => lines.join('\n') + '\n';
 
 test('negative: as-encode-asb refuses each bad value with <stdin>:LINE and the field (item 5)', async () => {
-  const cases: Array<[string, RegExp]> = [
-    [bins({ type: 'integer', value: 1.5 }), /bin "a": 1\.5 is not a 64-bit integer/],
-    [bins({ type: 'integer', value: -0.9 }), /bin "a": -0\.9 is not a 64-bit integer/],
-    [bins({ type: 'blob', base64: 'AQ=!' }), /bin "a" base64: "AQ=!" is not valid base64/],
-    [bins({ type: 'list', base64: 'kQE' }), /bin "a" base64: "kQE" is not valid base64/],
-    [rec({ digest: 'AwMDAwMDAwMDAwMDAwMDAwMDAwM' }), /digest: .* is not valid base64/],
-    [rec({ generation: 'x' }), /generation: "x" is not an integer from 0 to 65535/],
-    [rec({ generation: -1 }), /generation: -1 is not/],
-    [rec({ generation: 70000 }), /generation: 70000 is not/],
-    [rec({ voidTime: 'abc' }), /voidTime: "abc" is not an integer from 0 to 4294967295/],
-    [sindex({ indexType: 'Q' }), /indexType: "Q" is not one of "N", "L", "K", "V"/],
-    [sindex({ context: '!!' }), /context: "!!" is not valid base64/],
-    [udf('!!!'), /content: "!!!" is not valid base64/],
+  const cases: Array<[string, RegExp, string]> = [
+    [bins({ type: 'integer', value: 1.5 }), /bin "a": 1\.5 is not a 64-bit integer/, 'STREAM_VALUE'],
+    [bins({ type: 'integer', value: -0.9 }), /bin "a": -0\.9 is not a 64-bit integer/, 'STREAM_VALUE'],
+    [bins({ type: 'blob', base64: 'AQ=!' }), /bin "a" base64: "AQ=!" is not valid base64/, 'STREAM_BASE64'],
+    [bins({ type: 'list', base64: 'kQE' }), /bin "a" base64: "kQE" is not valid base64/, 'STREAM_BASE64'],
+    [rec({ digest: 'AwMDAwMDAwMDAwMDAwMDAwMDAwM' }), /digest: .* is not valid base64/, 'STREAM_BASE64'],
+    [rec({ generation: 'x' }), /generation: "x" is not an integer from 0 to 65535/, 'STREAM_VALUE'],
+    [rec({ generation: -1 }), /generation: -1 is not/, 'STREAM_VALUE'],
+    [rec({ generation: 70000 }), /generation: 70000 is not/, 'STREAM_VALUE'],
+    [rec({ voidTime: 'abc' }), /voidTime: "abc" is not an integer from 0 to 4294967295/, 'STREAM_VALUE'],
+    [sindex({ indexType: 'Q' }), /indexType: "Q" is not one of "N", "L", "K", "V"/, 'STREAM_VALUE'],
+    [sindex({ context: '!!' }), /context: "!!" is not valid base64/, 'STREAM_BASE64'],
+    [udf('!!!'), /content: "!!!" is not valid base64/, 'STREAM_BASE64'],
   ];
-  for (const [bad, message] of cases) {
+  for (const [bad, message, code] of cases) {
     // line 1 and 3 are fine, line 2 is not: the error names line 2
     const r = await runProgram('as-encode-asb', [], { input: input(rec(), bad, rec()) });
     assert.equal(r.code, 1, bad);
     const first = r.stderr.split('\n')[0]!;
     assert.match(first, /^as-encode-asb: <stdin>:2:1: /, bad);
     assert.match(first, message, bad);
+    assert.equal(errorCode(r.stderr), code, bad);
   }
 });
 
@@ -65,18 +66,21 @@ test('negative: as-filter names the file and line; as-write names <stdin>:LINE a
   const f = await runProgram('as-filter', [file]);
   assert.equal(f.code, 1);
   assert.match(f.stderr, new RegExp(`^as-filter: ${file}:3:1: voidTime: "abc"`));
+  assert.equal(errorCode(f.stderr), 'STREAM_VALUE');
 
   const w = await runProgram('as-write', [...host], { input: input(bins({ type: 'integer', value: 1.5 })) });
   assert.equal(w.code, 1);
-  assert.match(w.stderr, /as-write: <stdin>:1:1: bin "a": 1\.5 is not a 64-bit integer/);
+  assert.match(w.stderr, /as-write: <stdin>:1:1: bin "a": 1\.5 /);
+  assert.equal(errorCode(w.stderr), 'STREAM_VALUE');
   assert.equal(await server.get('test', Buffer.from(DIGEST, 'base64')), undefined);
 });
 
 test('negative: a UDF with no content or bad base64 is refused before anything is sent (item 6)', async () => {
-  for (const [content, message] of [['', /<stdin>:1:1: UDF module x\.lua has no content/], ['!!!', /<stdin>:1:1: content: "!!!" is not valid base64/]] as const) {
+  for (const [content, named, code] of [['', /<stdin>:1:1: UDF module x\.lua /, 'UDF_EMPTY'], ['!!!', /<stdin>:1:1: content: "!!!" /, 'STREAM_BASE64']] as const) {
     const w = await runProgram('as-write', [...host], { input: input(udf(content), rec()) });
     assert.equal(w.code, 1);
-    assert.match(w.stderr, message);
+    assert.match(w.stderr, named);
+    assert.equal(errorCode(w.stderr), code);
     assert.equal(await infoValue(port, 'udf-list'), '', 'no module registered');
   }
   // The same module in an .asb file (the format can hold it): asrestore refuses it too.
@@ -84,7 +88,8 @@ test('negative: a UDF with no content or bad base64 is refused before anything i
   writeFileSync(file, 'Version 3.1\n# namespace test\n# first-file\n* u L x.lua 0 \n');
   const r = await runProgram('asrestore', [...host, '-i', file]);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /UDF module x\.lua has no content/);
+  assert.match(r.stderr, /x\.lua/);
+  assert.equal(errorCode(r.stderr), 'UDF_EMPTY');
   assert.equal(await infoValue(port, 'udf-list'), '');
 });
 
@@ -95,10 +100,13 @@ test('negative: a backup that meets an unreadable UDF fails naming the module an
     const dir = tempDir();
     const b = await runProgram('asbackup', [...host, '-n', 'test', '-o', join(dir, 'b.asb')]);
     assert.equal(b.code, 1);
-    assert.match(b.stderr, /UDF module broken\.lua cannot be read from the cluster \(.*empty.*\); remove it .*udf-remove:filename=broken\.lua.* or back up without UDF modules \(--no-udfs\)/);
+    // The line names the module and both ways out.
+    assert.match(b.stderr, /broken\.lua.*udf-remove:filename=broken\.lua.*--no-udfs/);
+    assert.equal(errorCode(b.stderr), 'UDF_UNREADABLE');
     const s = await runProgram('as-scan', [...host, '-n', 'test']);
     assert.equal(s.code, 1);
-    assert.match(s.stderr, /UDF module broken\.lua cannot be read/);
+    assert.match(s.stderr, /broken\.lua/);
+    assert.equal(errorCode(s.stderr), 'UDF_UNREADABLE');
     const skip = await runProgram('asbackup', [...host, '-n', 'test', '-o', join(dir, 'c.asb'), '--no-udfs']);
     assert.equal(skip.code, 0, skip.stderr);
   } finally {
@@ -127,11 +135,13 @@ test('negative: as-encode-asb refuses what its own decoder would refuse; the lim
     const r = await runProgram('as-encode-asb', [], { input: input(bad) });
     assert.equal(r.code, 1, bad.slice(0, 80));
     assert.match(r.stderr, message);
+    assert.equal(errorCode(r.stderr), 'ASB_ENCODE', bad.slice(0, 80));
   }
   // index type Q is refused where it is read, with its line (item 5's check)
   const q = await runProgram('as-encode-asb', [], { input: input(rec(), sindex({ indexType: 'Q' })) });
   assert.equal(q.code, 1);
   assert.match(q.stderr, /<stdin>:2:1: indexType: "Q"/);
+  assert.equal(errorCode(q.stderr), 'STREAM_VALUE');
 });
 
 test('negative: the encoder itself refuses letters and lengths the format cannot hold (in-process callers)', () => {
