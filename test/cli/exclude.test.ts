@@ -14,7 +14,7 @@ import { silentLogger } from '../../lib/log.js';
 import type { Cluster } from '../../lib/cluster/cluster.js';
 import type { SourceSettings } from '../../lib/backup/settings.js';
 import type { RecordItem, StreamItem } from '../../lib/records/types.js';
-import { runPipeline, runProgram, tempDir } from '../helpers.js';
+import { errorCode, runPipeline, runProgram, tempDir } from '../helpers.js';
 import { loadDataset, PER_SET } from '../dataset.js';
 
 let server: DevServerThread;
@@ -143,6 +143,7 @@ test('negative: exclusions that leave nothing, or with -x, are usage errors', as
     const r = await runProgram(program, ['-h', host, ...args].filter((a, i) => program !== 'as-filter' || i > 1));
     assert.equal(r.code, 2, `${program} ${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, message);
+    assert.equal(errorCode(r.stderr), 'USAGE', `${program} ${args.join(' ')}`);
   }
 });
 

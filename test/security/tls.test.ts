@@ -8,7 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import { crlFromPem, leafRevocation } from '../../lib/cluster/crl.js';
 import { join } from 'node:path';
 import { startDevServer, type DevServer, type DevServerOptions } from '../../lib/devserver/index.js';
-import { tempDir } from '../helpers.js';
+import { errorCode, tempDir } from '../helpers.js';
 import { makeCerts, pem, type CertFiles, type TestCerts } from './certs.js';
 import { ADMIN, failsWith, fill, noSecret, run } from './fixture.js';
 
@@ -155,7 +155,8 @@ test('protocol too old or too new: refused both ways', async () => {
 test('unknown --tls-protocols word: usage error', async () => {
   const r = await run('as-scan', ['-h', seed(main), '-n', 'test', '--tls-enable', '--tls-protocols', '+TLSv9']);
   assert.equal(r.code, 2, r.stderr);
-  assert.match(r.stderr, /--tls-protocols: unknown protocol "\+TLSv9"/);
+  assert.match(r.stderr, /--tls-protocols: .*"\+TLSv9"/);
+  assert.equal(errorCode(r.stderr), 'USAGE');
 });
 
 test('mutual TLS: an encrypted client key with --tls-keyfile-password=env:, and refusal without a client certificate', async () => {
@@ -172,7 +173,8 @@ test('mutual TLS: an encrypted client key with --tls-keyfile-password=env:, and 
   assert.equal(viaFile.code, 0, viaFile.stderr);
   const wrong = await run('as-scan', [...args, '--tls-certfile', certs.client.cert, '--tls-keyfile', certs.clientEncryptedKey, '--tls-keyfile-password=nope-5512']);
   assert.equal(wrong.code, 1, wrong.stderr);
-  assert.match(wrong.stderr, /cannot decrypt --tls-keyfile/);
+  assert.match(wrong.stderr, /--tls-keyfile/);
+  assert.equal(errorCode(wrong.stderr), 'TLS');
   noSecret(wrong, 'nope-5512');
   const none = await run('as-scan', args);
   failsWith(none, 'as-scan', addr(s), /client certificate|connection (reset|closed)/);
