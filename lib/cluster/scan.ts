@@ -134,7 +134,7 @@ async function* scanAny(cluster: Cluster, opts: ScanOptions, wire: boolean): Asy
   const byPid: Array<Part | undefined> = new Array(PARTITIONS);
   for (const p of parts) byPid[p.pid] = p;
   if (!cluster.hasNamespace(ns)) await cluster.refresh();
-  if (!cluster.hasNamespace(ns)) throw new ServerError(ResultCode.NAMESPACE_NOT_FOUND, `namespace "${ns}" not found in the cluster`);
+  if (!cluster.hasNamespace(ns)) throw new ServerError(ResultCode.NAMESPACE_NOT_FOUND, `namespace "${ns}" not found in the cluster`, undefined, 'NAMESPACE_NOT_FOUND');
   const max = opts.maxRecords ?? 0;
   let delivered = 0;
   const total = opts.totalTimeoutMs ?? 0;

@@ -96,7 +96,9 @@ test('an unavailable partition is retried; one that stays unavailable is named',
   try {
     await assert.rejects(collect(c2, { namespace: 'test', maxRetries: 2 }), (e: unknown) => {
       assert.ok(e instanceof IncompleteError);
-      assert.match(e.message, /^partitions 12, 13 could not be scanned: .*partition 12: partition unavailable \(11\)/);
+      assert.equal(e.code, 'INCOMPLETE');
+      // It names the partitions and what the server answered for them.
+      assert.match(e.message, /^partitions 12, 13 .*partition 12: .*\(11\)/);
       return true;
     });
   } finally {
@@ -128,7 +130,7 @@ test('unknown namespace is a ServerError naming it', async () => {
   const node = await startFakeNode({});
   const c = await Cluster.connect({ hosts: [{ host: '127.0.0.1', port: node.port }], tendIntervalMs: 0 });
   try {
-    await assert.rejects(collect(c, { namespace: 'nosuch' }), (e: unknown) => e instanceof ServerError && /namespace "nosuch" not found/.test(e.message));
+    await assert.rejects(collect(c, { namespace: 'nosuch' }), (e: unknown) => e instanceof ServerError && e.code === 'NAMESPACE_NOT_FOUND' && /"nosuch"/.test(e.message));
   } finally {
     c.close();
     await node.close();
@@ -168,11 +170,11 @@ test('random bytes from a node give a clean error', () => withSeed(async () => {
   const server = net.createServer((s) => s.end(randomBytes(64)));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as net.AddressInfo).port;
-  await assert.rejects(Cluster.connect({ hosts: [{ host: '127.0.0.1', port }], tendIntervalMs: 0 }), (e: unknown) => e instanceof ConnectError && e.message.includes(`127.0.0.1:${port}`));
+  await assert.rejects(Cluster.connect({ hosts: [{ host: '127.0.0.1', port }], tendIntervalMs: 0 }), (e: unknown) => e instanceof ConnectError && e.code === 'CONNECT' && e.message.includes(`127.0.0.1:${port}`));
   server.close();
 }, rng.seed));
 
 test('unreachable seeds are all named', async () => {
   await assert.rejects(Cluster.connect({ hosts: [{ host: '127.0.0.1', port: 1 }, { host: '127.0.0.1', port: 2 }], tendIntervalMs: 0 }),
-    /cannot connect to any seed host \(127\.0\.0\.1:1, 127\.0\.0\.1:2\): 127\.0\.0\.1:1: connection refused/);
+    (e: unknown) => e instanceof ConnectError && e.code === 'CONNECT' && /127\.0\.0\.1:1, 127\.0\.0\.1:2/.test(e.message));
 });

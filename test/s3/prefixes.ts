@@ -64,12 +64,12 @@ export function prefixTests(ctx: S3TestContext): void {
       assert.ok(e instanceof UsageError);
       assert.equal(e.code, 'OUTPUT_EXISTS', 'as for a local directory');
       assert.equal(e.value, `s3://${bucket}/held`);
-      assert.match(e.message, /already holds a backup .*held\/test_00000\.asb.*-r/);
+      assert.match(e.message, /held\/test_00000\.asb.*-r/);
       return true;
     });
     await startUpload('interrupted/test_00000.asb');
     assert.deepEqual(await findBackup(ctx.store, { bucket, key: 'interrupted' }), { upload: `s3://${bucket}/interrupted/test_00000.asb` });
-    await assert.rejects(prepareS3Directory(ctx.store, { bucket, key: 'interrupted' }, false), /unfinished backup upload/);
+    await assert.rejects(prepareS3Directory(ctx.store, { bucket, key: 'interrupted' }, false), (e: unknown) => e instanceof UsageError && e.code === 'OUTPUT_EXISTS' && e.message.includes('interrupted/test_00000.asb'));
     // Other files and uploads do not count.
     await putObject(ctx.store, bucket, 'unrelated/readme.txt', 'x');
     await startUpload('unrelated/big.bin');
