@@ -19,6 +19,16 @@ export interface S3ObjectInfo {
 export const DOWNLOAD_CHUNK = 5 * MiB;
 
 /**
+ * Chunks one object reads ahead by default. The C tool keeps --s3-max-async-downloads (32)
+ * chunks of 5 MiB in flight: 160 MiB per object, which alone breaks our flat-memory bound.
+ * Six keep a local or nearby endpoint busy at the rate a restore consumes.
+ */
+export const READ_AHEAD_CHUNKS = 6;
+
+/** The pieces a chunk is handed on in (a local file's read size). */
+const READ_PIECE = 256 * 1024;
+
+/**
  * explain: HeadObject answers errors without a body, so a 403 or 404 does not say whether
  * the key, the bucket or the credentials are at fault. One ranged GET of the first byte
  * does; its error is the one reported.
@@ -52,13 +62,13 @@ export interface S3ReadOptions {
   info?: S3ObjectInfo;
   /** Bytes per ranged GET (default 5 MiB). */
   chunkSize?: number;
-  /** Most chunks fetched ahead of the reader (default and upper bound: the store's download limit). */
+  /** Most chunks fetched ahead of the reader (default READ_AHEAD_CHUNKS; upper bound: the store's download limit). */
   window?: number;
   signal?: AbortSignal;
 }
 
 /**
- * readS3Object: the object's bytes as Buffers in order, one per chunk. Memory: at most
+ * readS3Object: the object's bytes as Buffers in order, in pieces of at most 256 KiB. Memory: at most
  * `window` chunks, fetched or in flight; the store's download limiter caps the GETs of
  * every object read at once. Breaking out of the loop cancels what is in flight.
  */
@@ -70,7 +80,7 @@ export async function* readS3Object(store: S3Store, loc: S3Location, o: S3ReadOp
   const info = o.info ?? await statS3Object(store, loc, stop.signal);
   const chunk = o.chunkSize ?? DOWNLOAD_CHUNK;
   const chunks = Math.ceil(info.size / chunk);
-  const window = Math.max(1, Math.min(o.window ?? store.downloads.max, store.downloads.max));
+  const window = Math.max(1, Math.min(o.window ?? READ_AHEAD_CHUNKS, store.downloads.max));
   const url = s3Url(loc);
   const changed = (why: string) => new AsError('S3_CHANGED', `${url} changed while it was being read (${why}); another writer replaced it, read it again once it is complete`, { value: url });
 
@@ -116,7 +126,9 @@ export async function* readS3Object(store: S3Store, loc: S3Location, o: S3ReadOp
       const body = await pending[i]!;
       delete pending[i];
       if (i + window < chunks) start(i + window);
-      yield body;
+      // In pieces the size a local file is read in: a decoder turns what it is given into one
+      // batch of records, and a 5 MiB batch held at every stage at once costs 100s of MiB.
+      for (let off = 0; off < body.length; off += READ_PIECE) yield body.subarray(off, off + READ_PIECE);
     }
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
