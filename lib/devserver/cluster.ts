@@ -34,7 +34,7 @@ export class NodeState {
     this.server = server;
     this.alive = true;
     this.startedAt = Date.now();
-    this.cluster.rebalance();
+    this.cluster.nodeJoined();
   }
 
   async stop(): Promise<void> {
@@ -46,7 +46,7 @@ export class NodeState {
     for (const c of this.connections) c.destroy();
     this.connections.clear();
     await closed;
-    this.cluster.rebalance();
+    this.cluster.nodeLeft();
   }
 
   private accept(socket: Socket): void {
@@ -74,6 +74,10 @@ export interface ClusterOptions {
   tls?: DevTlsOptions;
   /** Rack id per node: an Enterprise cluster (see DevServerOptions.racks). */
   racks?: number[];
+  /** How long the others keep a stopped node (DevServerOptions.nodeTimeoutMs). */
+  nodeTimeoutMs?: number;
+  /** How long migrations stay pending after the cluster changed (DevServerOptions.migrationMs). */
+  migrationMs?: number;
 }
 
 /** The largest rack id a server accepts. */
@@ -105,6 +109,16 @@ export class Cluster {
   clockOffset = 0;
   /** owners[pid] = node indexes in replica order (0 = master). */
   private owners: number[][] = [];
+  /** The nodes the cluster counts as members: the live nodes at the last rebalance. */
+  private succession: NodeState[] = [];
+  /** A stopped node the others have not noticed yet: the rebalance that drops it, pending. */
+  private takeover: NodeJS.Timeout | undefined;
+  /** Migrations are pending until then (Date.now() ms). */
+  private migratingUntil = 0;
+  readonly nodeTimeoutMs: number;
+  readonly migrationMs: number;
+  /** Every node has started once (startDevServer): later changes are a running cluster's. */
+  started = false;
   private maps = new Map<number, string[]>();
   private lastAlive = '';
   readonly log: (line: string) => void;
@@ -123,6 +137,8 @@ export class Cluster {
       this.store.set(ns, new Namespace(ns));
     }
     this.rf = Math.max(1, opts.replicationFactor);
+    this.nodeTimeoutMs = Math.max(0, opts.nodeTimeoutMs ?? 0);
+    this.migrationMs = Math.max(0, opts.migrationMs ?? 0);
     this.log = opts.log;
     for (let i = 0; i < opts.nodes; i++) {
       const id = 'BB9' + (i + 1).toString(16).toUpperCase().padStart(12, '0');
@@ -142,18 +158,63 @@ export class Cluster {
     return this.nodes.filter((n) => n.alive);
   }
 
+  /**
+   * members: the nodes the cluster counts as its own: the live ones, and a stopped one until
+   * the others notice (nodeTimeoutMs), as a real cluster keeps a node until its heartbeat
+   * times out. Peers lists, cluster size and partition maps follow the members.
+   */
+  members(): NodeState[] {
+    return this.succession;
+  }
+
   effectiveRf(): number {
-    return Math.max(1, Math.min(this.rf, this.aliveNodes().length));
+    return Math.max(1, Math.min(this.rf, this.succession.length));
   }
 
   principal(): string {
-    const alive = this.aliveNodes();
-    return alive.length > 0 ? alive[alive.length - 1]!.id : '0';
+    const members = this.succession;
+    return members.length > 0 ? members[members.length - 1]!.id : '0';
+  }
+
+  /** nodeLeft: a node stopped; the others take over its partitions now, or after nodeTimeoutMs. */
+  nodeLeft(): void {
+    if (this.nodeTimeoutMs === 0) return this.reform();
+    this.takeover ??= setTimeout(() => {
+      this.takeover = undefined;
+      this.reform();
+    }, this.nodeTimeoutMs);
+    this.takeover.unref();
+  }
+
+  /** nodeJoined: a node started; the cluster re-forms with it (and notices any node that left). */
+  nodeJoined(): void {
+    if (this.started) this.reform();
+    else this.rebalance();
+  }
+
+  // A change of a running cluster: the new map, then migrations for migrationMs.
+  private reform(): void {
+    this.rebalance();
+    if (this.started && this.migrationMs > 0) this.migratingUntil = Date.now() + this.migrationMs;
+  }
+
+  /** masterGone: the partition's master stopped and the others have not noticed yet. */
+  masterGone(pid: number): boolean {
+    const m = this.owners[pid]?.[0];
+    return m !== undefined && !this.nodes[m]!.alive;
+  }
+
+  /** migrationsPending: the fault switch, or a cluster change less than migrationMs ago. */
+  migrationsPending(): boolean {
+    return this.faultState.migrations || Date.now() < this.migratingUntil;
   }
 
   /** rebalance: recomputes ownership after a membership change; bumps the generations. */
   rebalance(): void {
+    if (this.takeover !== undefined) clearTimeout(this.takeover);
+    this.takeover = undefined;
     const alive = this.aliveNodes();
+    this.succession = alive;
     const sig = alive.map((n) => n.index).join(',');
     const n = this.effectiveRf();
     this.owners = [];

@@ -15,6 +15,8 @@ import { hllModify, hllRead } from './hll.js';
 const MAX_TTL = 315360000;
 /** Target size of a scan reply frame. */
 const SCAN_FRAME_BYTES = 64 * 1024;
+/** The server's default transaction-max-ms: how long a command proxied to a node that is gone waits. */
+const TRANSACTION_MAX_MS = 1000;
 
 class Reply extends Error {
   constructor(readonly code: number) {
@@ -79,12 +81,23 @@ function binIndex(bins: StoredBin[], name: string): number {
   return -1;
 }
 
+// The wait of a command proxied to a gone node: its own timeout, else transaction-max-ms.
+function goneWait(transactionTtl: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, transactionTtl > 0 ? Math.min(transactionTtl, TRANSACTION_MAX_MS) : TRANSACTION_MAX_MS));
+}
+
 async function singleRecord(conn: Connection, msg: Message, fields: Map<number, Buffer>): Promise<void> {
   const cluster = conn.cluster;
   const space = namespaceOf(conn, fields);
   const digest = fields.get(FieldType.DIGEST)!;
   if (digest.length !== DIGEST_SIZE) throw new Reply(ResultCode.PARAMETER);
   if (cluster.faultState.unavailablePid === partitionId(digest)) throw new Reply(ResultCode.UNAVAILABLE);
+  if (cluster.masterGone(partitionId(digest))) {
+    // The master stopped and this node has not noticed yet: a real node proxies the command
+    // to it, and the proxy times out (proxy.c: AS_ERR_TIMEOUT at the transaction's end).
+    await goneWait(msg.transactionTtl);
+    throw new Reply(ResultCode.TIMEOUT);
+  }
   const set = fields.get(FieldType.SET)?.toString('utf8') ?? '';
   const keyField = fields.get(FieldType.KEY);
   const filter = filterOf(fields);

@@ -29,6 +29,16 @@ export interface DevServerOptions {
    * the edition) and places the replicas of a partition on different racks where it can.
    */
   racks?: number[];
+  /**
+   * How long (ms) the other nodes keep a stopped node in the cluster before they take over
+   * its partitions, as a real cluster keeps a node until its heartbeat times out (interval
+   * x timeout: 150 ms x 10 = 1.5 s by default). Meanwhile their partition maps and peers
+   * lists still name it, and a command for one of its partitions that reaches another node
+   * is proxied to it and times out. Default 0: at once.
+   */
+  nodeTimeoutMs?: number;
+  /** How long (ms) migrations stay pending after a node leaves or joins a running cluster (default 0). */
+  migrationMs?: number;
 }
 
 export interface DevBin {
@@ -51,7 +61,7 @@ export interface DevRecord {
 export interface DevNode {
   readonly id: string;
   readonly port: number;
-  /** Closes the listener and every connection (like a crash); the cluster rebalances. */
+  /** Closes the listener and every connection (like a crash); the cluster rebalances (after nodeTimeoutMs). */
   stop(): Promise<void>;
   /** Listens again on the same port; the cluster rebalances back. */
   start(): Promise<void>;
@@ -113,9 +123,12 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     security: opts.security,
     tls: opts.tls,
     racks: opts.racks,
+    nodeTimeoutMs: opts.nodeTimeoutMs,
+    migrationMs: opts.migrationMs,
   });
   try {
     for (const n of cluster.nodes) await n.start();
+    cluster.started = true;
   } catch (e) {
     for (const n of cluster.nodes) await n.stop();
     throw e;

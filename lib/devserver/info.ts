@@ -69,7 +69,7 @@ export function answerInfo(cluster: Cluster, node: NodeState, conn: InfoConnStat
 }
 
 function peersValue(cluster: Cluster, node: NodeState, withTlsNames = false): string {
-  const peers = cluster.aliveNodes().filter((n) => n !== node);
+  const peers = cluster.members().filter((n) => n !== node);
   const list = peers.map((p) => `[${p.id},${withTlsNames ? tlsNameOf(cluster.tls, p.index) : ''},[${p.host}${p.port === 3000 ? '' : ':' + p.port}]]`).join(',');
   return `${cluster.peersGeneration},3000,[${list}]`;
 }
@@ -85,10 +85,10 @@ function replicasValue(cluster: Cluster, node: NodeState, withRegime: boolean, m
 
 function namespaceValue(cluster: Cluster, node: NodeState, ns: string): string {
   const st = cluster.nodeNamespaceStats(node, ns);
-  const mig = cluster.faultState.migrations ? 1 : 0;
+  const mig = cluster.migrationsPending() ? 1 : 0;
   const nowVoid = Math.floor(cluster.now() / 1000) - 1262304000;
   const kv: Array<[string, string | number | boolean]> = [
-    ['ns_cluster_size', cluster.aliveNodes().length],
+    ['ns_cluster_size', cluster.members().length],
     ['effective_replication_factor', cluster.effectiveRf()],
     ['objects', st.objects],
     ['tombstones', 0],
@@ -162,7 +162,7 @@ function rackIdsValue(cluster: Cluster, node: NodeState): string {
 // racks in ascending order (thr_info.c namespace_rack_info).
 function racksOf(cluster: Cluster): string {
   const byRack = new Map<number, string[]>();
-  for (const n of cluster.aliveNodes()) byRack.set(n.rack, [...(byRack.get(n.rack) ?? []), n.id]);
+  for (const n of cluster.members()) byRack.set(n.rack, [...(byRack.get(n.rack) ?? []), n.id]);
   return [...byRack].sort((a, b) => a[0] - b[0]).map(([rack, ids]) => `rack_${rack}=${ids.join(',')}`).join(':');
 }
 
@@ -197,7 +197,7 @@ function statisticsValue(cluster: Cluster, node: NodeState): string {
   for (const ns of cluster.namespaceNames) objects += cluster.nodeNamespaceStats(node, ns).objects;
   const kv: Array<[string, string | number | boolean]> = [
     ['failed_best_practices', false],
-    ['cluster_size', cluster.aliveNodes().length],
+    ['cluster_size', cluster.members().length],
     ['cluster_key', cluster.clusterKey],
     ['cluster_generation', cluster.clusterGeneration],
     ['cluster_principal', cluster.principal()],
@@ -223,7 +223,7 @@ function statisticsValue(cluster: Cluster, node: NodeState): string {
     ['paxos_principal', cluster.principal()],
     ['time_since_rebalance', Math.floor((Date.now() - cluster.rebalancedAt) / 1000)],
     ['migrate_allowed', true],
-    ['migrate_partitions_remaining', cluster.faultState.migrations ? 100 : 0],
+    ['migrate_partitions_remaining', cluster.migrationsPending() ? 100 : 0],
   ];
   return kv.map(([k, v]) => `${k}=${v}`).join(';');
 }
@@ -302,7 +302,7 @@ function infoValue(cluster: Cluster, node: NodeState, conn: InfoConnState, cmd: 
     case 'racks': return cluster.enterprise ? racksValue(cluster, params.get('namespace')) : 'ERROR:25:enterprise only';
     case 'service': case 'service-clear-std': case 'service-clear-alt': return svc;
     case 'services': case 'services-alternate':
-      return cluster.aliveNodes().filter((n) => n !== node).map((n) => `${n.host}:${n.port}`).join(';');
+      return cluster.members().filter((n) => n !== node).map((n) => `${n.host}:${n.port}`).join(';');
     case 'replicas': {
       const max = params.get('max');
       return replicasValue(cluster, node, true, max === undefined ? undefined : Number(max));
@@ -328,11 +328,11 @@ function infoValue(cluster: Cluster, node: NodeState, conn: InfoConnState, cmd: 
     case 'statistics': return statisticsValue(cluster, node);
     case 'cluster-stable': {
       const size = params.get('size');
-      if (size !== undefined && Number(size) !== cluster.aliveNodes().length) return 'ERROR:7:cluster not specified size';
+      if (size !== undefined && Number(size) !== cluster.members().length) return 'ERROR:7:cluster not specified size';
       const ns = params.get('namespace');
       if (ns !== undefined && !cluster.namespace(ns)) return 'ERROR:4:unknown namespace';
       const ignore = params.get('ignore-migrations');
-      if (ignore !== 'true' && cluster.faultState.migrations) return 'ERROR:7:unstable cluster';
+      if (ignore !== 'true' && cluster.migrationsPending()) return 'ERROR:7:unstable cluster';
       return cluster.clusterKey;
     }
     case 'sindex-list': {
