@@ -97,6 +97,7 @@ export async function scanOptionsOf(cluster: Cluster, o: SourceSettings, log: Lo
     maxRetries: o.maxRetries,
     sleepBetweenRetriesMs: o.sleepBetweenRetries,
     log: log.verbose,
+    notice: log.info,
   };
   if (sets.length === 1) scan.set = sets[0];
   if (narrowed.bins) scan.bins = narrowed.bins;

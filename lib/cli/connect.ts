@@ -79,6 +79,7 @@ export async function connectCluster(o: ConnectionValues, log: Logger, opts: { t
       timeoutMs: timeout.ms > 0 ? timeout.ms : DEFAULT_SEED_TIMEOUT_MS,
       timeoutOption: timeout.option,
       notice: log.info,
+      onNodeChange: log.info,
       rackAware: opts.rackAware,
     });
   } catch (e) {

@@ -42,6 +42,11 @@ export interface ClusterOptions {
   tls?: boolean;
   /** Learn each node's rack (`rack-ids`, refetched when `rebalance-generation` moves). */
   rackAware?: boolean;
+  /**
+   * One line each time a node joins or leaves once connected (`Add node ...`, `Remove node
+   * ...`, as the official tools log them); the programs show it as an info line.
+   */
+  onNodeChange?: (msg: string) => void;
 }
 
 /** Failed tends in a row after which a node is dropped. */
@@ -60,6 +65,8 @@ export class Cluster {
   private readonly peersCommand: string;
   // Why each dropped node was dropped, by address (a node that comes back is removed).
   private readonly dropped = new Map<string, string>();
+  // Set once the first tend is done: nodes that come and go after it are reported.
+  private connected = false;
 
   private constructor(private readonly opts: ClusterOptions) {
     this.log = opts.log ?? (() => {});
@@ -75,6 +82,7 @@ export class Cluster {
     const c = new Cluster(opts);
     await c.seed('connecting to seed');
     await c.tend();
+    c.connected = true;
     const every = opts.tendIntervalMs ?? 1000;
     if (every > 0) {
       c.timer = setInterval(() => void c.refresh().catch((e) => c.log(`tend failed: ${(e as Error).message}`)), every);
@@ -164,6 +172,7 @@ export class Cluster {
     this.byName.set(id.name, node);
     this.dropped.delete(node.address);
     this.log(`add node ${id.name} ${node.address} (build ${id.build})`);
+    if (this.connected) this.opts.onNodeChange?.(`Add node ${node}`);
     return node;
   }
 
@@ -247,6 +256,7 @@ export class Cluster {
   private dropNode(node: Node, why: string): void {
     if (this.byName.get(node.name) !== node) return;
     this.log(`drop node ${node}`);
+    if (this.connected) this.opts.onNodeChange?.(`Remove node ${node} (${why.startsWith(node.address) ? why.slice(node.address.length).replace(/^:\s*/, '') : why})`);
     this.dropped.set(node.address, why.startsWith(node.address) ? why : `${node.address}: ${why}`);
     this.byName.delete(node.name);
     this.partitions.remove(node);
@@ -268,6 +278,19 @@ export class Cluster {
     if (preferRacks === undefined || preferRacks.length === 0) return this.masterOf(ns, pid);
     const replicas = Array.from({ length: this.partitions.replicas(ns) }, (_, r) => this.partitions.owner(ns, pid, r));
     return preferredNode(replicas, ns, preferRacks, avoid);
+  }
+
+  /**
+   * formerMaster: the node that was the partition's master when it was dropped, while no
+   * other node has taken the partition over (a writer waiting names the node lost).
+   */
+  formerMaster(ns: string, pid: number): Node | undefined {
+    return this.masterOf(ns, pid) === undefined ? this.partitions.formerMaster(ns, pid) : undefined;
+  }
+
+  /** why: why a dropped node was dropped ("127.0.0.1:3000: connection refused"), if it was. */
+  whyDropped(node: Node): string | undefined {
+    return this.dropped.get(node.address);
   }
 
   /** hasNamespace: true when some node reported the namespace in its partition map. */

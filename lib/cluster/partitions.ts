@@ -57,6 +57,8 @@ export class PartitionTable {
   private seq = 0;
   private table = new Map<string, Array<Array<Node | undefined>>>();
   private seen = new Set<string>();
+  // Per namespace: the dropped node that was each partition's master last.
+  private former = new Map<string, Array<Node | undefined>>();
 
   /** update: a node's `replicas` answer. */
   update(node: Node, entries: ReplicaEntry[]): void {
@@ -65,9 +67,25 @@ export class PartitionTable {
     this.rebuild();
   }
 
-  /** remove: forgets a dropped node. */
+  /** remove: forgets a dropped node (noting the partitions it was master of). */
   remove(node: Node): void {
-    if (this.byNode.delete(node)) this.rebuild();
+    if (!this.byNode.delete(node)) return;
+    for (const [ns, owners] of this.table) {
+      const masters = owners[0];
+      if (masters === undefined) continue;
+      let former = this.former.get(ns);
+      for (let p = 0; p < PARTITIONS; p++) {
+        if (masters[p] !== node) continue;
+        if (former === undefined) this.former.set(ns, (former = new Array<Node | undefined>(PARTITIONS).fill(undefined)));
+        former[p] = node;
+      }
+    }
+    this.rebuild();
+  }
+
+  /** formerMaster: the dropped node that was the partition's master last, if one was (names the node lost). */
+  formerMaster(ns: string, pid: number): Node | undefined {
+    return this.former.get(ns)?.[pid];
   }
 
   private rebuild(): void {

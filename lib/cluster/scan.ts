@@ -71,6 +71,8 @@ export interface ScanOptions {
   sleep?: (ms: number) => Promise<unknown>;
   onProgress?: (p: ScanProgress) => void;
   log?: (msg: string) => void;
+  /** Info lines: partitions read again on another node after theirs failed (a node left). */
+  notice?: (msg: string) => void;
 }
 
 /** Progress after each batch of records. */
@@ -159,8 +161,10 @@ async function* scanAny(cluster: Cluster, opts: ScanOptions, wire: boolean): Asy
       if (socketMs === 0 || socketMs > totalMs) socketMs = totalMs;
     }
     const groups = new Map<Node, Part[]>();
+    let elsewhere = 0;
     for (const p of todo) {
       const node = cluster.scanNodeOf(ns, p.pid, opts.preferRacks, p.failedOn);
+      if (node !== undefined && p.failedOn !== undefined && node !== p.failedOn) elsewhere++;
       if (node === undefined) {
         p.failedRound = round;
         const none = `no node holds partition ${p.pid}`;
@@ -172,6 +176,7 @@ async function* scanAny(cluster: Cluster, opts: ScanOptions, wire: boolean): Asy
       if (g === undefined) groups.set(node, (g = []));
       g.push(p);
     }
+    if (elsewhere > 0) opts.notice?.(`Re-reading ${elsewhere} partition(s) on another node, from where their scan stopped (round ${round})`);
     const round_ = new Round(ns, opts, round, byPid, max === 0 ? 0 : max - delivered, wire, socketMs, totalMs);
     const running = round_.run(groups);
     const timer = totalMs > 0 ? setTimeout(() => round_.fail(timedOut()), totalMs) : undefined;
