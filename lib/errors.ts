@@ -237,6 +237,12 @@ export const ERRORS = {
     remedy: 'Check the node named; run again once the cluster is back (a restore may be repeated: records already written are written again).',
     exit: 1,
   },
+  PARTITION_UNAVAILABLE: {
+    title: 'No node took over a partition whose node left',
+    cause: 'A node left during a restore and, within --partition-wait, no other node of the cluster took over a partition it was the master of: the cluster did not re-form (a real one does within its heartbeat timeout, 1.5 s by default), or no node holds a copy of that partition (replication factor 1). The message names the partition, the node lost and the records written before; records written before stay written.',
+    remedy: 'Check the node named and the cluster (asadm: info, cluster-stable); raise --partition-wait for a cluster that takes longer to re-form; run again once every partition has a master (a restore may be repeated).',
+    exit: 1,
+  },
   TIMEOUT: {
     title: 'A time limit ran out',
     cause: 'The scan did not end within --total-timeout.',

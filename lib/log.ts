@@ -13,6 +13,8 @@ export interface ProgressSink {
   /** The total to expect, once known (records, else bytes; 0 = unknown). */
   expect(records: number, bytes?: number): void;
   add(records: number, bytes: number): void;
+  /** A note the progress shows until it is cleared (undefined), e.g. what the run waits for. */
+  note?(text: string | undefined): void;
 }
 
 /** silentLogger: says nothing (in-process runs and tests). */
@@ -24,5 +26,6 @@ export function teeProgress(...sinks: Array<ProgressSink | undefined>): Progress
   return {
     expect: (records, bytes) => { for (const s of to) s.expect(records, bytes); },
     add: (records, bytes) => { for (const s of to) s.add(records, bytes); },
+    note: (text) => { for (const s of to) s.note?.(text); },
   };
 }

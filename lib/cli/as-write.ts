@@ -18,6 +18,7 @@ import { recordsOf } from '../restore/compose.js';
 import { batched } from '../stages/filter.js';
 import { newMetadataCounts } from '../restore/metadata.js';
 import { newCounts, writeRecords } from '../restore/writer.js';
+import { nodeLossLines } from './asrestore.js';
 
 const writeOnly: OptionSpec[] = [
   { long: 'namespace', short: 'n', type: 'string', group: 'Data selection', arg: '<ns>', describe: 'Write every item into this namespace (default: each item\'s own).', validate: (v: string, l: string) => parseNamespace(v, l) },
@@ -67,6 +68,7 @@ export const program: Program = {
     const report = (): void => {
       const s = (performance.now() - started) / 1000;
       log.info(`Wrote ${counts.inserted} of ${counts.read} record(s) in ${s.toFixed(1)} s: existed ${counts.existed}, fresher ${counts.fresher}, expired ${counts.expired}, no bins ${counts.skippedNoBins}, ignored errors ${counts.ignored}, failed ${counts.failed}; ${meta.indexes} secondary index(es), ${meta.udfs} UDF file(s)`);
+      for (const line of nodeLossLines(counts)) log.info(line);
     };
     try {
       const records = recordsOf(untilStopped(batched(renamed(readItems(io.stdin), o.namespace)), io.signal), { filter: {}, cluster, metadata: { wait: o.wait, log: log.verbose }, counts, meta });
@@ -74,6 +76,7 @@ export const program: Program = {
         ...writeOptionsOf(o),
         counts,
         log: log.verbose,
+        notice: log.info,
       });
       report();
       return EXIT_OK;

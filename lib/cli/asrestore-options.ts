@@ -26,6 +26,11 @@ export const writePolicyOptions: readonly OptionSpec[] = [
     long: 'retry-scale-factor', type: 'number', default: 150000, group: 'Other', arg: '<us>',
     describe: 'Backoff of write retries, in microseconds: the first retry at once, then 1, 2, 4, ... times this.', validate: intRange(0),
   },
+  {
+    long: 'partition-wait', type: 'number', default: 10000, group: 'Other', arg: '<ms>',
+    describe: 'How long a write waits for the cluster to re-form when its partition\'s node left (a real cluster takes about 1.5 s, its heartbeat timeout); waiting uses up no --max-retries. 0: stop at once.',
+    validate: intRange(0, 3_600_000),
+  },
 ];
 
 const restoreOnly: OptionSpec[] = [
@@ -62,7 +67,7 @@ const restoreOnly: OptionSpec[] = [
   { long: 'nice', short: 'N', type: 'string', group: 'Other', arg: '<MiB/s>,<TPS>', describe: 'Limit read bandwidth and writes per second (0 = no limit for that one).', validate: parseRestoreNice },
   {
     long: 'machine', short: 'm', type: 'string', group: 'Other', arg: '<path>',
-    describe: 'Append machine-readable status lines to this file, in the official tools\' formats: PROGRESS:<pct> and REMAINING:<eta> about every second (from the bytes of all files), then SUMMARY:<udfs>:<indexes>:<records>:<expired>:<skipped>:<ignored> :<inserted>:<existed>:<fresher>.',
+    describe: 'Append machine-readable status lines to this file, in the official tools\' formats: PROGRESS:<pct> and REMAINING:<eta> about every second (from the bytes of all files), then, only when writes were re-sent after their answer was lost, IN_DOUBT:<in-doubt>:<re-sent> (not in the official tools: the records sent again, and those of them then found already written), and SUMMARY:<udfs>:<indexes>:<records>:<expired>:<skipped>:<ignored> :<inserted>:<existed>:<fresher>.',
     validate: nonEmpty,
   },
   { long: 'timeout', short: 'T', type: 'number', default: 10000, group: 'Other', arg: '<ms>', describe: 'Time a seed host has to answer, and timeout of info, index and UDF commands (0 = 10 s).', validate: intRange(0) },

@@ -12,6 +12,7 @@ import { backupDirectories, restore, type RestoreSummary, type WithSummary } fro
 import { codecName, isPlain } from '../codec/codec.js';
 import { codecOf } from '../codec/options.js';
 import { s3Settings } from '../storage/options.js';
+import type { WriteCounts } from '../restore/writer.js';
 
 /** summaryLines: the closing lines of a restore. */
 export function summaryLines(s: RestoreSummary): string[] {
@@ -23,7 +24,18 @@ export function summaryLines(s: RestoreSummary): string[] {
     `${head} ${s.files} file(s): ${c.read} record(s) read, ${s.bytes} byte(s) in ${s.seconds.toFixed(1)} s (${rate} rec/s)`,
     `${s.validate ? 'Valid' : 'Inserted'} ${c.inserted} record(s), skipped ${skipped} (existed ${c.existed}, fresher ${c.fresher}, expired ${c.expired}, no bins ${c.skippedNoBins}, unwanted set ${c.skippedSet}), ignored errors ${c.ignored}, failed ${c.failed}`,
     `${s.meta.indexes} secondary index(es) (matched ${s.meta.matched}, replaced ${s.meta.replaced}), ${s.meta.udfs} UDF file(s)`,
+    ...nodeLossLines(c),
   ];
+}
+
+/**
+ * nodeLossLines: what a lost node did to the writes, when it did anything: records sent
+ * again after their answer was lost, the ones of those then found already written (in
+ * doubt: the first attempt may have written them), and partitions written on another node.
+ */
+export function nodeLossLines(c: WriteCounts): string[] {
+  if (c.resent === 0 && c.inDoubt === 0 && c.partitionsMoved === 0) return [];
+  return [`Re-sent ${c.resent} record(s) whose answer was lost, ${c.inDoubt} of them in doubt (found already written, maybe by the lost attempt; not counted as existed or fresher); ${c.partitionsMoved} partition(s) written on another node after their node left`];
 }
 
 /** machineSummary: the SUMMARY line of a restore. */
@@ -61,6 +73,8 @@ export const program: Program = {
       machine?.stop();
       if (machine === undefined || s === undefined) return;
       machine.tick();
+      // Only when a write was re-sent: otherwise the file holds the official lines alone.
+      if (s.counts.resent > 0 || s.counts.inDoubt > 0) machine.write(machineLine.inDoubt(s.counts.inDoubt, s.counts.resent));
       machine.write(machineSummary(s));
     };
     try {

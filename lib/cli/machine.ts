@@ -39,6 +39,13 @@ export const machineLine = {
   backupSummary: (c: BackupCounts): string => `SUMMARY:${c.records}:${c.indexes}:${c.udfs}:${c.bytes}:${c.records === 0 ? 0 : Math.floor(c.bytes / c.records)}\n`,
   // The blank before the seventh colon is in the C format string; parsers expect it.
   restoreSummary: (c: RestoreCounts): string => `SUMMARY:${c.udfs}:${c.indexes}:${c.records}:${c.expired}:${c.skipped}:${c.ignored} :${c.inserted}:${c.existed}:${c.fresher}\n`,
+  /**
+   * Not in the C tools (which do not count them): records a restore sent again after their
+   * answer was lost, and of those the ones then found already written (in doubt). Written
+   * just before a restore's SUMMARY (the SUMMARY stays the last line), and only when some
+   * write was re-sent: a run without one writes the official lines alone.
+   */
+  inDoubt: (inDoubt: number, resent: number): string => `IN_DOUBT:${inDoubt}:${resent}\n`,
   /** records: the records the backup would hold; recordSize: the estimated bytes per record. */
   estimate: (records: number, recordSize: number): string => `ESTIMATE:${records}:${recordSize}\n`,
 };

@@ -54,6 +54,7 @@ export class Progress implements ProgressSink {
   private readonly out: Writable & { isTTY?: boolean };
   private readonly tty: boolean;
   private readonly now: () => number;
+  private waitingFor: string | undefined;
 
   constructor(private readonly opts: ProgressOptions) {
     this.out = opts.out ?? process.stderr;
@@ -79,6 +80,13 @@ export class Progress implements ProgressSink {
     this.bytes += bytes;
   }
 
+  /** note: shown at the end of every progress line until cleared (the line comes at once). */
+  note(text: string | undefined): void {
+    const changed = text !== this.waitingFor;
+    this.waitingFor = text;
+    if (changed && text !== undefined) this.report();
+  }
+
   /** elapsed: seconds since start. */
   get elapsed(): number {
     return (this.now() - this.started) / 1000;
@@ -101,11 +109,13 @@ export class Progress implements ProgressSink {
       const width = 30;
       const fill = pct === undefined ? 0 : Math.round((pct / 100) * width);
       const bar = pct === undefined ? '' : `[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${pct.toFixed(0).padStart(3)}% `;
-      this.out.write(`\r${bar}${this.records.toLocaleString('en-US')} records, ${formatBytes(this.bytes)}, ${Math.round(rate).toLocaleString('en-US')} rec/s, ETA ${eta}   `);
+      const note = this.waitingFor === undefined ? '' : `, ${this.waitingFor}`;
+      this.out.write(`\r${bar}${this.records.toLocaleString('en-US')} records, ${formatBytes(this.bytes)}, ${Math.round(rate).toLocaleString('en-US')} rec/s, ETA ${eta}${note}   `);
     } else {
       const bpr = this.records > 0 ? Math.round(this.bytes / this.records) : 0;
       const head = pct === undefined ? `${this.records} record(s)` : `${pct.toFixed(0)}% complete`;
-      this.out.write(`${head} (~${Math.round(byteRate / 1024)} KiB/s, ~${Math.round(rate)} rec/s, ~${bpr} B/rec), ~${eta} remaining\n`);
+      const note = this.waitingFor === undefined ? '' : ` (${this.waitingFor})`;
+      this.out.write(`${head} (~${Math.round(byteRate / 1024)} KiB/s, ~${Math.round(rate)} rec/s, ~${bpr} B/rec), ~${eta} remaining${note}\n`);
     }
     this.lastAt = now;
     this.lastRecords = this.records;

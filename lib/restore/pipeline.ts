@@ -6,7 +6,7 @@ import type { Connection } from '../cluster/connection.js';
 import type { Node } from '../cluster/node.js';
 import { MSG_HEADER_SIZE, ProtoType } from '../protocol/constants.js';
 import { MsgOffset } from '../protocol/layout.js';
-import { ProtocolError } from '../errors.js';
+import { ConnectError, ProtocolError } from '../errors.js';
 
 interface Pending {
   resolve: (resultCode: number) => void;
@@ -14,9 +14,16 @@ interface Pending {
 }
 
 /**
+ * AnswerLost: the request was written and its connection failed before the answer came:
+ * the server may have applied it. Sending it again makes its record "re-sent".
+ */
+export class AnswerLost extends ConnectError {}
+
+/**
  * Lane: one pipelined connection to a node. `send` resolves with the answer's result code,
  * or rejects with the connection's error (every request still waiting on a broken
- * connection is rejected; the caller decides whether to retry). The next send reconnects.
+ * connection is rejected, with AnswerLost when it had been written; the caller decides
+ * whether to retry). The next send reconnects.
  */
 export class Lane {
   private conn: Connection | undefined;
@@ -97,12 +104,14 @@ export class Lane {
     if (this.conn === conn && this.pending.length > this.out.length) void this.readLoop(conn);
   }
 
-  // The connection is unusable: drop it and fail what was sent on it.
+  // The connection is unusable: drop it and fail what was sent on it (the server may have
+  // applied those requests: their answers are lost).
   private broken(conn: Connection, e: Error): void {
     if (this.conn === conn) this.conn = undefined;
     this.node.release(conn, false);
     const sent = this.pending.splice(0, this.pending.length - this.out.length);
-    for (const p of sent) p.reject(e);
+    const lost = e instanceof ConnectError ? new AnswerLost(e.host, e.message, e.cause ?? e) : e;
+    for (const p of sent) p.reject(lost);
   }
 
   private failAll(e: Error): void {

@@ -123,6 +123,8 @@ async function restoreFrom(source: BackupSource, o: RestoreSettings, ctx: Restor
         namespace: o.namespace?.target,
         counts,
         log: log.verbose,
+        notice: log.info,
+        onWait: (note) => ctx.progress?.note?.(note),
       });
     }
     for (const s of deferred) await applyIndex(s, compose);

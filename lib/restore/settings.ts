@@ -32,6 +32,8 @@ export interface WritePolicySettings {
   totalTimeout: number;
   /** Parallel writers: scales the writes in flight. */
   parallel: number;
+  /** ms a write whose partition lost its master waits for the cluster to re-form (default 10000). */
+  partitionWait?: number;
 }
 
 /** RestoreSettings: a whole restore (or --validate). */

@@ -95,5 +95,6 @@ export function writeOptionsOf(o: WritePolicySettings): WriteOptions {
     totalTimeoutMs: o.totalTimeout,
     inFlight: Math.max(64, o.parallel * 32),
     lanesPerNode: Math.min(8, Math.max(1, Math.ceil(o.parallel / 10))),
+    partitionWaitMs: o.partitionWait,
   };
 }

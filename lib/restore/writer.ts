@@ -14,7 +14,8 @@ import { partitionId } from '../protocol/digest.js';
 import { isRecordError, isTransient, resultName } from '../protocol/result-codes.js';
 import { clientGeojson } from '../protocol/geojson.js';
 import type { RecordItem } from '../records/types.js';
-import { Lane } from './pipeline.js';
+import { AnswerLost, Lane } from './pipeline.js';
+import { DEFAULT_PARTITION_WAIT_MS, NoMaster, PartitionWait } from './partition-wait.js';
 import { wallClock } from '../clock.js';
 import { nowClSeconds, ttlFor, ttlOverLimit, writeBits, type WritePolicyOptions } from './write-policy.js';
 
@@ -34,11 +35,20 @@ export interface WriteCounts {
   /** Per-record errors skipped with --ignore-record-error. */
   ignored: number;
   failed: number;
+  /** Records sent again after an attempt that may have been applied (its answer was lost, or it timed out on the server). */
+  resent: number;
+  /**
+   * Of those, the ones the server then answered "generation" (or "exists" under -u): the
+   * first attempt may have written them, or they were there before; no one can tell.
+   */
+  inDoubt: number;
+  /** Partitions whose writes went to another node than before, after their node was lost. */
+  partitionsMoved: number;
 }
 
 /** newCounts: all zero. */
 export function newCounts(): WriteCounts {
-  return { read: 0, inserted: 0, existed: 0, fresher: 0, expired: 0, skippedNoBins: 0, skippedSet: 0, ignored: 0, failed: 0 };
+  return { read: 0, inserted: 0, existed: 0, fresher: 0, expired: 0, skippedNoBins: 0, skippedSet: 0, ignored: 0, failed: 0, resent: 0, inDoubt: 0, partitionsMoved: 0 };
 }
 
 /** Options of writeRecords. */
@@ -70,7 +80,19 @@ export interface WriteOptions extends WritePolicyOptions {
   counts?: WriteCounts;
   /** Called for every record that was written (inserted). */
   onWritten?: (record: RecordItem) => void;
+  /**
+   * How long a write whose partition has no master waits for the cluster to hand it to a
+   * node (ms, default DEFAULT_PARTITION_WAIT_MS). Waiting uses up no retry.
+   */
+  partitionWaitMs?: number;
+  /** Monotonic ms clock of the partition wait (tests; default performance.now). */
+  monotonic?: () => number;
+  /** Verbose lines: each retry. */
   log?: (msg: string) => void;
+  /** Info lines: a wait for the cluster to re-form begins and ends. */
+  notice?: (msg: string) => void;
+  /** The progress line's note while writes wait (undefined: no longer). */
+  onWait?: (note: string | undefined) => void;
 }
 
 /** RecordWriteError: a record the server rejected (file position added by the caller). */
@@ -167,6 +189,9 @@ export async function writeRecords(cluster: Cluster, batches: AsyncIterable<Reco
   let inFlight = 0;
   let wake: (() => void) | undefined;
   let failure: Error | undefined;
+  const wait = new PartitionWait(cluster, { budgetMs: opts.partitionWaitMs ?? DEFAULT_PARTITION_WAIT_MS, sleep: opts.sleep, now: opts.monotonic, log: opts.notice, note: opts.onWait });
+  // Partitions whose writes went to another node than before (ns:pid).
+  const moved = new Set<string>();
 
   const laneFor = (node: Node): Lane => {
     let l = lanes.get(node);
@@ -181,19 +206,35 @@ export async function writeRecords(cluster: Cluster, batches: AsyncIterable<Reco
   };
 
   const put = async (r: RecordItem, ns: string, frame: Buffer): Promise<void> => {
+    const pid = partitionId(r.digest);
+    // An earlier attempt may have been applied: its answer was lost, or it timed out.
+    let maybeApplied = false;
+    let resent = false;
+    let last: Node | undefined;
     for (let attempt = 0; ; attempt++) {
       let code: number;
-      const node = cluster.masterOf(ns, partitionId(r.digest));
+      let node: Node;
       try {
-        if (node === undefined) {
-          // A namespace no node ever had is not there; one whose nodes went away was lost.
-          if (!cluster.hasNamespace(ns) && !cluster.hadNamespace(ns)) throw new RecordWriteError(r, ResultCode.NAMESPACE_NOT_FOUND, `namespace ${ns} not found in the cluster`, 'NAMESPACE_NOT_FOUND');
+        if (cluster.nodes.length === 0) {
+          // No node answers at all: the cluster is lost (or restarting), a matter for the retries.
           const lost = cluster.lost;
-          const why = cluster.nodes.length === 0 ? 'no node of the cluster answers' : `no node holds partition ${partitionId(r.digest)} of namespace ${ns}`;
+          const why = 'no node of the cluster answers';
           throw new ConnectError(lost[0]?.split(': ')[0] ?? '', lost.length > 0 ? `${lost.join('; ')} (${why})` : why);
+        }
+        // A namespace no node ever had is not there; one whose nodes went away was lost.
+        if (!cluster.hasNamespace(ns) && !cluster.hadNamespace(ns)) throw new RecordWriteError(r, ResultCode.NAMESPACE_NOT_FOUND, `namespace ${ns} not found in the cluster`, 'NAMESPACE_NOT_FOUND');
+        // A partition without a master waits for the cluster to re-form: no retry used.
+        const known = cluster.masterOf(ns, pid);
+        node = known ?? (await wait.master(ns, pid));
+        if (known === undefined || (last !== undefined && node !== last)) moved.add(`${ns}:${pid}`);
+        last = node;
+        if (maybeApplied && !resent) {
+          resent = true;
+          counts.resent++;
         }
         code = await laneFor(node).send(frame);
       } catch (e) {
+        if (e instanceof AnswerLost) maybeApplied = true;
         if (!(e instanceof ConnectError) || attempt >= maxRetries) throw e;
         opts.log?.(`retrying a write (${attempt + 1}/${maxRetries}) after ${retryDelayMs(attempt + 1, scaleUs)} ms: ${e.message}`);
         await pause(attempt);
@@ -205,8 +246,15 @@ export async function writeRecords(cluster: Cluster, batches: AsyncIterable<Reco
         opts.onWritten?.(r);
         return;
       }
-      if (code === ResultCode.KEY_EXISTS && opts.unique) { counts.existed++; return; }
-      if (code === ResultCode.GENERATION) { counts.fresher++; return; }
+      if (code === ResultCode.GENERATION || (code === ResultCode.KEY_EXISTS && opts.unique)) {
+        // After a re-send, the record found may be this restore's own earlier attempt.
+        if (resent) counts.inDoubt++;
+        else if (code === ResultCode.GENERATION) counts.fresher++;
+        else counts.existed++;
+        return;
+      }
+      // A server timeout may come after the write was applied (a replica was slow).
+      if (code === ResultCode.TIMEOUT) maybeApplied = true;
       if (isTransient(code) && attempt < maxRetries) {
         opts.log?.(`retrying a write (${attempt + 1}/${maxRetries}) after ${retryDelayMs(attempt + 1, scaleUs)} ms: ${node.address} answered ${resultName(code)} (${code})`);
         await pause(attempt);
@@ -268,8 +316,10 @@ export async function writeRecords(cluster: Cluster, batches: AsyncIterable<Reco
     // Whatever went wrong, let the writes in flight finish so the counts are true.
     await until(() => inFlight === 0);
     for (const l of lanes.values()) for (const lane of l.lanes) lane.close();
+    counts.partitionsMoved += moved.size;
   }
   if (failure instanceof ConnectError) throw connectionLost(failure, counts.inserted);
+  if (failure instanceof NoMaster) throw new AsError('PARTITION_UNAVAILABLE', `${failure.message}; ${counts.inserted} record(s) were written before`, { value: failure.pid, cause: failure });
   if (failure) throw failure;
   return counts;
 }
