@@ -189,7 +189,16 @@ export async function writeRecords(cluster: Cluster, batches: AsyncIterable<Reco
   let inFlight = 0;
   let wake: (() => void) | undefined;
   let failure: Error | undefined;
-  const wait = new PartitionWait(cluster, { budgetMs: opts.partitionWaitMs ?? DEFAULT_PARTITION_WAIT_MS, sleep: opts.sleep, now: opts.monotonic, log: opts.notice, note: opts.onWait });
+  const budgetMs = opts.partitionWaitMs ?? DEFAULT_PARTITION_WAIT_MS;
+  const monotonic = opts.monotonic ?? (() => performance.now());
+  const wait = new PartitionWait(cluster, { budgetMs, sleep: opts.sleep, now: monotonic, log: opts.notice, note: opts.onWait });
+  // nodeLost: the node was dropped from the cluster (asking the nodes again if not yet:
+  // twice, as the first tend may fail on a pooled connection that the node's death broke,
+  // and a node is dropped on a refused connection or on a second failed tend).
+  const nodeLost = async (node: Node): Promise<boolean> => {
+    for (let i = 0; i < 2 && node.active; i++) await cluster.refresh().catch(() => undefined);
+    return !node.active;
+  };
   // Partitions whose writes went to another node than before (ns:pid).
   const moved = new Set<string>();
 
@@ -211,9 +220,11 @@ export async function writeRecords(cluster: Cluster, batches: AsyncIterable<Reco
     let maybeApplied = false;
     let resent = false;
     let last: Node | undefined;
+    // Since when this write rides out a lost node without using retries (monotonic ms).
+    let lostSince: number | undefined;
     for (let attempt = 0; ; attempt++) {
       let code: number;
-      let node: Node;
+      let node: Node | undefined;
       try {
         if (cluster.nodes.length === 0) {
           // No node answers at all: the cluster is lost (or restarting), a matter for the retries.
@@ -235,7 +246,19 @@ export async function writeRecords(cluster: Cluster, batches: AsyncIterable<Reco
         code = await laneFor(node).send(frame);
       } catch (e) {
         if (e instanceof AnswerLost) maybeApplied = true;
-        if (!(e instanceof ConnectError) || attempt >= maxRetries) throw e;
+        if (!(e instanceof ConnectError)) throw e;
+        // The node itself went away (the tend drops it): the write goes to the node that
+        // takes its partition over, which is riding out node loss, not a failed attempt;
+        // bounded by the partition wait's budget.
+        if (node !== undefined && (await nodeLost(node))) {
+          lostSince ??= monotonic();
+          if (monotonic() - lostSince < budgetMs) {
+            opts.log?.(`sending a write again, to the node that takes partition ${pid} over: ${e.message}`);
+            attempt--;
+            continue;
+          }
+        }
+        if (attempt >= maxRetries) throw e;
         opts.log?.(`retrying a write (${attempt + 1}/${maxRetries}) after ${retryDelayMs(attempt + 1, scaleUs)} ms: ${e.message}`);
         await pause(attempt);
         await cluster.refresh().catch(() => undefined);

@@ -29,6 +29,17 @@ function put(transactionTtl: number): Buffer {
   });
 }
 
+// The result code of that put sent to a node.
+async function putResult(port: number, transactionTtl: number): Promise<number | undefined> {
+  const c = await RawConn.open(port);
+  try {
+    c.send(put(transactionTtl));
+    return (await c.next())?.body[MsgOffset.RESULT_CODE];
+  } finally {
+    c.close();
+  }
+}
+
 test('a stopped node stays in the others\' answers until nodeTimeoutMs; a put proxied to it times out', async () => {
   // A long timeout: the test ends the wait by itself (no timing assumption).
   const server = await startDevServer({ nodes: 2, namespaces: ['test'], nodeTimeoutMs: 60_000 });
@@ -43,14 +54,7 @@ test('a stopped node stays in the others\' answers until nodeTimeoutMs; a put pr
     assert.equal(hasPartition(masterBits(replicas, 'test'), 0), false, 'the survivor does not claim partition 0');
     assert.equal(hasPartition(parseReplicas(replicas)[0]!.maps[1]!, 0), true, 'it holds partition 0 as replica 1');
     // A put for partition 0 that reaches the survivor is proxied to the gone master: timeout.
-    const c = await RawConn.open(survivor);
-    try {
-      c.send(put(50));
-      const f = await c.next();
-      assert.equal(f!.body[MsgOffset.RESULT_CODE], ResultCode.TIMEOUT);
-    } finally {
-      c.close();
-    }
+    assert.equal(await putResult(survivor, 50), ResultCode.TIMEOUT);
     assert.equal(server.count('test'), 0);
   } finally {
     await server.close();
@@ -68,14 +72,7 @@ test('after nodeTimeoutMs the survivor masters every partition; migrations are p
     assert.doesNotMatch(await infoValue(survivor, 'peers-clear-std'), new RegExp(server.nodes[0]!.id));
     assert.match(await infoValue(survivor, 'statistics'), /(^|;)migrate_partitions_remaining=100(;|$)/);
     assert.match(await infoValue(survivor, 'cluster-stable:ignore-migrations=false'), /^ERROR/);
-    const c = await RawConn.open(survivor);
-    try {
-      c.send(put(0));
-      const f = await c.next();
-      assert.equal(f!.body[MsgOffset.RESULT_CODE], ResultCode.OK);
-    } finally {
-      c.close();
-    }
+    assert.equal(await putResult(survivor, 0), ResultCode.OK);
   } finally {
     await server.close();
   }
