@@ -16,7 +16,7 @@ const rng = seededRng();
 test(`a node stops mid-backup at seeded moments: every record once, and the log says what happened (seed ${rng.seed})`, async () => {
   for (const nodes of [2, 3, 2]) {
     const victim = rng.int(nodes);
-    const at = 300 + rng.int(2500);
+    const at = 300 + rng.int(1700);
     const what = `${nodes} nodes, node ${victim} stops after ${at} partitions were served (seed ${rng.seed}: TEST_SEED=${rng.seed})`;
     const server = await startDevServer({ nodes, namespaces: ['test'], replicationFactor: 2, nodeTimeoutMs: 1500 });
     try {

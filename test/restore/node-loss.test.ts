@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { startDevServerThread, type DevServerThread } from '../../lib/devserver/worker.js';
 import { makeFile } from '../../bench/data.js';
-import { errorCode, lastLine, runProgram, seededRng, startPipeline, tempDir, waitFor, type Rng } from '../helpers.js';
+import { errorCode, lastLine, runProgram, seededRng, startPipeline, tempDir, waitFor, type Rng, type RunningPipeline } from '../helpers.js';
 import { client } from '../devserver/helpers.js';
 
 const RECORDS = 4000;
@@ -48,6 +48,21 @@ async function distinctDigests(port: number): Promise<{ records: number; distinc
   }
 }
 
+/**
+ * holdUntil: holds the run back (every reply 200 ms late) until its stderr shows `line`, so
+ * what a test waits to see cannot be outrun by the end of the run; then back to `ms`.
+ */
+async function holdUntil(s: DevServerThread, p: RunningPipeline, line: RegExp, ms: number, what: string): Promise<void> {
+  let err = '';
+  p.procs[0]!.stderr.on('data', (b: Buffer) => { err += b.toString(); });
+  await s.faults.slowReplies(200);
+  try {
+    await waitFor(() => line.test(err), `${line} (${what})`);
+  } finally {
+    await s.faults.slowReplies(ms);
+  }
+}
+
 interface Summary { inserted: number; existed: number; fresher: number; resent: number; inDoubt: number; moved: number }
 
 function summaryOf(stderr: string): Summary {
@@ -71,7 +86,9 @@ async function restoreLosingNode(nodes: number, victim: number, at: number, extr
     const machine = join(tempDir(), 'm');
     const p = startPipeline([['asrestore', ['-h', seeds, '-i', file, '-m', machine, ...extra]]]);
     await waitFor(async () => (await server!.count('test')) >= at, `${at} records to be written (${what})`);
+    const hold = holdUntil(server, p, new RegExp(`Remove node ${server.nodes[victim]!.id}`), 2, what);
     await server.nodes[victim]!.stop();
+    await hold;
     const [r] = await p.done;
     assert.equal(r!.code, 0, `${what}\n${r!.stderr}`);
     assert.match(r!.stderr, new RegExp(`Remove node ${server.nodes[victim]!.id}`), what);
@@ -97,14 +114,14 @@ async function restoreLosingNode(nodes: number, victim: number, at: number, extr
 test('a node stops mid-restore on a 2-node cluster (RF 2), at seeded moments: the restore waits for the cluster to re-form and completes', async () => {
   // --max-retries 0: riding out the lost node uses up no retry.
   for (const extra of [[], ['-u'], ['--max-retries', '0']]) {
-    const at = 200 + rng.int(RECORDS - 800);
+    const at = 200 + rng.int(RECORDS / 2 - 200);
     await restoreLosingNode(2, rng.int(2), at, extra);
   }
 });
 
 test('a node stops mid-restore on a 3-node cluster (RF 2), at seeded moments: the restore completes', async () => {
   for (const extra of [['-u'], []]) {
-    const at = 200 + rng.int(RECORDS - 800);
+    const at = 200 + rng.int(RECORDS / 2 - 200);
     await restoreLosingNode(3, rng.int(3), at, extra);
   }
 });
@@ -116,9 +133,11 @@ test('a node joins mid-restore: one line says so, and the restore completes with
     await server.faults.slowReplies(2);
     const seeds = `127.0.0.1:${server.seeds[0]!.port}`;
     const p = startPipeline([['asrestore', ['-h', seeds, '-i', file]]]);
-    const at = 200 + rng.int(RECORDS - 800);
+    const at = 200 + rng.int(RECORDS / 2 - 200);
     await waitFor(async () => (await server!.count('test')) >= at, `${at} records to be written (seed ${rng.seed})`);
+    const hold = holdUntil(server, p, new RegExp(`Add node ${server.nodes[2]!.id}`), 2, `seed ${rng.seed}`);
     await server.nodes[2]!.start();
+    await hold;
     const [r] = await p.done;
     assert.equal(r!.code, 0, r!.stderr);
     assert.match(r!.stderr, new RegExp(`Add node ${server.nodes[2]!.id}`));
