@@ -62,6 +62,8 @@ export class PartitionWait {
     if (!this.cluster.hasNamespace(ns) && !this.cluster.hadNamespace(ns)) {
       throw new AsError('NAMESPACE_NOT_FOUND', `namespace ${ns} not found in the cluster`, { value: ns });
     }
+    // --partition-wait 0: no wait at all.
+    if (this.o.budgetMs <= 0) throw this.noMaster(ns, pid);
     const start = this.now();
     this.begin(ns, pid);
     try {

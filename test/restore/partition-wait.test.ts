@@ -68,3 +68,21 @@ test('negative: no node takes the partitions over within the budget: PARTITION_U
     await server.close();
   }
 });
+
+test('negative: --partition-wait 0 stops at the first write without a master, without waiting', async () => {
+  const server = await startDevServer({ nodes: 2, namespaces: ['test'], nodeTimeoutMs: 600_000 });
+  const cluster = await Cluster.connect({ hosts: server.seeds, tendIntervalMs: 0 });
+  const sleeps: number[] = [];
+  try {
+    await server.nodes[1]!.stop();
+    for (let i = 0; i < 3 && cluster.nodes.length > 1; i++) await cluster.refresh();
+    await assert.rejects(
+      writeRecords(cluster, once(records), { partitionWaitMs: 0, sleep: async (ms) => { sleeps.push(ms); } }),
+      (e: AsError) => e.code === 'PARTITION_UNAVAILABLE' && / within 0 ms \(--partition-wait\) after node BB9000000000002 /.test(e.message),
+    );
+    assert.deepEqual(sleeps, []);
+  } finally {
+    cluster.close();
+    await server.close();
+  }
+});
