@@ -126,6 +126,34 @@ test('a node stops mid-restore on a 3-node cluster (RF 2), at seeded moments: th
   }
 });
 
+test('two nodes of three stop one after the other mid-restore (RF 2): the restore completes on the last one', async () => {
+  server = await startDevServerThread({ nodes: 3, namespaces: ['test'], replicationFactor: 2, nodeTimeoutMs: NODE_TIMEOUT_MS });
+  try {
+    await server.faults.slowReplies(2);
+    const seeds = server.seeds.map((s) => `127.0.0.1:${s.port}`).join(',');
+    const p = startPipeline([['asrestore', ['-h', seeds, '-i', file, '-u']]]);
+    const first = rng.int(3);
+    const second = (first + 1 + rng.int(2)) % 3;
+    const what = `nodes ${first} then ${second} stop (seed ${rng.seed})`;
+    for (const [victim, at] of [[first, 200 + rng.int(1000)], [second, 1400 + rng.int(600)]] as const) {
+      await waitFor(async () => (await server!.count('test')) >= at, `${at} records to be written (${what})`);
+      const hold = holdUntil(server, p, new RegExp(`The cluster re-formed after .* of node ${server.nodes[victim]!.id}`), 2, what);
+      await server.nodes[victim]!.stop();
+      await hold;
+    }
+    const [r] = await p.done;
+    assert.equal(r!.code, 0, `${what}\n${r!.stderr}`);
+    const s = summaryOf(r!.stderr);
+    assert.equal(s.existed + s.fresher, 0, `${what}\n${r!.stderr}`);
+    assert.equal(s.inserted + s.inDoubt, RECORDS, `${what}\n${r!.stderr}`);
+    const last = server.nodes.find((_, i) => i !== first && i !== second)!;
+    assert.deepEqual(await distinctDigests(last.port), { records: RECORDS, distinct: RECORDS }, what);
+  } finally {
+    await server.close();
+    server = undefined;
+  }
+});
+
 test('a node joins mid-restore: one line says so, and the restore completes with every record once', async () => {
   server = await startDevServerThread({ nodes: 3, namespaces: ['test'], replicationFactor: 2, nodeTimeoutMs: 0, migrationMs: 500 });
   try {
