@@ -1,9 +1,9 @@
 // A bounded queue of record batches between scan streams (producers) and the scan's
 // consumer. Producers wait when it is full, so a slow consumer stops the socket reads.
-import type { RecordItem, WireBatch } from '../records/types.js';
+import type { RecordBatch, WireBatch } from '../records/types.js';
 
 /** A batch of records: objects, or still in wire form. */
-export type Batch = RecordItem[] | WireBatch;
+export type Batch = RecordBatch | WireBatch;
 
 /** BatchQueue: `push` + `waitSpace` on the producer side, `take` on the consumer side. */
 export class BatchQueue {

@@ -9,7 +9,7 @@ import { encodeMessage, Fields, type Field } from '../protocol/message.js';
 import { partitionId } from '../protocol/digest.js';
 import { isScanRetryable, resultName } from '../protocol/result-codes.js';
 import { AsError, ConnectError, IncompleteError, ProtocolError, ServerError, UsageError } from '../errors.js';
-import type { RecordItem, WireBatch } from '../records/types.js';
+import type { RecordBatch, RecordItem, WireBatch } from '../records/types.js';
 import type { Cluster } from './cluster.js';
 import type { Connection } from './connection.js';
 import type { Node } from './node.js';
@@ -37,6 +37,11 @@ export interface ScanOptions {
   preferRacks?: readonly number[];
   /** Resume: records of this digest's partition below it, plus every later partition. */
   afterDigest?: Buffer;
+  /**
+   * Resume points by partition id (a resumed backup): each of these partitions of
+   * `partitions` is scanned from after its digest, on whichever node serves it now.
+   */
+  resume?: ReadonlyMap<number, Buffer>;
   /** Stop after this many records (exact; 0 = no limit). */
   maxRecords?: number;
   /** Server-side rate limit for the whole scan, split over the streams. */
@@ -110,8 +115,8 @@ export async function* scanPartitions(cluster: Cluster, opts: ScanOptions): Asyn
  * could not be scanned after `maxRetries` rounds. Stopping the iteration early closes the
  * sockets.
  */
-export function scanBatches(cluster: Cluster, opts: ScanOptions): AsyncGenerator<RecordItem[]> {
-  return scanAny(cluster, opts, false) as AsyncGenerator<RecordItem[]>;
+export function scanBatches(cluster: Cluster, opts: ScanOptions): AsyncGenerator<RecordBatch> {
+  return scanAny(cluster, opts, false) as AsyncGenerator<RecordBatch>;
 }
 
 /**
@@ -125,7 +130,8 @@ export function scanWire(cluster: Cluster, opts: ScanOptions): AsyncGenerator<Wi
 function cut(batch: Batch, n: number): Batch {
   if (Array.isArray(batch)) return batch.slice(0, n);
   const offsets = batch.offsets.slice(0, n);
-  return { ...batch, offsets, length: offsets.length };
+  // The partitions of the frame are not finished by the records kept.
+  return { ...batch, offsets, length: offsets.length, digestAt: batch.digestAt?.slice(0, n), done: undefined };
 }
 
 async function* scanAny(cluster: Cluster, opts: ScanOptions, wire: boolean): AsyncGenerator<Batch> {
@@ -201,6 +207,12 @@ async function* scanAny(cluster: Cluster, opts: ScanOptions, wire: boolean): Asy
   }
 }
 
+/** plannedPartitions: the partitions a scan reads, and the resume digest of those begun. */
+export function plannedPartitions(opts: ScanOptions): { partitions: number[]; resume: Map<number, Buffer> } {
+  const parts = planParts(opts);
+  return { partitions: parts.map((p) => p.pid), resume: new Map(parts.filter((p) => p.hasResume).map((p) => [p.pid, p.resume])) };
+}
+
 // The partitions asked for, each with its resume digest.
 function planParts(opts: ScanOptions): Part[] {
   const pids = new Set<number>();
@@ -216,6 +228,10 @@ function planParts(opts: ScanOptions): Part[] {
       if (!Number.isInteger(p) || p < 0 || p >= PARTITIONS) throw new UsageError(`partition ${p} is not in 0..4095`);
       pids.add(p);
     }
+  }
+  for (const [pid, d] of opts.resume ?? []) {
+    if (d.length !== 20 || partitionId(d) !== pid) throw new UsageError(`resume digest of partition ${pid} is not a digest of that partition`);
+    if (pids.has(pid)) resume.set(pid, d);
   }
   return [...pids].sort((a, b) => a - b).map((pid) => {
     const r = resume.get(pid);
@@ -299,8 +315,12 @@ class Round {
       this.conns.add(conn);
       if (this.aborted) throw new Aborted();
       conn.write(this.request(parts));
+      // Per frame: where each record's digest is, and the partitions it finished.
+      let digestAt: number[] = [];
+      let doneNow: number[] = [];
       const parser = new RecordParser(this.ns, {
         record(pid, body, at) {
+          digestAt.push(at);
           const p = byPid[pid];
           if (p !== undefined) {
             body.copy(p.resume, 0, at, at + 20);
@@ -310,8 +330,10 @@ class Round {
         partitionDone(pid, rc) {
           const p = byPid[pid];
           if (p === undefined) return;
-          if (rc === 0) p.done = true;
-          else {
+          if (rc === 0) {
+            if (!p.done) doneNow.push(pid);
+            p.done = true;
+          } else {
             p.failedRound = round;
             p.failedOn = node;
             p.error = `${node.address}: partition ${pid}: ${resultName(rc)} (${rc})`;
@@ -330,19 +352,26 @@ class Round {
         if (this.wire) {
           const offsets: number[] = [];
           end = parser.offsets(body, offsets);
-          batch = { kind: 'wire', namespace: this.ns, body, offsets, length: offsets.length };
+          batch = { kind: 'wire', namespace: this.ns, body, offsets, length: offsets.length, digestAt };
         } else {
-          const records: RecordItem[] = [];
+          const records: RecordBatch = [];
           end = parser.parse(body, records);
           batch = records;
         }
-        if (batch.length > 0) {
+        if (doneNow.length > 0) batch.done = doneNow;
+        if (batch.length > 0 || doneNow.length > 0) {
           this.queue.push(batch);
           if (this.queue.full) await this.queue.waitSpace();
         }
+        digestAt = [];
+        doneNow = [];
         if (end) break;
       }
+      // A stream that ended well finished its partitions, said or not: the consumer learns
+      // it after the stream's last records.
+      const unsaid = parts.filter((p) => p.failedRound !== round && !p.done).map((p) => p.pid);
       for (const p of parts) if (p.failedRound !== round) p.done = true;
+      if (unsaid.length > 0) this.queue.push(this.wire ? { kind: 'wire', namespace: this.ns, body: Buffer.alloc(0), offsets: [], length: 0, digestAt: [], done: unsaid } : Object.assign([], { done: unsaid }));
       this.conns.delete(conn);
       node.release(conn);
     } catch (e) {

@@ -85,4 +85,26 @@ export interface WireBatch {
   offsets: number[];
   /** Number of records (offsets.length). */
   length: number;
+  /** Where each record's digest starts in `body` (as the scan's parser found it). */
+  digestAt?: number[];
+  /** Partitions the server finished in this frame: every record of theirs is at or before its end. */
+  done?: number[];
+}
+
+/**
+ * RecordBatch: records as objects, one scan frame, with the partitions the server finished
+ * in that frame (see WireBatch.done).
+ */
+export type RecordBatch = RecordItem[] & { done?: number[] };
+
+/**
+ * RecordMarks: where each record of an encoded batch comes from (partition id and digest,
+ * in order) and the partitions finished after its last record: what a resumable backup
+ * notes as the batch becomes durable.
+ */
+export interface RecordMarks {
+  pids: Uint16Array;
+  /** 20 bytes per record. */
+  digests: Buffer;
+  done: number[];
 }
