@@ -61,3 +61,13 @@ export function dataCipher(algorithm: AesAlgorithm, key: Buffer, iv0: Uint8Array
 export function dataDecipher(algorithm: AesAlgorithm, key: Buffer, iv0: Uint8Array): Decipher {
   return createDecipheriv(cipherName(algorithm, 'ctr'), key, addCounter(iv0, 1));
 }
+
+/**
+ * dataCipherAt: dataCipher positioned `offset` bytes into the data (a resumed file goes on
+ * with the keystream where it stopped).
+ */
+export function dataCipherAt(algorithm: AesAlgorithm, key: Buffer, iv0: Uint8Array, offset: number): Cipher {
+  const c = createCipheriv(cipherName(algorithm, 'ctr'), key, addCounter(iv0, 1 + Math.floor(offset / 16)));
+  if (offset % 16 > 0) c.update(Buffer.alloc(offset % 16));
+  return c;
+}

@@ -5,7 +5,7 @@
 // push. Memory: zstd's window and block buffers, plus the caller's write queue.
 import type { Cipher } from 'node:crypto';
 import { AsError } from '../errors.js';
-import { dataCipher, encryptHeader, newCounter } from './aes.js';
+import { AES_HEADER_SIZE, dataCipher, dataCipherAt, encryptHeader, newCounter } from './aes.js';
 import type { Codec } from './codec.js';
 import { zstd, type ZstdBinding } from './zstd.js';
 
@@ -32,8 +32,13 @@ export class FileEncoder {
   #bytesOut = 0;
   #finished = false;
 
-  /** `iv0` fixes the initial counter (tests); by default each file gets a fresh random one. */
-  constructor(codec: Codec, iv0?: Uint8Array) {
+  /**
+   * `iv0` fixes the initial counter (tests); by default each file gets a fresh random one.
+   * `resume` goes on with a file that already holds `stored` bytes ending at a frame end (a
+   * resumed backup): no header, the keystream continues at its position in the file, and
+   * the next bytes start a fresh zstd frame.
+   */
+  constructor(codec: Codec, iv0?: Uint8Array, resume?: { stored: number }) {
     this.codec = codec;
     if (codec.compress) {
       const z = (this.#z = zstd());
@@ -45,8 +50,16 @@ export class FileEncoder {
     if (codec.encrypt) {
       const { algorithm, key } = codec.encrypt;
       const iv = iv0 ?? newCounter();
-      this.#header = encryptHeader(algorithm, key, iv);
-      this.#cipher = dataCipher(algorithm, key, iv);
+      if (resume === undefined) {
+        this.#header = encryptHeader(algorithm, key, iv);
+        this.#cipher = dataCipher(algorithm, key, iv);
+      } else {
+        this.#cipher = dataCipherAt(algorithm, key, iv, resume.stored - AES_HEADER_SIZE);
+      }
+    }
+    if (resume !== undefined) {
+      this.#bytesOut = resume.stored;
+      this.#frames = 1; // the file holds frames already: an empty resumed run adds none
     }
   }
 

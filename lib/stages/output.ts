@@ -10,6 +10,7 @@
 // whole backup is, which makes it visible; abort() when the run fails, which leaves nothing
 // under the final name. A Target says how each step happens where the bytes go.
 import { renameSync } from 'node:fs';
+import type { Hash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -41,6 +42,8 @@ export interface Target {
   write(parts: Buffer[]): Promise<void>;
   /** Every byte written is stored; the file is whole but not yet visible under its name. */
   close(): Promise<void>;
+  /** Every byte written so far survives a crash (fsync); for a resume point. */
+  sync?(): Promise<void>;
   /** Makes a closed file visible under its name. */
   commit(): Promise<void>;
   /** Takes a committed file back out of sight (a backup that failed while committing). */
@@ -74,10 +77,19 @@ export class OutputFile {
   private state: State = 'open';
   /** Records and bytes whose writes have completed (what a reader of a stream was handed). */
   delivered = { records: 0, bytes: 0 };
+  /** Records added so far. */
+  records = 0;
+  private readonly hash: Hash | undefined;
 
-  constructor(readonly target: Target, codec: Codec = PLAIN) {
+  /**
+   * `o.hash` is fed every stored byte (a resumable backup's SHA-256 of the file); a resumed
+   * file continues an `encoder` at `stored` bytes (see FileEncoder's resume).
+   */
+  constructor(readonly target: Target, codec: Codec = PLAIN, o: { hash?: Hash; encoder?: FileEncoder; stored?: number } = {}) {
     this.name = target.name;
-    this.encoder = isPlain(codec) ? undefined : new FileEncoder(codec);
+    this.encoder = o.encoder ?? (isPlain(codec) ? undefined : new FileEncoder(codec));
+    this.hash = o.hash;
+    this.stored = o.stored ?? 0;
     this.flushAt = target.stream ? STREAM_FLUSH_AT : FLUSH_AT;
     this.out = Buffer.allocUnsafeSlow(2 * this.flushAt);
     this.spare = target.stream ? undefined : Buffer.allocUnsafeSlow(2 * this.flushAt);
@@ -94,6 +106,7 @@ export class OutputFile {
    */
   add(b: Buffer, records = 0): boolean {
     this.pendingRecords += records;
+    this.records += records;
     if (this.encoder === undefined) return this.put(b, false);
     return this.put(this.encoder.push(b), true);
   }
@@ -107,6 +120,7 @@ export class OutputFile {
       } else {
         this.overflow.push(owned ? b : Buffer.from(b));
       }
+      this.hash?.update(b);
       this.stored += b.length;
       this.pendingBytes += b.length;
     }
@@ -142,6 +156,12 @@ export class OutputFile {
     if (this.encoder !== undefined) this.put(this.encoder.endFrame(), true);
     await this.flush();
     await this.writing;
+    await this.target.sync?.();
+  }
+
+  /** sha256: the SHA-256 (hex) of the bytes stored so far, when hashed. */
+  sha256(): string | undefined {
+    return this.hash?.copy().digest('hex');
   }
 
   /** close: the file's last bytes (the codec's end), all written; not yet visible. */
@@ -150,6 +170,7 @@ export class OutputFile {
     if (this.encoder !== undefined) this.put(this.encoder.finish(), true);
     await this.flush();
     await this.writing;
+    await this.target.sync?.();
     await this.target.close();
     this.state = 'closed';
     this.out = this.spare = Buffer.alloc(0); // a closed file waits for its commit without its buffers
@@ -225,11 +246,12 @@ function outputError(what: string, path: string, e: unknown): AsError {
  * localFileTarget: a local file, written as `<path>.part` and renamed at commit; `inPlace`
  * (an existing /dev/null, FIFO or terminal) writes to the path itself, never renamed.
  */
-export async function localFileTarget(path: string, o: { inPlace?: boolean } = {}): Promise<Target> {
+export async function localFileTarget(path: string, o: { inPlace?: boolean; append?: boolean } = {}): Promise<Target> {
   const at = o.inPlace ? path : path + PART;
   let handle: FileHandle;
   try {
-    handle = await open(at, o.inPlace ? 'w' : 'wx');
+    // `append`: a resumed backup goes on writing its .part file (already cut back).
+    handle = await open(at, o.inPlace ? 'w' : o.append ? 'a' : 'wx');
   } catch (e) {
     throw outputError('create', at, e);
   }
@@ -250,6 +272,14 @@ export async function localFileTarget(path: string, o: { inPlace?: boolean } = {
       }
     },
     close: closeHandle,
+    async sync() {
+      if (o.inPlace) return;
+      try {
+        await handle.sync();
+      } catch (e) {
+        throw outputError('sync', at, e);
+      }
+    },
     async commit() {
       if (o.inPlace) return;
       // A finished file gets its name: the `.part` is renamed.
