@@ -349,7 +349,43 @@ export const ERRORS = {
   INTERRUPTED: {
     title: 'The run was stopped by a signal',
     cause: 'SIGINT (Ctrl-C) or SIGTERM (kill) arrived before the run finished. What was written before is reported; files are left as .part, and a stream on stdout ends with an abort line.',
-    remedy: 'Run again; a backup must be taken again from the start.',
+    remedy: 'A backup to a local -d directory or -o file prints the command that resumes it (--continue <state-file>); other runs must be taken again from the start.',
+    exit: 1,
+  },
+  STATE_STDOUT: {
+    title: 'A backup to stdout cannot be resumed',
+    cause: '--continue or --state-file-dst was given with --output-file - (stdout), or with an s3:// path: a stream cannot be cut back and appended to, and an S3 upload of a failed run is aborted.',
+    remedy: 'Back up to a local -d directory or -o file to be able to resume; leave out --continue and --state-file-dst for stdout and S3.',
+    exit: 2,
+  },
+  STATE_INVALID: {
+    title: 'A state file or manifest cannot be used',
+    cause: 'The state file of --continue (or the manifest beside a backup) is missing, is not valid JSON, is not an asbackup state file, or has a format version this program does not read. Nothing was changed.',
+    remedy: 'Name the state file the interrupted backup printed (`<dir>/<prefix|ns>.asb.state` or `<file>.state` by default); if it is lost, take the backup again with -r.',
+    exit: 1,
+  },
+  STATE_MISMATCH: {
+    title: 'The options differ from the interrupted backup\'s',
+    cause: 'A resumed backup must write exactly what the first run would have: the option named (namespace, sets, bins, filters, time window, compression, encryption, file limit, prefix, place) differs from the value saved in the state file. Nothing was changed.',
+    remedy: 'Run the exact command the interrupted backup printed, which ends with --continue <state-file>.',
+    exit: 1,
+  },
+  BACKUP_FILE_MISSING: {
+    title: 'A file of the backup is missing',
+    cause: 'A file the state file or manifest lists as written is not there (neither under its name nor as .part).',
+    remedy: 'Restore the file from where it was moved; otherwise the backup is damaged: take it again with -r.',
+    exit: 1,
+  },
+  BACKUP_FILE_SIZE: {
+    title: 'A file of the backup has the wrong size',
+    cause: 'A file the state file or manifest lists is shorter (cut short) or longer than when it was written.',
+    remedy: 'The file was changed after the backup wrote it; take the backup again with -r.',
+    exit: 1,
+  },
+  BACKUP_FILE_ALTERED: {
+    title: 'A file of the backup was altered',
+    cause: 'A file the state file or manifest lists has its recorded size but not its recorded SHA-256: its bytes changed after the backup wrote it.',
+    remedy: 'Take the backup again with -r; do not restore from the altered file.',
     exit: 1,
   },
   INTERNAL: {

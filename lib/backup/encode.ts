@@ -2,7 +2,8 @@
 import { encodeItem, encodeWireRun } from '../asb/encode.js';
 import type { EncodePool } from '../stages/encode-pool.js';
 import { batchRecords, type AsbBatch, type AsbChunk } from '../stages/files.js';
-import type { StreamItem, WireBatch } from '../records/types.js';
+import { partitionId } from '../protocol/digest.js';
+import type { RecordBatch, RecordMarks, StreamItem, WireBatch } from '../records/types.js';
 
 /** Counts of what was encoded besides records. */
 export interface EncodeCounts {
@@ -28,13 +29,39 @@ function recordBytes(b: AsbBatch): number {
 }
 
 /**
+ * marksOf: the partition and digest of each record of a scan batch, in order, and the
+ * partitions it finished (copied: a wire body moves to an encoder thread).
+ */
+function marksOf(batch: StreamItem[] | WireBatch): RecordMarks {
+  if (!Array.isArray(batch)) {
+    const at = batch.digestAt ?? [];
+    const pids = new Uint16Array(at.length);
+    const digests = Buffer.allocUnsafe(at.length * 20);
+    for (let i = 0; i < at.length; i++) {
+      pids[i] = partitionId(batch.body, at[i]!);
+      batch.body.copy(digests, i * 20, at[i]!, at[i]! + 20);
+    }
+    return { pids, digests, done: batch.done ?? [] };
+  }
+  const records = batch.filter((i) => i.kind === 'record');
+  const pids = new Uint16Array(records.length);
+  const digests = Buffer.allocUnsafe(records.length * 20);
+  records.forEach((r, i) => {
+    pids[i] = partitionId(r.digest);
+    r.digest.copy(digests, i * 20);
+  });
+  return { pids, digests, done: (batch as RecordBatch).done ?? [] };
+}
+
+/**
  * encodeBatches: items to .asb batches, in order, calling `onBatch` with the records and
  * record bytes of each. With encoder threads, wire batches go to them a few jobs ahead;
- * without, they are encoded here.
+ * without, they are encoded here. With `marks`, each batch carries its RecordMarks (a
+ * resumable backup notes them as the records become durable).
  */
 export async function* encodeBatches(
   batches: AsyncIterable<StreamItem[] | WireBatch>, compact: boolean, counts: EncodeCounts,
-  pool: EncodePool | undefined, onBatch?: (records: number, bytes: number) => void,
+  pool: EncodePool | undefined, onBatch?: (records: number, bytes: number) => void, marks = false,
 ): AsyncGenerator<AsbBatch> {
   const ahead: Array<AsbBatch | Promise<AsbBatch>> = [];
   const depth = 2 * (pool?.size ?? 0);
@@ -42,10 +69,15 @@ export async function* encodeBatches(
     onBatch?.(batchRecords(b), recordBytes(b));
     return b;
   };
+  const marked = (b: AsbBatch, m: RecordMarks | undefined): AsbBatch => {
+    if (m !== undefined) b.marks = m;
+    return b;
+  };
   for await (const batch of batches) {
-    if (Array.isArray(batch)) ahead.push(encodeItems(batch, compact, counts));
-    else if (pool) ahead.push(pool.encode(batch));
-    else ahead.push(encodeWireRun(batch, compact)); // on the scratch slab: taken at once below
+    const m = marks ? marksOf(batch) : undefined;
+    if (Array.isArray(batch)) ahead.push(marked(encodeItems(batch, compact, counts), m));
+    else if (pool) ahead.push(pool.encode(batch).then((b) => marked(b, m)));
+    else ahead.push(marked(encodeWireRun(batch, compact), m)); // on the scratch slab: taken at once below
     while (ahead.length > depth) yield done(await ahead.shift()!);
   }
   while (ahead.length > 0) yield done(await ahead.shift()!);

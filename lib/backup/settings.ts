@@ -68,4 +68,10 @@ export interface BackupSettings extends SourceSettings {
   codec?: Codec;
   /** The --s3-* options, for s3:// paths. */
   s3?: S3Settings;
+  /** --continue: the state file of the interrupted backup to resume. */
+  continue?: string;
+  /** --state-file-dst: where the state file goes (default beside the backup). */
+  stateFileDst?: string;
+  /** --checkpoint-interval in KiB: -o's durable points (default 64 MiB). */
+  checkpointInterval?: number;
 }

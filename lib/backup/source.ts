@@ -18,6 +18,8 @@ import type { BackupSettings, PartitionFilter, SourceSettings } from './settings
 /** A prepared backup source. */
 export interface BackupSource {
   items: AsyncGenerator<StreamItem[] | WireBatch>;
+  /** The partition scan it reads (none with --no-records). */
+  scan?: ScanOptions;
   /** Records the namespace (or set) holds, for percent and ETA; 0 when unknown. */
   expectedRecords: number;
   /** Stops the cluster watcher. */
@@ -229,6 +231,11 @@ export interface SourceOptions {
   wire?: boolean;
   /** What the run does with what it reads, for the log: "Backing up" (asbackup), "Reading" (as-scan). */
   action?: string;
+  /**
+   * A resumed backup: only these partitions, each begun one from after its digest, at most
+   * `maxRecords` more; no index definitions or UDFs when the interrupted run wrote them.
+   */
+  resume?: { partitions: number[]; resume: Map<number, Buffer>; maxRecords: number; metadataWritten: boolean };
 }
 
 /**
@@ -242,6 +249,16 @@ export async function backupSource(cluster: Cluster, o: SourceSettings, log: Log
   if (!cluster.hasNamespace(ns)) throw new ServerError(20, `namespace "${ns}" not found on the cluster`, undefined, 'NAMESPACE_NOT_FOUND');
   const narrowed = narrowedOf(o);
   const scan = o.noRecords ? undefined : await scanOptionsOf(cluster, o, log, action);
+  const resumed = opts.resume;
+  if (scan !== undefined && resumed !== undefined) {
+    // By partition id, on whichever node serves it now: the first run's selection of
+    // partitions (-l, --partition-list, --after-digest) is in the list already.
+    scan.partitions = resumed.partitions;
+    scan.resume = resumed.resume;
+    delete scan.afterDigest;
+    if (o.maxRecords > 0) scan.maxRecords = resumed.maxRecords;
+    log.info(`Resuming: ${resumed.partitions.length} partition(s) left, ${resumed.resume.size} of them begun`);
+  }
   let expected = 0;
   if (scan) {
     const size = await selectionSize(cluster, o, scan.partitions?.length);
@@ -259,7 +276,7 @@ export async function backupSource(cluster: Cluster, o: SourceSettings, log: Log
   const keepIndex = filterItems({ sets: narrowed.sets.length > 0 ? narrowed.sets : undefined, excludeSets: narrowed.excludeSets });
   // Batches (one per server frame) keep the per-record cost of the stages synchronous.
   async function* items(): AsyncGenerator<StreamItem[] | WireBatch> {
-    if (!o.noIndexes) {
+    if (!o.noIndexes && resumed?.metadataWritten !== true) {
       const all = await readSindexes(cluster, ns, log.verbose);
       const idx = all.filter((i) => keepIndex(i) !== undefined);
       const ofExcluded = all.filter((i) => excluded.has(i.set)).length;
@@ -267,20 +284,20 @@ export async function backupSource(cluster: Cluster, o: SourceSettings, log: Log
       log.info(idx.length === 0 ? 'No secondary indexes' : `${action} ${idx.length} secondary index(es)`);
       if (idx.length > 0) yield idx;
     }
-    if (!o.noUdfs) {
+    if (!o.noUdfs && resumed?.metadataWritten !== true) {
       const udfs = await readUdfs(cluster);
       log.info(`${action} ${udfs.length} UDF file(s)`);
       if (udfs.length > 0) yield udfs;
     }
-    if (scan) {
+    if (scan && (resumed === undefined || (scan.partitions!.length > 0 && (o.maxRecords === 0 || resumed.maxRecords > 0)))) {
       for await (const batch of wire ? scanWire(cluster, scan) : scanBatches(cluster, scan)) {
         watch?.check();
-        yield dropBins !== undefined && Array.isArray(batch) ? batch.map((r) => dropBins(r)!) : batch;
+        yield dropBins !== undefined && Array.isArray(batch) ? Object.assign(batch.map((r) => dropBins(r)!), { done: batch.done }) : batch;
       }
       watch?.check();
     }
   }
-  return { items: items(), expectedRecords: expected, close: () => watch?.stop() };
+  return { items: items(), scan, expectedRecords: expected, close: () => watch?.stop() };
 }
 
 /** setsRecordCount: the records of these sets together (0 for none). */

@@ -18,6 +18,7 @@ import { s3BackupOptions } from '../storage/options.js';
 
 /** Options of asbackup that are about writing files, which as-scan leaves to later stages. */
 const OUTPUT = new Set(['directory', 'output-file', 'estimate', 'estimate-samples', 'file-limit', 'output-file-prefix', 'remove-files', 'compact', 'nice', 'encoder-threads', 'machine', 'remove-artifacts',
+  'continue', 'state-file-dst', 'checkpoint-interval',
   'instance', 'config-file', 'no-config-file', 'only-config-file',
   ...codecWriteOptions.map((o) => o.long), ...s3BackupOptions().map((o) => o.long)]);
 

@@ -48,6 +48,21 @@ const backupOnly: OptionSpec[] = [
     long: 'remove-artifacts', type: 'boolean', group: 'Output', configKey: false,
     describe: 'Only delete the --output-file, or the .asb files of --directory (and the directory when it is then empty), then exit without backing up; no namespace needed.',
   },
+  {
+    long: 'continue', type: 'string', group: 'Output', arg: '<state-file>', configKey: false,
+    describe: 'Resume the interrupted backup this state file belongs to, with the same options (the command it printed when it stopped); a finished backup is left as it is. Not for stdout or s3:// paths.',
+    validate: nonEmpty,
+  },
+  {
+    long: 'state-file-dst', type: 'string', group: 'Output', arg: '<path>',
+    describe: 'Where the state file of a resumable backup goes (default: <dir>/<prefix|ns>.asb.state for -d, <file>.state for -o). A backup to stdout or S3 keeps none and cannot be resumed.',
+    validate: nonEmpty,
+  },
+  {
+    long: 'checkpoint-interval', type: 'number', default: 65536, group: 'Output', arg: '<KiB>',
+    describe: 'With --output-file: make the file durable and save the state after every this many KiB written (a zstd frame ends there); a resume goes on from the last such point. With --directory, every closed file is one.',
+    validate: intRange(1),
+  },
   { long: 'compact', short: 'C', type: 'boolean', group: 'Output', describe: 'Write BLOB values raw instead of base-64 encoded.' },
   {
     long: 'machine', short: 'm', type: 'string', group: 'Output', arg: '<path>',
@@ -168,10 +183,20 @@ export function validateBackupOptions(o: BackupOptions): void {
   exclusive([
     ['estimate', 'no-records', o.estimate, o.noRecords],
     ['estimate', 'remove-files', o.estimate, o.removeFiles],
+    ['estimate', 'continue', o.estimate, o.continue],
+    ['estimate', 'state-file-dst', o.estimate, o.stateFileDst],
+    ['continue', 'remove-files', o.continue, o.removeFiles],
     ['output-file-prefix', 'output-file', o.outputFilePrefix, o.outputFile],
   ]);
   validateCodecOptions(o);
   validateSelection(o);
+  // Only a local file or directory can be cut back and appended to.
+  const place = o.directory ?? o.outputFile;
+  for (const [opt, v] of [['--continue', o.continue], ['--state-file-dst', o.stateFileDst]] as const) {
+    if (v === undefined || place === undefined) continue;
+    if (place === '-') throw new UsageError(`${opt}: a backup to stdout (--output-file -) cannot be resumed; write it to a -d directory or an -o file to resume it`, v, 'STATE_STDOUT');
+    if (isS3Url(place)) throw new UsageError(`${opt}: a backup to ${place} cannot be resumed (the uploads of a stopped run are aborted); resume works for local -d and -o paths`, v, 'STATE_STDOUT');
+  }
 }
 
 /**

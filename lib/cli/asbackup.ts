@@ -28,15 +28,32 @@ function summaryLines(s: BackupSummary, codec: Codec): string[] {
   ];
 }
 
+/** shellWord: an argument as a POSIX shell reads it back. */
+function shellWord(a: string): string {
+  return /^[A-Za-z0-9_\/.,:=@%+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+}
+
+/** resumeCommand: the command line that resumes this backup: the same one, with --continue. */
+export function resumeCommand(argv: readonly string[], stateFile: string): string {
+  const args = [...argv];
+  if (!args.some((a) => a === '--continue' || a.startsWith('--continue='))) args.push('--continue', stateFile);
+  return ['asbackup', ...args].map(shellWord).join(' ');
+}
+
 /**
  * stoppedLines: what a backup that failed or was stopped had written, and that it is not a
  * backup. Nothing for a closed stdout: its one error line says it all.
  */
-function stoppedLines(s: BackupSummary, o: BackupOptions, e: unknown): string[] {
+function stoppedLines(s: BackupSummary, o: BackupOptions, e: unknown, resume?: string): string[] {
   if (e instanceof AsError && e.code === 'OUTPUT_CLOSED') return [];
   // A failure before the first record is said by its one line.
   if (s.records === 0 && !(e instanceof AsError && e.code === 'INTERRUPTED')) return [];
   const what = `${s.records} record(s), ${s.bytes} byte(s)`;
+  if (resume !== undefined) {
+    const where = o.directory !== undefined ? `${s.files.length} .part file(s) in ${o.directory}` : `${o.outputFile}.part`;
+    const runs = (s.runs ?? 1) > 1 ? ` (${s.runs} runs)` : '';
+    return [`Wrote ${what}${runs} into ${where} before stopping: not a backup until it is resumed with:`, `  ${resume}`];
+  }
   if (o.outputFile === '-') return [`Wrote ${what} to stdout before stopping; the stream ends with an ABORTED line, so a restore from it fails`];
   if (s.files.length === 0) return [];
   const place = o.directory ?? o.outputFile!;
@@ -94,15 +111,18 @@ export const program: Program = {
         try {
           summary = await backup(settings, { connect, log, progress: teeProgress(progress, machine), stdout: io.stdout, signal: io.signal, stdoutTail: tail });
         } catch (e) {
-          const s = (e as WithBackupSummary).summary;
+          const { summary: s, stateFile } = e as WithBackupSummary;
           progress.stop();
-          if (s !== undefined) for (const line of stoppedLines(s, o, e)) log.error(line);
+          const resume = stateFile === undefined ? undefined : resumeCommand(argv, stateFile);
+          if (s !== undefined) for (const line of stoppedLines(s, o, e, resume)) log.error(line);
           throw e;
         } finally {
           progress.stop();
           machine?.stop();
         }
         for (const line of summaryLines(summary, codec)) log.info(line);
+        if ((summary.runs ?? 1) > 1 && !summary.alreadyComplete) log.info(`The backup took ${summary.runs} runs; the counts above are of all of them`);
+        if (summary.manifest !== undefined && !summary.alreadyComplete) log.info(`Manifest: ${summary.manifest}`);
         // Only a finished backup has a summary: the files of a failed one are not there.
         // Its bytes are the bytes stored, after compression and encryption, as the C tool counts.
         machine?.write(machineLine.backupSummary({ records: summary.records, indexes: summary.indexes, udfs: summary.udfs, bytes: summary.stored }));

@@ -10,6 +10,7 @@ import { throttle } from '../stages/throttle.js';
 import { connectUnlessStopped, untilStopped } from '../stages/stop.js';
 import type { SindexItem, StreamItem } from '../records/types.js';
 import { openBackupSource, readBackupFiles, checkHeaders, totalSize, type BackupSource, type SourceItem, type SourcePaths } from './source.js';
+import { checkManifest, manifestsBeside } from '../backup/state.js';
 import { isPlain, PLAIN } from '../codec/codec.js';
 import { isS3Url } from '../storage/s3-url.js';
 import { applyIndex, countRecords, recordsOf, type ComposeOptions } from './compose.js';
@@ -55,7 +56,21 @@ export async function restore(o: RestoreSettings, ctx: RestoreContext): Promise<
   // Every file is known before the first is read, so the progress covers every directory
   // (the C tool counts only the last directory's bytes); every local file is checked to be
   // there and readable.
-  const source = await openBackupSource(sourcePaths(o), { s3: o.s3, log: log.info, dirLabel: o.directory !== undefined ? '--directory' : '--directory-list' });
+  const paths = sourcePaths(o);
+  const source = await openBackupSource(paths, { s3: o.s3, log: log.info, dirLabel: o.directory !== undefined ? '--directory' : '--directory-list' });
+  // --validate: a backup with a manifest is also checked whole: every file it lists there,
+  // unaltered (the official tools cannot tell a damaged backup from a whole one).
+  if (o.validate) {
+    try {
+      for (const m of manifestsBeside({ directories: paths.directories?.filter((d) => !isS3Url(d)), file: paths.files?.[0] !== undefined && !isS3Url(paths.files[0]) ? paths.files[0] : undefined })) {
+        const files = await checkManifest(m.path, m.dir);
+        log.info(`${m.path}: ${files.length} file(s), each with its recorded size and SHA-256`);
+      }
+    } catch (e) {
+      source.close();
+      throw e;
+    }
+  }
   try {
     return await restoreFrom(source, o, ctx, log);
   } finally {

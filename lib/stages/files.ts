@@ -4,13 +4,15 @@
 // written under a `.part` name (S3: uploaded but not completed) and made visible only when
 // the whole backup succeeded, so a failed or interrupted run never leaves a file that
 // looks like a complete backup.
-import { readdirSync, rmSync, rmdirSync, existsSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readdirSync, renameSync, rmSync, rmdirSync, existsSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
 import { AsError, UsageError } from '../errors.js';
 import { fsReason, makeDirectory, statOf } from '../paths.js';
 import { encodeHeader, type AsbRun } from '../asb/encode.js';
 import type { Writable } from 'node:stream';
 import type { Codec } from '../codec/codec.js';
+import type { RecordMarks } from '../records/types.js';
 import { isOutputClosed, outputClosed } from './write-chunk.js';
 import { OutputFile, PART, localDirectory, localFileTarget, stdoutTarget, type DirectoryPlace, type StreamTail, type Target } from './output.js';
 
@@ -22,9 +24,10 @@ export interface AsbChunk {
 
 /**
  * AsbBatch: what the sinks take: chunks one by one, or a run of records encoded back to
- * back (asbackup's hot path: one copy per run instead of one per record).
+ * back (asbackup's hot path: one copy per run instead of one per record); with `marks`
+ * (a resumable backup) where each record comes from.
  */
-export type AsbBatch = AsbChunk[] | AsbRun;
+export type AsbBatch = (AsbChunk[] | AsbRun) & { marks?: RecordMarks };
 
 /** batchBytes: the bytes of a batch. */
 export function batchBytes(batch: AsbBatch): number {
@@ -52,6 +55,30 @@ export interface WriteResult {
   stored?: number;
 }
 
+/** A file as far as it is durable: name (in its directory, or the -o path), size, records, SHA-256. */
+export interface DurableFile {
+  name: string;
+  size: number;
+  records: number;
+  sha256: string;
+}
+
+/**
+ * Checkpoints: what a resumable backup is told as it writes: which records went into the
+ * files, and each moment they are durable (-d: a file closed; -o: every `interval` bytes,
+ * at a zstd frame end). The sinks call them in write order.
+ */
+export interface Checkpoints {
+  /** Records [from, to) of `batch` went into the current file. */
+  wrote(batch: AsbBatch, from: number, to: number): void;
+  /** All of `batch` went in. */
+  ended(batch: AsbBatch): void;
+  /** Everything written so far is durable: -d in the closed files, -o in `file` up to its size. */
+  durable(file: DurableFile, result: WriteResult): Promise<void>;
+  /** -o: bytes stored between durable points. */
+  interval: number;
+}
+
 /**
  * isFileOf: a backup file name of one slice: `<prefix>_...` (the files a backup with
  * --output-file-prefix writes, and the only ones it refuses or clears).
@@ -72,6 +99,19 @@ export function asbFilesIn(dir: string, namePrefix?: string): string[] {
     throw new AsError('OUTPUT', `--directory ${dir}: cannot list it: ${fsReason(e)}`, { value: dir });
   }
   return names.filter((f) => (f.endsWith('.asb') || f.endsWith('.asb' + PART)) && (namePrefix === undefined || isFileOf(f, namePrefix)));
+}
+
+/**
+ * journalFilesIn: the state files and manifests of the backups in a directory
+ * (`<prefix|ns>.asb.state`, `<prefix|ns>.asb.manifest`); with `namePrefix`, that slice's.
+ */
+export function journalFilesIn(dir: string, namePrefix?: string): string[] {
+  const ours = (f: string): boolean => namePrefix === undefined ? f.endsWith('.asb.state') || f.endsWith('.asb.manifest') : f === `${namePrefix}.asb.state` || f === `${namePrefix}.asb.manifest`;
+  try {
+    return readdirSync(dir).filter(ours);
+  } catch {
+    return [];
+  }
 }
 
 /**
@@ -165,7 +205,7 @@ export function removeBackupFiles(dir: string, namePrefix?: string): Removed {
   const removed: Removed = { files: [], directory: false };
   if (!existsSync(dir)) return removed;
   if (!statSync(dir).isDirectory()) throw new UsageError(`--directory ${dir} is not a directory; nothing removed`, dir, 'OUTPUT');
-  for (const f of asbFilesIn(dir, namePrefix)) {
+  for (const f of [...asbFilesIn(dir, namePrefix), ...journalFilesIn(dir, namePrefix)]) {
     removeFile(join(dir, f));
     removed.files.push(join(dir, f));
   }
@@ -186,7 +226,7 @@ export function removeBackupFiles(dir: string, namePrefix?: string): Removed {
  */
 export function removeOutputFile(path: string): Removed {
   const removed: Removed = { files: [], directory: false };
-  for (const f of [path, path + PART]) {
+  for (const f of [path, path + PART, `${path}.state`, `${path}.manifest`]) {
     if (!existsSync(f)) continue;
     if (!statSync(f).isFile()) throw new UsageError(`--output-file ${f} is not a regular file; nothing removed`, f, 'OUTPUT');
     removeFile(f);
@@ -226,6 +266,14 @@ export interface DirectoryOptions {
   onFile?: (path: string) => void;
   /** Filled in as the files are written, so a caller knows what was written when this fails. */
   result?: WriteResult;
+  /** A resumable backup: told of the records written and of each file closed. */
+  checkpoints?: Checkpoints;
+  /**
+   * A resumed backup: the files the interrupted run closed (names, in order, still .part
+   * until the backup is whole): the numbering goes on after them, and they are made
+   * visible with the new ones. `result` then starts with their counts.
+   */
+  closed?: string[];
 }
 
 /** fileName: `<prefix>_<NNNNN>.asb`, the counter zero-padded to 5 digits. */
@@ -272,66 +320,114 @@ export async function writeDirectory(batches: AsyncIterable<AsbBatch>, opts: Dir
   const place = opts.place ?? localDirectory(opts.dir!);
   const prefix = opts.prefix ?? opts.namespace;
   const result: WriteResult = opts.result ?? { files: [], bytes: 0, records: 0 };
+  const cp = opts.checkpoints;
+  const earlier = opts.closed ?? [];
   const files: OutputFile[] = [];
-  let stored = 0; // bytes of the files already closed
+  let stored = result.stored ?? 0; // bytes of the files already closed
   let file: OutputFile | undefined;
+  // A file close: every byte of it stored (S3: every part uploaded); a resumable backup
+  // notes it as durable.
+  const closeFile = async (f: OutputFile): Promise<void> => {
+    await f.close();
+    stored += f.size;
+    result.stored = stored;
+    await cp?.durable({ name: basename(f.name), size: f.size, records: f.records, sha256: f.sha256()! }, result);
+  };
   const next = async () => {
-    if (file) {
-      // A file close: every byte of it stored (S3: every part uploaded).
-      await file.close();
-      stored += file.size;
-    }
-    file = new OutputFile(await place.create(fileName(prefix, files.length)), opts.codec);
+    if (file) await closeFile(file);
+    const n = earlier.length + files.length;
+    file = new OutputFile(await place.create(fileName(prefix, n)), opts.codec, cp ? { hash: createHash('sha256') } : {});
     files.push(file);
     result.files.push(file.name);
     opts.onFile?.(file.name);
-    const header = files.length === 1 ? (opts.firstHeader ?? encodeHeader(opts.namespace, true)) : encodeHeader(opts.namespace, false);
+    const header = n === 0 ? (opts.firstHeader ?? encodeHeader(opts.namespace, true)) : encodeHeader(opts.namespace, false);
     file.add(header);
     result.bytes += header.length;
   };
+  // Before a record: a new file when there is none yet (a resumed backup opens its first
+  // file only for something to write) or when this one is full.
+  const room = async (): Promise<void> => {
+    if (file === undefined || (file.size >= opts.fileLimit && result.records > 0)) await next();
+  };
   // A run goes in whole slices: as many records as start before the file's limit.
-  const addRun = async ({ bytes, ends }: AsbRun): Promise<void> => {
+  const addRun = async (run: AsbBatch & AsbRun): Promise<void> => {
+    const { bytes, ends } = run;
     let i = 0;
     let from = 0;
     while (i < ends.length) {
-      if (file!.size >= opts.fileLimit && result.records > 0) await next();
-      const room = opts.fileLimit - file!.size; // a record may start while room > 0
+      await room();
+      const left = opts.fileLimit - file!.size; // a record may start while left > 0
       let j = i + 1;
-      while (j < ends.length && ends[j - 1]! - from < room) j++;
+      while (j < ends.length && ends[j - 1]! - from < left) j++;
       const to = ends[j - 1]!;
       result.records += j - i;
       result.bytes += to - from;
-      if (file!.add(bytes.subarray(from, to), j - i)) await file!.flush();
+      const full = file!.add(bytes.subarray(from, to), j - i);
+      cp?.wrote(run, i, j);
+      if (full) await file!.flush();
       i = j;
       from = to;
     }
   };
   try {
-    await next();
+    if (earlier.length === 0) await next();
     for await (const batch of batches) {
       if (!Array.isArray(batch)) {
         await addRun(batch);
+        cp?.ended(batch);
         continue;
       }
+      let k = 0;
       for (const c of batch) {
         if (c.kind === 'record') {
-          if (file!.size >= opts.fileLimit && result.records > 0) await next();
+          await room();
           result.records++;
-        }
-        if (file!.add(c.bytes)) await file!.flush();
+        } else if (file === undefined) await next();
+        const full = file!.add(c.bytes, c.kind === 'record' ? 1 : 0);
+        if (c.kind === 'record') cp?.wrote(batch, k, ++k);
+        if (full) await file!.flush();
         result.bytes += c.bytes.length;
       }
+      cp?.ended(batch);
     }
-    await file!.close();
-    result.stored = stored + file!.size;
+    if (file !== undefined) await closeFile(file);
+    result.stored = stored;
   } catch (e) {
     result.stored = stored + (file?.size ?? 0);
+    // Stopped (a signal, a scan that failed): what was written is a resume point, so the
+    // open file is closed as a durable one. A failed write leaves the last resume point.
+    if (cp !== undefined && file !== undefined && !isOutputError(e)) {
+      try {
+        await closeFile(file);
+      } catch {
+        // the last resume point stays
+      }
+    }
     await Promise.all(files.map((f) => f.abort()));
     throw e;
   }
-  // The whole backup is written: now, and only now, its files appear.
+  // The whole backup is written: now, and only now, its files appear (a resumed backup's
+  // earlier files first).
+  for (const name of earlier) commitEarlier(place, name);
   await commitAll(files);
   return result;
+}
+
+/** isOutputError: a failure of the files themselves (nothing more may be written to them). */
+function isOutputError(e: unknown): boolean {
+  return e instanceof AsError && (e.code === 'OUTPUT' || e.code.startsWith('S3'));
+}
+
+/** commitEarlier: a file an interrupted run closed gets its name (it may have it already). */
+function commitEarlier(place: DirectoryPlace, name: string): void {
+  const path = join(place.name, name);
+  if (existsSync(path + PART)) {
+    try {
+      renameSync(path + PART, path);
+    } catch (e) {
+      throw new AsError('OUTPUT', `cannot rename ${path + PART} to ${path}: ${fsReason(e)}`, { cause: e, value: path });
+    }
+  }
 }
 
 /** Single-file sink options; path '-' is stdout. */
@@ -349,6 +445,13 @@ export interface FileOptions {
   tail?: StreamTail;
   /** Filled in as the file is written (for stdout: what was handed on), see DirectoryOptions. */
   result?: WriteResult;
+  /** A resumable backup: told of the records written and of each durable point. */
+  checkpoints?: Checkpoints;
+  /**
+   * A resumed backup: the file as the interrupted run left it at its last durable point
+   * (cut back to it, opened for appending): its header and first records are there.
+   */
+  resumed?: OutputFile;
 }
 
 /**
@@ -360,12 +463,26 @@ export async function writeSingleFile(batches: AsyncIterable<AsbBatch>, opts: Fi
   const header = opts.header ?? encodeHeader(opts.namespace, true);
   const result: WriteResult = opts.result ?? { files: [], bytes: 0, records: 0 };
   const stream = opts.target === undefined && opts.path === '-';
-  const target = opts.target ?? (stream ? stdoutTarget(opts.stdout) : await localFileTarget(opts.path, { inPlace: isSpecialFile(opts.path) }));
-  const file = new OutputFile(target, opts.codec);
+  const cp = opts.checkpoints;
+  let file: OutputFile;
+  if (opts.resumed !== undefined) {
+    file = opts.resumed;
+  } else {
+    const target = opts.target ?? (stream ? stdoutTarget(opts.stdout) : await localFileTarget(opts.path, { inPlace: isSpecialFile(opts.path) }));
+    file = new OutputFile(target, opts.codec, cp ? { hash: createHash('sha256') } : {});
+    file.add(header);
+    result.bytes += header.length;
+  }
   opts.tail?.attach(file);
   result.files.push(opts.path);
-  file.add(header);
-  result.bytes += header.length;
+  let durableAt = file.size;
+  // A durable point: the frame ended, every byte synced, then the state that says so.
+  const durable = async (): Promise<void> => {
+    await file.checkpoint();
+    durableAt = file.size;
+    result.stored = file.size;
+    await cp!.durable({ name: basename(opts.path), size: file.size, records: result.records, sha256: file.sha256()! }, result);
+  };
   try {
     for await (const batch of batches) {
       const records = batchRecords(batch);
@@ -373,14 +490,28 @@ export async function writeSingleFile(batches: AsyncIterable<AsbBatch>, opts: Fi
       result.bytes += batchBytes(batch);
       if (!Array.isArray(batch)) {
         if (file.add(batch.bytes, records)) await file.flush();
-        continue;
+      } else {
+        for (const c of batch) if (file.add(c.bytes, c.kind === 'record' ? 1 : 0)) await file.flush();
       }
-      for (const c of batch) if (file.add(c.bytes, c.kind === 'record' ? 1 : 0)) await file.flush();
+      if (cp === undefined) continue;
+      cp.wrote(batch, 0, records);
+      cp.ended(batch);
+      // Only after records: the index and UDF blocks before them are never cut in two.
+      if (result.records > 0 && file.size - durableAt >= cp.interval) await durable();
     }
     await file.close();
     result.stored = file.size;
+    // Whole: the state says so before the file gets its name.
+    await cp?.durable({ name: basename(opts.path), size: file.size, records: result.records, sha256: file.sha256()! }, result);
     await file.commit();
   } catch (e) {
+    if (cp !== undefined && !isOutputError(e) && result.records > 0) {
+      try {
+        await durable();
+      } catch {
+        // the last resume point stays
+      }
+    }
     await file.abort();
     result.stored = file.size;
     if (stream) {

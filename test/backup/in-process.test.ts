@@ -53,7 +53,8 @@ test('positive: backup() writes a directory in-process and reports progress; res
   assert.equal(s.records, N);
   assert.equal(progress.expected, N);
   assert.equal(progress.records, N);
-  const files = readdirSync(dir).sort();
+  const files = readdirSync(dir).filter((f) => f.endsWith('.asb')).sort();
+  assert.ok(readdirSync(dir).includes('test.asb.manifest'), 'a finished backup has its manifest');
   assert.deepEqual(s.files.map((f) => f.split('/').pop()).sort(), files);
   let decoded = 0;
   for (const f of files) for await (const it of decodeItems([readFileSync(join(dir, f))], f)) if (it.kind === 'record') decoded++;

@@ -43,7 +43,7 @@ test('negative: --output-file-prefix is a file name: a "/" is refused, nothing i
   // A plain name still names the files, inside -d.
   const ok = await runProgram('asbackup', ['-h', host, '-n', 'test', '-d', dir, '--output-file-prefix', 'nightly.v2']);
   assert.equal(ok.code, 0, ok.stderr);
-  assert.deepEqual(readdirSync(dir), ['nightly.v2_00000.asb']);
+  assert.deepEqual(readdirSync(dir).sort(), ['nightly.v2.asb.manifest', 'nightly.v2_00000.asb']);
 });
 
 test('negative: -% with more than two decimals is refused, not rounded to nothing (item 9)', async () => {

@@ -84,7 +84,7 @@ test('positive: -m appends the official lines: SUMMARY of a backup, ESTIMATE of 
     const bad = join(base, 'bad');
     mkdirSync(bad);
     // The whole backup, then a file that breaks: what came before is written.
-    writeFileSync(join(bad, 'a.asb'), readFileSync(join(dir, readdirSync(dir)[0]!)));
+    writeFileSync(join(bad, 'a.asb'), readFileSync(join(dir, readdirSync(dir).filter((f) => f.endsWith('.asb'))[0]!)));
     writeFileSync(join(bad, 'b.asb'), 'Version 3.1\n# namespace test\n+ k Z garbage\n');
     const out = join(base, 'failed.txt');
     const r = await runProgram('asrestore', ['-h', host, '-n', 'test,m2', '-d', bad, '-m', out]);
