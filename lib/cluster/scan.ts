@@ -316,23 +316,21 @@ class Round {
       if (this.aborted) throw new Aborted();
       conn.write(this.request(parts));
       // Per frame: where each record's digest is, and the partitions it finished.
+      // A frame's resume points and finished partitions count only once the whole frame
+      // parsed and went to the queue: a frame that fails half-way is read again whole.
       let digestAt: number[] = [];
+      let pidsNow: number[] = [];
       let doneNow: number[] = [];
       const parser = new RecordParser(this.ns, {
-        record(pid, body, at) {
+        record(pid, _body, at) {
           digestAt.push(at);
-          const p = byPid[pid];
-          if (p !== undefined) {
-            body.copy(p.resume, 0, at, at + 20);
-            p.hasResume = true;
-          }
+          pidsNow.push(pid);
         },
         partitionDone(pid, rc) {
           const p = byPid[pid];
           if (p === undefined) return;
           if (rc === 0) {
-            if (!p.done) doneNow.push(pid);
-            p.done = true;
+            if (!p.done && !doneNow.includes(pid)) doneNow.push(pid);
           } else {
             p.failedRound = round;
             p.failedOn = node;
@@ -359,11 +357,19 @@ class Round {
           batch = records;
         }
         if (doneNow.length > 0) batch.done = doneNow;
+        for (let i = 0; i < pidsNow.length; i++) {
+          const p = byPid[pidsNow[i]!];
+          if (p === undefined) continue;
+          body.copy(p.resume, 0, digestAt[i]!, digestAt[i]! + 20);
+          p.hasResume = true;
+        }
+        for (const pid of doneNow) byPid[pid]!.done = true;
         if (batch.length > 0 || doneNow.length > 0) {
           this.queue.push(batch);
           if (this.queue.full) await this.queue.waitSpace();
         }
         digestAt = [];
+        pidsNow = [];
         doneNow = [];
         if (end) break;
       }
