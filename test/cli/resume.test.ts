@@ -14,23 +14,11 @@ import { particle } from '../../lib/protocol/particle.js';
 import { decodeFile } from '../../lib/codec/decoder.js';
 import { deriveAesKey, readKeyFile } from '../../lib/codec/key.js';
 import type { Codec } from '../../lib/codec/codec.js';
-import { repoRoot, runProgram, tempDir, assertFailure, officialDir, type RunResult } from '../helpers.js';
+import { repoRoot, runProgram, tempDir, assertFailure, officialDir, withSeed, type Rng, type RunResult } from '../helpers.js';
 
 const RECORDS = 20_000;
 let server: DevServer;
 let host: string;
-
-/** A small seeded generator (mulberry32): the kill points of a run follow from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 before(async () => {
   server = await startDevServer({ nodes: 3, namespaces: ['test', 'bar'] });
@@ -160,10 +148,10 @@ async function referenceBlocks(): Promise<Map<string, string>> {
   return blocks;
 }
 
-function assertSame(got: ReturnType<typeof recordBlocks>, ref: Map<string, string>, seed: number): void {
-  assert.equal(got.duplicates, 0, `seed ${seed}: records written twice`);
-  assert.equal(got.blocks.size, ref.size, `seed ${seed}: ${got.blocks.size} records, not ${ref.size}`);
-  for (const [d, text] of ref) assert.equal(got.blocks.get(d), text, `seed ${seed}: record ${d} differs or is missing`);
+function assertSame(got: ReturnType<typeof recordBlocks>, ref: Map<string, string>, what: string): void {
+  assert.equal(got.duplicates, 0, `${what}: records written twice`);
+  assert.equal(got.blocks.size, ref.size, `${what}: ${got.blocks.size} records, not ${ref.size}`);
+  for (const [d, text] of ref) assert.equal(got.blocks.get(d), text, `${what}: record ${d} differs or is missing`);
 }
 
 /**
@@ -173,16 +161,15 @@ function assertSame(got: ReturnType<typeof recordBlocks>, ref: Map<string, strin
 /** Resumes from a state with durable records, over the whole file (a test that never resumed mid-way proves nothing). */
 const resumedMidway = { count: 0 };
 
-async function interruptAndResume(args: string[], size: () => number, statePath: string, total: number, seed: number, kills: number, between?: (run: number) => Promise<void>): Promise<number> {
-  const random = rng(seed);
+async function interruptAndResume(args: string[], size: () => number, statePath: string, total: number, rng: Rng, kills: number, between?: (run: number) => Promise<void>): Promise<number> {
   let runs = 0;
   for (;;) {
-    const killAt = runs < kills ? Math.floor(random() * total) : undefined;
+    const killAt = runs < kills ? rng.int(total) : undefined;
     const resume = runs > 0 ? ['--continue', statePath] : [];
     const r = await runUntil([...args, ...resume], size, killAt);
     runs++;
     if (!r.killed) {
-      assert.equal(r.code, 0, `seed ${seed}, run ${runs}: ${r.stderr}`);
+      assert.equal(r.code, 0, `run ${runs}: ${r.stderr}`);
       return runs;
     }
     // A run killed before it wrote its first state file starts over.
@@ -197,50 +184,53 @@ async function interruptAndResume(args: string[], size: () => number, statePath:
 
 test('-d with a small -F: killed at seeded moments and resumed, the backup is exactly the uninterrupted one', async () => {
   const ref = await referenceBlocks();
-  const seed = Number(process.env.RESUME_SEED ?? 1501);
-  for (let i = 0; i < 3; i++) {
-    const s = seed + i;
-    const dir = join(tempDir(), 'bk');
-    const state = join(dir, 'test.asb.state');
-    const runs = await interruptAndResume(['-h', host, '-n', 'test', '-d', dir, '-F', '1', '--no-config-file'], () => dirSize(dir), state, 4_000_000, s, 3);
-    const got = recordBlocks(await textsOfDir(dir));
-    assertSame(got, ref, s);
-    assert.ok(!existsSync(state), `seed ${s}: the state file stays after the backup finished`);
-    const manifest = JSON.parse(readFileSync(join(dir, 'test.asb.manifest'), 'utf8'));
-    assert.equal(manifest.counters.records, RECORDS, `seed ${s}`);
-    assert.ok(manifest.runs >= 1 && manifest.runs <= runs, `seed ${s}: ${manifest.runs} runs in the manifest, ${runs} started`);
-    assert.deepEqual(manifest.files.map((f: { name: string }) => f.name), readdirSync(dir).filter((f) => f.endsWith('.asb')).sort(), `seed ${s}`);
-    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.part')), [], `seed ${s}`);
-  }
-  assert.ok(resumedMidway.count > 0, `seed ${seed}: no run was resumed from a durable point`);
+  const midway = resumedMidway.count;
+  await withSeed(async (rng) => {
+    for (let i = 0; i < 3; i++) {
+      const dir = join(tempDir(), 'bk');
+      const state = join(dir, 'test.asb.state');
+      const runs = await interruptAndResume(['-h', host, '-n', 'test', '-d', dir, '-F', '1', '--no-config-file'], () => dirSize(dir), state, 4_000_000, rng, 3);
+      assertSame(recordBlocks(await textsOfDir(dir)), ref, `backup ${i}`);
+      assert.ok(!existsSync(state), 'the state file stays after the backup finished');
+      const manifest = JSON.parse(readFileSync(join(dir, 'test.asb.manifest'), 'utf8'));
+      assert.equal(manifest.counters.records, RECORDS);
+      assert.ok(manifest.runs >= 1 && manifest.runs <= runs, `${manifest.runs} runs in the manifest, ${runs} started`);
+      assert.deepEqual(manifest.files.map((f: { name: string }) => f.name), readdirSync(dir).filter((f) => f.endsWith('.asb')).sort());
+      assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.part')), []);
+    }
+    assert.ok(resumedMidway.count > midway, 'no run was resumed from a durable point');
+  }, 1501);
 });
 
 test('-o with small checkpoint intervals: killed at seeded moments and resumed, the file is exactly the uninterrupted backup', async () => {
   const ref = await referenceBlocks();
-  const seed = Number(process.env.RESUME_SEED ?? 2602);
-  for (let i = 0; i < 3; i++) {
-    const s = seed + i;
-    const file = join(tempDir(), 'bk.asb');
-    await interruptAndResume(['-h', host, '-n', 'test', '-o', file, '--checkpoint-interval', '64', '--no-config-file'], () => fileSize(file), `${file}.state`, 3_500_000, s, 4);
-    assertSame(recordBlocks([readFileSync(file)]), ref, s);
-    assert.ok(!existsSync(`${file}.state`) && !existsSync(`${file}.part`), `seed ${s}`);
-    assert.equal(JSON.parse(readFileSync(`${file}.manifest`, 'utf8')).files[0].size, statSync(file).size, `seed ${s}`);
-  }
+  const midway = resumedMidway.count;
+  await withSeed(async (rng) => {
+    for (let i = 0; i < 3; i++) {
+      const file = join(tempDir(), 'bk.asb');
+      await interruptAndResume(['-h', host, '-n', 'test', '-o', file, '--checkpoint-interval', '64', '--no-config-file'], () => fileSize(file), `${file}.state`, 3_500_000, rng, 4);
+      assertSame(recordBlocks([readFileSync(file)]), ref, `backup ${i}`);
+      assert.ok(!existsSync(`${file}.state`) && !existsSync(`${file}.part`));
+      assert.equal(JSON.parse(readFileSync(`${file}.manifest`, 'utf8')).files[0].size, statSync(file).size);
+    }
+    assert.ok(resumedMidway.count > midway, 'no run was resumed from a durable point');
+  }, 2602);
 });
 
-test('-d: a node stopped between the runs (partitions moved): the resumed backup is still exact', async () => {
+test('-d: a node stopped between the runs (partitions moved), encoder threads: the resumed backup is still exact', async () => {
   const ref = await referenceBlocks();
-  const seed = Number(process.env.RESUME_SEED ?? 3703);
   const dir = join(tempDir(), 'bk');
   const node = server.nodes[2]!;
   let stopped = false;
   try {
-    await interruptAndResume(['-h', host, '-n', 'test', '-d', dir, '-F', '1', '--no-config-file'], () => dirSize(dir), join(dir, 'test.asb.state'), 2_000_000, seed, 1, async () => {
-      if (!stopped) await node.stop();
-      stopped = true;
-    });
-    assert.ok(stopped, `seed ${seed}: the backup was never interrupted`);
-    assertSame(recordBlocks(await textsOfDir(dir)), ref, seed);
+    await withSeed(async (rng) => {
+      await interruptAndResume(['-h', host, '-n', 'test', '-d', dir, '-F', '1', '--encoder-threads', '2', '--no-config-file'], () => dirSize(dir), join(dir, 'test.asb.state'), 2_000_000, rng, 1, async () => {
+        if (!stopped) await node.stop();
+        stopped = true;
+      });
+      assert.ok(stopped, 'the backup was never interrupted');
+      assertSame(recordBlocks(await textsOfDir(dir)), ref, 'after a node stopped');
+    }, 3703);
   } finally {
     if (stopped) await node.start();
   }
@@ -248,19 +238,19 @@ test('-d: a node stopped between the runs (partitions moved): the resumed backup
 
 test('-z zstd -y aes256: killed and resumed (-d and -o), the files decode to exactly the uninterrupted backup', async () => {
   const ref = await referenceBlocks();
-  const seed = Number(process.env.RESUME_SEED ?? 4804);
   const pem = join(officialDir, 'zstd-aes', 'key-shared.pem');
   const codec: Codec = { compress: { level: 0 }, encrypt: { algorithm: 'aes256', key: deriveAesKey(readKeyFile(pem), 'aes256') } };
   const enc = ['-z', 'zstd', '-y', 'aes256', '--encryption-key-file', pem];
-  const dir = join(tempDir(), 'bk');
-  await interruptAndResume(['-h', host, '-n', 'test', '-d', dir, '-F', '1', ...enc, '--no-config-file'], () => dirSize(dir), join(dir, 'test.asb.state'), 1_200_000, seed, 3);
-  assertSame(recordBlocks(await textsOfDir(dir, codec)), ref, seed);
-  for (let i = 0; i < 2; i++) {
-    const s = seed + 1 + i;
-    const file = join(tempDir(), 'bk.asb');
-    await interruptAndResume(['-h', host, '-n', 'test', '-o', file, '--checkpoint-interval', '16', ...enc, '--no-config-file'], () => fileSize(file), `${file}.state`, 900_000, s, 4);
-    assertSame(recordBlocks([await plainOf(file, codec)]), ref, s);
-  }
+  await withSeed(async (rng) => {
+    const dir = join(tempDir(), 'bk');
+    await interruptAndResume(['-h', host, '-n', 'test', '-d', dir, '-F', '1', ...enc, '--no-config-file'], () => dirSize(dir), join(dir, 'test.asb.state'), 1_200_000, rng, 3);
+    assertSame(recordBlocks(await textsOfDir(dir, codec)), ref, '-d');
+    for (let i = 0; i < 2; i++) {
+      const file = join(tempDir(), 'bk.asb');
+      await interruptAndResume(['-h', host, '-n', 'test', '-o', file, '--checkpoint-interval', '16', ...enc, '--no-config-file'], () => fileSize(file), `${file}.state`, 900_000, rng, 4);
+      assertSame(recordBlocks([await plainOf(file, codec)]), ref, `-o ${i}`);
+    }
+  }, 4804);
 });
 
 /** snapshot: every file of a directory with its bytes, to show nothing was touched. */
@@ -335,7 +325,7 @@ test('negative: refusals of --continue: one line, exit 1, nothing touched; then 
   // With the right command, the backup is finished, exactly.
   const ok = await runProgram('asbackup', [...args, ...cont]);
   assert.equal(ok.code, 0, ok.stderr);
-  assertSame(recordBlocks(await textsOfDir(dir)), ref, 0);
+  assertSame(recordBlocks(await textsOfDir(dir)), ref, 'resumed after the refusals');
   assert.match(ok.stderr, /Backed up 20000 record\(s\)/);
   // Resuming a finished backup says so and changes nothing.
   const done = snapshot(dir);
@@ -360,7 +350,7 @@ test('SIGINT: the state is written, the exact command to resume is printed, exit
   assert.deepEqual(words.slice(-2), ['--continue', `${file}.state`]);
   const ok = await runProgram(words[0]!, words.slice(1));
   assert.equal(ok.code, 0, ok.stderr);
-  assertSame(recordBlocks([readFileSync(file)]), ref, 0);
+  assertSame(recordBlocks([readFileSync(file)]), ref, 'resumed after SIGINT');
 });
 
 test('asrestore --validate checks a backup against its manifest: a missing, cut short or altered file is an error naming it', async () => {
