@@ -15,8 +15,8 @@ import { backupSource, estimateRecordSize, type EstimateResult } from './source.
 import type { BackupSettings } from './settings.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { manifestPathOf, removeIfThere } from './state.js';
-import { UsageError } from '../errors.js';
+import { manifestPathOf, removeIfThere, statePathOf } from './state.js';
+import { AsError, UsageError } from '../errors.js';
 import { plannedPartitions } from '../cluster/scan.js';
 import { localDirectory } from '../stages/output.js';
 import { DEFAULT_CHECKPOINT_KIB, Journal, dropUnlisted, isResumable, planResume, reopenFile, type GoingOn, type ResumePlan } from './resume.js';
@@ -131,7 +131,16 @@ function resumedDestination(s: BackupSettings, plan: GoingOn, log: Logger): Dest
 }
 
 async function backupTo(dest: Destination | undefined, s: BackupSettings, ctx: BackupContext, log: Logger, started: number, plan?: GoingOn): Promise<BackupSummary> {
-  await dest?.check();
+  try {
+    await dest?.check();
+  } catch (e) {
+    // An interrupted backup in the way: say how to go on with it.
+    const state = isResumable(s) && plan === undefined ? statePathOf(s, s.stateFileDst) : undefined;
+    if (e instanceof AsError && e.code === 'OUTPUT_EXISTS' && state !== undefined && existsSync(state)) {
+      throw new UsageError(`${e.message}, or resume the interrupted backup with --continue ${state}`, e.value, 'OUTPUT_EXISTS');
+    }
+    throw e;
+  }
   // The encoder threads load while the cluster connects.
   const pool = s.encoderThreads > 0 ? new EncodePool(s.encoderThreads, s.compact) : undefined;
   let cluster: Cluster;

@@ -273,6 +273,10 @@ test('negative: refusals of --continue: one line, exit 1, nothing touched; then 
   }, 1);
   assert.ok(first.killed, first.stderr);
   const before = snapshot(dir);
+  // The same command without --continue: the leftovers are in the way, and the line says how to go on.
+  const inTheWay = assertFailure(await runProgram('asbackup', args), 2, 'OUTPUT_EXISTS');
+  assert.ok(inTheWay.includes(`--continue ${state}`), inTheWay);
+  assert.deepEqual(snapshot(dir), before);
   const refused = async (extra: string[], code: string, exit = 1, name = ''): Promise<string> => {
     const r = await runProgram('asbackup', [...args.filter((a) => !extra.includes(a)), ...extra]);
     const line = assertFailure(r, exit, code);
