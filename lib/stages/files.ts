@@ -395,8 +395,9 @@ export async function writeDirectory(batches: AsyncIterable<AsbBatch>, opts: Dir
   } catch (e) {
     result.stored = stored + (file?.size ?? 0);
     // Stopped (a signal, a scan that failed): what was written is a resume point, so the
-    // open file is closed as a durable one. A failed write leaves the last resume point.
-    if (cp !== undefined && file !== undefined && !isOutputError(e)) {
+    // open file is closed as a durable one, once records came (before them the index and
+    // UDF blocks may be only partly there). A failed write leaves the last resume point.
+    if (cp !== undefined && file !== undefined && result.records > 0 && !isOutputError(e)) {
       try {
         await closeFile(file);
       } catch {
