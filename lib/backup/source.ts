@@ -248,8 +248,11 @@ export async function backupSource(cluster: Cluster, o: SourceSettings, log: Log
   const action = opts.action ?? 'Backing up';
   if (!cluster.hasNamespace(ns)) throw new ServerError(20, `namespace "${ns}" not found on the cluster`, undefined, 'NAMESPACE_NOT_FOUND');
   const narrowed = narrowedOf(o);
-  const scan = o.noRecords ? undefined : await scanOptionsOf(cluster, o, log, action);
   const resumed = opts.resume;
+  // A resumed backup's partitions are in its state: -l, --partition-list and --after-digest
+  // chose them in the first run (a node of -l may be gone by now).
+  const chosen = resumed === undefined ? o : { ...o, nodeList: undefined, partitionList: undefined, afterDigest: undefined };
+  const scan = o.noRecords ? undefined : await scanOptionsOf(cluster, chosen, log, action);
   if (scan !== undefined && resumed !== undefined) {
     // By partition id, on whichever node serves it now: the first run's selection of
     // partitions (-l, --partition-list, --after-digest) is in the list already.
