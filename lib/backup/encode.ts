@@ -76,7 +76,11 @@ export async function* encodeBatches(
   for await (const batch of batches) {
     const m = marks ? marksOf(batch) : undefined;
     if (Array.isArray(batch)) ahead.push(marked(encodeItems(batch, compact, counts), m));
-    else if (pool) ahead.push(pool.encode(batch).then((b) => marked(b, m)));
+    else if (pool) {
+      const job = pool.encode(batch).then((b) => marked(b, m));
+      job.catch(() => undefined); // a job nobody waits for any more (after a failure) is no crash
+      ahead.push(job);
+    }
     else ahead.push(marked(encodeWireRun(batch, compact), m)); // on the scratch slab: taken at once below
     while (ahead.length > depth) yield done(await ahead.shift()!);
   }
