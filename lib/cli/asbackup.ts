@@ -33,9 +33,18 @@ function shellWord(a: string): string {
   return /^[A-Za-z0-9_\/.,:=@%+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 }
 
-/** resumeCommand: the command line that resumes this backup: the same one, with --continue. */
+/** A password given on the command line: never printed; the resumed run prompts for it. */
+const SECRET = /^(-P|--password=|--tls-keyfile-password=)(?!env:|file:)(.+)$/;
+
+/**
+ * resumeCommand: the command line that resumes this backup: the same one, with --continue
+ * (a password typed on it becomes a bare -P / --password, which prompts).
+ */
 export function resumeCommand(argv: readonly string[], stateFile: string): string {
-  const args = [...argv];
+  const args = argv.map((a) => {
+    const m = SECRET.exec(a);
+    return m === null ? a : m[1]!.replace(/=$/, '');
+  });
   if (!args.some((a) => a === '--continue' || a.startsWith('--continue='))) args.push('--continue', stateFile);
   return ['asbackup', ...args].map(shellWord).join(' ');
 }

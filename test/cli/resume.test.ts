@@ -14,6 +14,7 @@ import { particle } from '../../lib/protocol/particle.js';
 import { decodeFile } from '../../lib/codec/decoder.js';
 import { deriveAesKey, readKeyFile } from '../../lib/codec/key.js';
 import type { Codec } from '../../lib/codec/codec.js';
+import { resumeCommand } from '../../lib/cli/asbackup.js';
 import { repoRoot, runProgram, tempDir, assertFailure, officialDir, withSeed, type Rng, type RunResult } from '../helpers.js';
 
 const RECORDS = 20_000;
@@ -390,4 +391,12 @@ test('asrestore --validate checks a backup against its manifest: a missing, cut 
   dir = copy();
   writeFileSync(join(dir, 'test.asb.manifest'), '{"format": "asbackup-manifest"');
   assertFailure(await runProgram('asrestore', ['-d', dir, '--validate', '--no-config-file']), 1, 'STATE_INVALID');
+});
+
+test('unit: the resume command is the same command line with --continue, quoted for the shell, without a password typed on it', () => {
+  assert.equal(
+    resumeCommand(['-h', 'db1', '-Psecret', '--tls-keyfile-password=pw', '-Penv:PW', '-n', 'test', '-d', "it's here", '-s', 'a,b'], "it's here/test.asb.state"),
+    "asbackup -h db1 -P --tls-keyfile-password -Penv:PW -n test -d 'it'\\''s here' -s a,b --continue 'it'\\''s here/test.asb.state'",
+  );
+  assert.equal(resumeCommand(['-n', 'test', '-o', 'f', '--continue', 'f.state'], 'f.state'), 'asbackup -n test -o f --continue f.state');
 });
