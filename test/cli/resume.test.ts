@@ -400,3 +400,31 @@ test('unit: the resume command is the same command line with --continue, quoted 
   );
   assert.equal(resumeCommand(['-n', 'test', '-o', 'f', '--continue', 'f.state'], 'f.state'), 'asbackup -n test -o f --continue f.state');
 });
+
+test('-l: the resumed backup reads the partitions the first run chose, though their node is gone', async () => {
+  const node = server.nodes[1]!;
+  const args = (dir: string) => ['-h', host, '-n', 'test', '-d', dir, '-F', '1', '-l', `127.0.0.1:${node.port}`, '--no-config-file'];
+  const refDir = join(tempDir(), 'ref');
+  const whole = await runProgram('asbackup', args(refDir));
+  assert.equal(whole.code, 0, whole.stderr);
+  const ref = recordBlocks(await textsOfDir(refDir)).blocks;
+  assert.ok(ref.size > 1000 && ref.size < RECORDS, `${ref.size} records`);
+  const dir = join(tempDir(), 'bk');
+  const state = join(dir, 'test.asb.state');
+  const first = await runUntil(args(dir), () => {
+    try {
+      return JSON.parse(readFileSync(state, 'utf8')).files.length;
+    } catch {
+      return 0;
+    }
+  }, 1);
+  assert.ok(first.killed, first.stderr);
+  await node.stop();
+  try {
+    const r = await runProgram('asbackup', [...args(dir), '--continue', state]);
+    assert.equal(r.code, 0, r.stderr);
+    assertSame(recordBlocks(await textsOfDir(dir)), ref, '-l resumed');
+  } finally {
+    await node.start();
+  }
+});
