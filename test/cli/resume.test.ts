@@ -428,3 +428,18 @@ test('-l: the resumed backup reads the partitions the first run chose, though th
     await node.start();
   }
 });
+
+test('asrestore -i --validate checks the file against <file>.manifest', async () => {
+  const file = join(tempDir(), 'bar.asb');
+  const r = await runProgram('asbackup', ['-h', host, '-n', 'bar', '-o', file, '--no-config-file']);
+  assert.equal(r.code, 0, r.stderr);
+  const ok = await runProgram('asrestore', ['-i', file, '--validate', '--no-config-file']);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stderr, /bar\.asb\.manifest: 1 file\(s\)/);
+  const text = readFileSync(file);
+  const altered = Buffer.from(text);
+  const at = text.indexOf('- I v ') + 6;
+  altered[at] = altered[at] === 0x31 ? 0x32 : 0x31;
+  writeFileSync(file, altered);
+  assert.ok(assertFailure(await runProgram('asrestore', ['-i', file, '--validate', '--no-config-file']), 1, 'BACKUP_FILE_ALTERED').includes(file));
+});
