@@ -327,7 +327,10 @@ export async function writeDirectory(batches: AsyncIterable<AsbBatch>, opts: Dir
   let file: OutputFile | undefined;
   // A file close: every byte of it stored (S3: every part uploaded); a resumable backup
   // notes it as durable.
+  const closedNow = new Set<OutputFile>();
   const closeFile = async (f: OutputFile): Promise<void> => {
+    if (closedNow.has(f)) return; // once only: a failure after the close must not list it twice
+    closedNow.add(f);
     await f.close();
     stored += f.size;
     result.stored = stored;
