@@ -264,8 +264,9 @@ test('negative: refusals of --continue: one line, exit 1, nothing touched; then 
   const dir = join(tempDir(), 'bk');
   const state = join(dir, 'test.asb.state');
   const args = ['-h', host, '-n', 'test', '-d', dir, '-F', '1', '--no-config-file'];
-  // Killed once two files are closed: the state lists them.
-  const first = await runUntil(args, () => {
+  // Killed once two files are closed: the state lists them (slowed down, so that this
+  // comes well before the end).
+  const first = await runUntil([...args, '--records-per-second', '20000'], () => {
     try {
       return JSON.parse(readFileSync(state, 'utf8')).files.length >= 2 ? 1 : 0;
     } catch {
@@ -403,17 +404,18 @@ test('unit: the resume command is the same command line with --continue, quoted 
 
 test('-l: the resumed backup reads the partitions the first run chose, though their node is gone', async () => {
   const node = server.nodes[1]!;
-  const args = (dir: string) => ['-h', host, '-n', 'test', '-d', dir, '-F', '1', '-l', `127.0.0.1:${node.port}`, '--no-config-file'];
-  const refDir = join(tempDir(), 'ref');
-  const whole = await runProgram('asbackup', args(refDir));
+  const args = (file: string) => ['-h', host, '-n', 'test', '-o', file, '--checkpoint-interval', '64', '-l', `127.0.0.1:${node.port}`, '--no-config-file'];
+  const refFile = join(tempDir(), 'ref.asb');
+  const whole = await runProgram('asbackup', args(refFile));
   assert.equal(whole.code, 0, whole.stderr);
-  const ref = recordBlocks(await textsOfDir(refDir)).blocks;
+  const ref = recordBlocks([readFileSync(refFile)]).blocks;
   assert.ok(ref.size > 1000 && ref.size < RECORDS, `${ref.size} records`);
-  const dir = join(tempDir(), 'bk');
-  const state = join(dir, 'test.asb.state');
-  const first = await runUntil(args(dir), () => {
+  const file = join(tempDir(), 'bk.asb');
+  const state = `${file}.state`;
+  // Killed at its first durable point (slowed down, so that it comes well before the end).
+  const first = await runUntil([...args(file), '--records-per-second', '10000'], () => {
     try {
-      return JSON.parse(readFileSync(state, 'utf8')).files.length;
+      return JSON.parse(readFileSync(state, 'utf8')).counters.records;
     } catch {
       return 0;
     }
@@ -421,9 +423,9 @@ test('-l: the resumed backup reads the partitions the first run chose, though th
   assert.ok(first.killed, first.stderr);
   await node.stop();
   try {
-    const r = await runProgram('asbackup', [...args(dir), '--continue', state]);
+    const r = await runProgram('asbackup', [...args(file), '--continue', state]);
     assert.equal(r.code, 0, r.stderr);
-    assertSame(recordBlocks(await textsOfDir(dir)), ref, '-l resumed');
+    assertSame(recordBlocks([readFileSync(file)]), ref, '-l resumed');
   } finally {
     await node.start();
   }
