@@ -325,9 +325,12 @@ test('negative: refusals of --continue: one line, exit 1, nothing touched; then 
   assert.ok(assertFailure(await runProgram('asbackup', [...args, ...cont]), 1, 'BACKUP_FILE_ALTERED').includes('test_00000.asb'));
   assert.deepEqual(snapshot(dir), alt);
   writeFileSync(closed, keep);
-  // Stdout cannot be resumed.
-  const out = await runProgram('asbackup', ['-h', host, '-n', 'test', '-o', '-', '--continue', state]);
-  assertFailure(out, 2, 'STATE_STDOUT');
+  // Stdout and S3 cannot be resumed; -r would throw the interrupted run's work away.
+  assertFailure(await runProgram('asbackup', ['-h', host, '-n', 'test', '-o', '-', '--continue', state]), 2, 'STATE_STDOUT');
+  assertFailure(await runProgram('asbackup', ['-h', host, '-n', 'test', '-d', 's3://bucket/bk', '--continue', state]), 2, 'STATE_STDOUT');
+  assertFailure(await runProgram('asbackup', ['-h', host, '-n', 'test', '-o', '-', '--state-file-dst', state]), 2, 'STATE_STDOUT');
+  assertFailure(await runProgram('asbackup', [...args, ...cont, '-r']), 2, 'USAGE');
+  assert.deepEqual(snapshot(dir), before);
   // With the right command, the backup is finished, exactly.
   const ok = await runProgram('asbackup', [...args, ...cont]);
   assert.equal(ok.code, 0, ok.stderr);
