@@ -1,5 +1,8 @@
 // Shared helpers of the codec tests: fixture paths, the official files' codecs, seeded
 // data, and whole-buffer encode/decode through FileEncoder and decodeFile.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createDecipheriv } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Codec } from '../../lib/codec/codec.js';
@@ -91,4 +94,35 @@ export async function errorOf(fn: () => Promise<unknown> | unknown): Promise<{ c
     return e as { code?: string; message: string };
   }
   throw new Error('expected an error, got none');
+}
+
+export const hasZstdCli = spawnSync('zstd', ['--version']).status === 0;
+export function zstdCli(t: { skip(msg: string): void }): boolean {
+  if (hasZstdCli) return true;
+  const msg = 'the zstd command-line tool is not installed (Debian package zstd: apt-get install -y zstd)';
+  if (process.env.CI === 'true') assert.fail(`${msg}; CI must have it (.ci/run installs it)`);
+  t.skip(msg);
+  return false;
+}
+
+// (IV0 + n) mod 2^128, big-endian, computed apart from the code under test.
+export function plus(iv: Buffer, n: bigint): Buffer {
+  const v = (BigInt('0x' + iv.toString('hex')) + n) % (1n << 128n);
+  return Buffer.from(v.toString(16).padStart(32, '0'), 'hex');
+}
+function ecbDecrypt(key: Buffer, block: Buffer): Buffer {
+  const d = createDecipheriv(`aes-${key.length * 8}-ecb`, key, null).setAutoPadding(false);
+  return Buffer.concat([d.update(block), d.final()]);
+}
+// The file's payload under plain AES-CTR from the counter in its header.
+export function decryptPlainCtr(key: Buffer, file: Buffer): Buffer {
+  const iv0 = ecbDecrypt(key, file.subarray(0, 16));
+  return createDecipheriv(`aes-${key.length * 8}-ctr`, key, plus(iv0, 1n)).update(file.subarray(16));
+}
+
+/** unzstdCli: the zstd command-line tool's decompression of `data` (every frame, in order). */
+export function unzstdCli(data: Buffer): Buffer {
+  const cli = spawnSync('zstd', ['-d', '-c', '-q'], { input: data, maxBuffer: 1 << 28 });
+  assert.equal(cli.status, 0, `zstd -d: ${cli.stderr?.toString()}`);
+  return cli.stdout;
 }

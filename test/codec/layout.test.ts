@@ -5,34 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, randomBytes } from 'node:crypto';
 import type { Codec } from '../../lib/codec/codec.js';
 import { zstd } from '../../lib/codec/zstd.js';
-import { SEED, asbLike, encodeAll, pieces } from './helpers.js';
+import { SEED, asbLike, decryptPlainCtr, encodeAll, pieces, plus, zstdCli } from './helpers.js';
 
-const hasZstdCli = spawnSync('zstd', ['--version']).status === 0;
-function zstdCli(t: { skip(msg: string): void }): boolean {
-  if (hasZstdCli) return true;
-  const msg = 'the zstd command-line tool is not installed (Debian package zstd: apt-get install -y zstd)';
-  if (process.env.CI === 'true') assert.fail(`${msg}; CI must have it (.ci/run installs it)`);
-  t.skip(msg);
-  return false;
-}
-
-// (IV0 + n) mod 2^128, big-endian, computed apart from the code under test.
-function plus(iv: Buffer, n: bigint): Buffer {
-  const v = (BigInt('0x' + iv.toString('hex')) + n) % (1n << 128n);
-  return Buffer.from(v.toString(16).padStart(32, '0'), 'hex');
-}
-function ecbDecrypt(key: Buffer, block: Buffer): Buffer {
-  const d = createDecipheriv(`aes-${key.length * 8}-ecb`, key, null).setAutoPadding(false);
-  return Buffer.concat([d.update(block), d.final()]);
-}
-// The file's payload under plain AES-CTR from the counter in its header.
-function decryptPlainCtr(key: Buffer, file: Buffer): Buffer {
-  const iv0 = ecbDecrypt(key, file.subarray(0, 16));
-  return createDecipheriv(`aes-${key.length * 8}-ctr`, key, plus(iv0, 1n)).update(file.subarray(16));
-}
 // Each zstd frame's start and whether its descriptor has the Content_Checksum_flag (bit 2).
 function frames(data: Buffer): Array<{ at: number; checksum: boolean }> {
   const out: Array<{ at: number; checksum: boolean }> = [];
