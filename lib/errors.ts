@@ -237,6 +237,12 @@ export const ERRORS = {
     remedy: 'Check the node named; run again once the cluster is back (a restore may be repeated: records already written are written again).',
     exit: 1,
   },
+  BATCH_REJECTED: {
+    title: 'A node refused a batch write as a whole',
+    cause: 'A node answered a batch write command with an error of the whole batch, not of its records, and kept doing so through --max-retries: batch-max-requests below --batch-size (151), batch commands disabled (150), or batch queues full (152) for longer than the retries wait. The message names the node and the result code; records written before stay written.',
+    remedy: 'For 151 give a smaller --batch-size (at most the node\'s batch-max-requests); for 150 give --disable-batch-writes (or set batch-index-threads above 0); for 152 give fewer --max-async-batches or more --max-retries. Then run again (a restore may be repeated).',
+    exit: 1,
+  },
   PARTITION_UNAVAILABLE: {
     title: 'No node took over a partition whose node left',
     cause: 'A node left during a restore and, within --partition-wait, no other node of the cluster took over a partition it was the master of: the cluster did not re-form (a real one does within its heartbeat timeout, 1.5 s by default), or no node holds a copy of that partition (replication factor 1). The message names the partition, the node lost and the records written before; records written before stay written.',

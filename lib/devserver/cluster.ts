@@ -2,6 +2,7 @@
 // clock and fault switches.
 import type { Server, Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { PARTITIONS } from '../protocol/constants.js';
 import { Namespace, clepochSeconds, isExpired, makeRec, type Rec, type StoredBin } from './store.js';
 import type { SindexDef } from './info.js';
@@ -13,6 +14,8 @@ export class NodeState {
   server: Server | null = null;
   readonly connections = new Set<Connection>();
   connectionsOpened = 0;
+  /** Batch-index commands received, answered OK, and ended with an error (statistics batch_index_*). */
+  readonly batchIndex = { initiate: 0, complete: 0, error: 0 };
   /** Times each partition was served to a scan since the test last asked (DevServer.scanned). */
   scanned = new Uint32Array(PARTITIONS);
   alive = false;
@@ -78,6 +81,8 @@ export interface ClusterOptions {
   nodeTimeoutMs?: number;
   /** How long migrations stay pending after the cluster changed (DevServerOptions.migrationMs). */
   migrationMs?: number;
+  /** service batch-index-threads (DevServerOptions.batchIndexThreads). */
+  batchIndexThreads?: number;
 }
 
 /** The largest rack id a server accepts. */
@@ -89,7 +94,17 @@ export interface FaultState {
   unavailablePid: number | null;
   dropAfterRecords: number | null;
   slowMs: number;
+  /** Batch faults still to happen, in order (DevFaults.batchFaults). */
+  batch: BatchFault[];
 }
+
+/**
+ * BatchFault: what happens to one batch command. `refuse`: answered with the batch-level
+ * result `code` before any row runs (as a server whose batch queues are full, 152).
+ * `cut`: every row runs, then the connection closes after the answers of the first
+ * `afterRows` rows (0: no answer at all), as when a node or the network fails mid-answer.
+ */
+export type BatchFault = { kind: 'refuse'; code: number } | { kind: 'cut'; afterRows: number };
 
 /** The shared state of every node. */
 export class Cluster {
@@ -99,7 +114,7 @@ export class Cluster {
   readonly rf: number;
   readonly udfs = new Map<string, Buffer>();
   readonly sindexes = new Map<string, Map<string, SindexDef>>();
-  readonly faultState: FaultState = { migrations: false, unavailablePid: null, dropAfterRecords: null, slowMs: 0 };
+  readonly faultState: FaultState = { migrations: false, unavailablePid: null, dropAfterRecords: null, slowMs: 0, batch: [] };
   partitionGeneration = -1;
   rebalanceGeneration = 0;
   peersGeneration = -1;
@@ -117,6 +132,10 @@ export class Cluster {
   private migratingUntil = 0;
   readonly nodeTimeoutMs: number;
   readonly migrationMs: number;
+  /** service batch-index-threads: 0 refuses batch commands (result 150). */
+  batchIndexThreads: number;
+  /** service batch-max-requests: rows one batch may hold. */
+  readonly batchMaxRequests = 5000;
   /** Every node has started once (startDevServer): later changes are a running cluster's. */
   started = false;
   private maps = new Map<number, string[]>();
@@ -139,6 +158,7 @@ export class Cluster {
     this.rf = Math.max(1, opts.replicationFactor);
     this.nodeTimeoutMs = Math.max(0, opts.nodeTimeoutMs ?? 0);
     this.migrationMs = Math.max(0, opts.migrationMs ?? 0);
+    this.batchIndexThreads = opts.batchIndexThreads ?? availableParallelism();
     this.log = opts.log;
     for (let i = 0; i < opts.nodes; i++) {
       const id = 'BB9' + (i + 1).toString(16).toUpperCase().padStart(12, '0');

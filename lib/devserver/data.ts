@@ -1,9 +1,11 @@
 // AS_MSG (proto type 3) commands of a dev node: single-record reads, writes, deletes,
-// touch and operate by DIGEST, and partition scans / primary-index queries.
+// touch and operate by DIGEST, batch-index commands (rows of those), and partition scans /
+// primary-index queries.
 import { BIN_NAME_MAX, DIGEST_SIZE, FieldType, Info1, Info2, Info3, MSG_HEADER_SIZE, OpType, PARTITIONS, PROTO_HEADER_SIZE, ParticleType, ProtoType, ResultCode } from '../protocol/constants.js';
 import { writeProtoHeader } from '../protocol/frame.js';
 import { MsgOffset, writeMsgHeader } from '../protocol/layout.js';
-import { decodeMessage, encodeMessage, type Message, type Op } from '../protocol/message.js';
+import { decodeMessage, encodeMessage, type Message, type MsgHeader, type Op } from '../protocol/message.js';
+import { BatchFlag, decodeBatchField, type BatchRequest } from '../protocol/batch.js';
 import { partitionId } from '../protocol/digest.js';
 import type { Unpacked } from '../protocol/msgpack.js';
 import { matches, parseFilter } from './expr.js';
@@ -15,6 +17,8 @@ import { hllModify, hllRead } from './hll.js';
 const MAX_TTL = 315360000;
 /** Target size of a scan reply frame. */
 const SCAN_FRAME_BYTES = 64 * 1024;
+/** A batch answer's buffer (the server's BATCH_BLOCK_SIZE): rows are sent in frames of about this size. */
+const BATCH_FRAME_BYTES = 128 * 1024;
 /** The server's default transaction-max-ms: how long a command proxied to a node that is gone waits. */
 const TRANSACTION_MAX_MS = 1000;
 
@@ -24,13 +28,34 @@ class Reply extends Error {
   }
 }
 
-function reply(conn: Connection, code: number, generation = 0, voidTime = 0, bins: StoredBin[] = []): Promise<void> {
-  if (bins.length === 0) return conn.send(encodeMessage({ resultCode: code, generation, recordTtl: voidTime }));
-  const size = MSG_HEADER_SIZE + binsSize(bins);
+/** What a single-record command answers: a result code, the record's generation and void time, bins. */
+interface Answer {
+  code: number;
+  generation: number;
+  voidTime: number;
+  bins: StoredBin[];
+}
+
+function answer(code: number, generation = 0, voidTime = 0, bins: StoredBin[] = []): Answer {
+  return { code, generation, voidTime, bins };
+}
+
+function answerSize(a: Answer): number {
+  return MSG_HEADER_SIZE + binsSize(a.bins);
+}
+
+// One answer message at `at`; transaction_ttl carries a batch row's index (0 for singles).
+function writeAnswer(buf: Buffer, at: number, a: Answer, transactionTtl = 0): number {
+  let o = writeMsgHeader(buf, at, 0, 0, 0, 0, a.code, a.generation, a.voidTime, transactionTtl, 0, a.bins.length);
+  for (const b of a.bins) o = writeBinOp(buf, o, b);
+  return o;
+}
+
+function reply(conn: Connection, a: Answer): Promise<void> {
+  const size = answerSize(a);
   const buf = Buffer.allocUnsafe(PROTO_HEADER_SIZE + size);
   writeProtoHeader(buf, 0, ProtoType.MSG, size);
-  let o = writeMsgHeader(buf, PROTO_HEADER_SIZE, 0, 0, 0, 0, code, generation, voidTime, 0, 0, bins.length);
-  for (const b of bins) o = writeBinOp(buf, o, b);
+  writeAnswer(buf, PROTO_HEADER_SIZE, a);
   return conn.send(buf);
 }
 
@@ -43,19 +68,35 @@ export async function handleDataMessage(conn: Connection, body: Buffer): Promise
   } catch (e) {
     return conn.fail(`bad message: ${(e as Error).message}`);
   }
-  if (end !== body.length) return reply(conn, ResultCode.PARAMETER);
-  if (!conn.authenticated) return reply(conn, ResultCode.NOT_AUTHENTICATED);
+  if (end !== body.length) return reply(conn, answer(ResultCode.PARAMETER));
+  if (!conn.authenticated) return reply(conn, answer(ResultCode.NOT_AUTHENTICATED));
+  const fields = fieldsOf(msg);
+  // A batch is checked row by row (each row is a command of its own).
+  const batchField = fields.get(FieldType.BATCH_INDEX) ?? fields.get(FieldType.BATCH_INDEX_WITH_SET);
+  if (batchField !== undefined) return batch(conn, msg, batchField);
   const denied = conn.cluster.security?.permits(conn, msg.info1, msg.info2) ?? ResultCode.OK;
-  if (denied !== ResultCode.OK) return reply(conn, denied);
-  const fields = new Map<number, Buffer>();
-  for (const f of msg.fields) if (!fields.has(f.type)) fields.set(f.type, f.data);
+  if (denied !== ResultCode.OK) return reply(conn, answer(denied));
+  const digest = fields.get(FieldType.DIGEST);
+  if (digest !== undefined) {
+    const a = await singleRecord(conn, msg, fields, digest);
+    if (a === GONE) {
+      await goneWait(msg.transactionTtl);
+      return reply(conn, answer(ResultCode.TIMEOUT));
+    }
+    return reply(conn, a);
+  }
   try {
-    if (fields.has(FieldType.DIGEST)) await singleRecord(conn, msg, fields);
-    else await scan(conn, msg, fields);
+    await scan(conn, msg, fields);
   } catch (e) {
-    if (e instanceof Reply) return reply(conn, e.code);
+    if (e instanceof Reply) return reply(conn, answer(e.code));
     throw e;
   }
+}
+
+function fieldsOf(msg: { fields: Array<{ type: number; data: Buffer }> }): Map<number, Buffer> {
+  const fields = new Map<number, Buffer>();
+  for (const f of msg.fields) if (!fields.has(f.type)) fields.set(f.type, f.data);
+  return fields;
 }
 
 function namespaceOf(conn: Connection, fields: Map<number, Buffer>) {
@@ -81,23 +122,35 @@ function binIndex(bins: StoredBin[], name: string): number {
   return -1;
 }
 
+/**
+ * GONE: the command's partition has a master that stopped and that the other nodes have
+ * not noticed yet (DevServerOptions.nodeTimeoutMs): a real node proxies the command to it,
+ * and the proxy times out.
+ */
+const GONE = Symbol('proxied to a node that is gone');
+
 // The wait of a command proxied to a gone node: its own timeout, else transaction-max-ms.
 function goneWait(transactionTtl: number): Promise<void> {
   return new Promise((r) => setTimeout(r, transactionTtl > 0 ? Math.min(transactionTtl, TRANSACTION_MAX_MS) : TRANSACTION_MAX_MS));
 }
 
-async function singleRecord(conn: Connection, msg: Message, fields: Map<number, Buffer>): Promise<void> {
+/** singleRecord: a read, write, delete or touch of one record (also a batch row). */
+async function singleRecord(conn: Connection, msg: MsgHeader & { ops: Op[] }, fields: Map<number, Buffer>, digest: Buffer): Promise<Answer | typeof GONE> {
+  try {
+    return runSingle(conn, msg, fields, digest);
+  } catch (e) {
+    if (e instanceof Reply) return answer(e.code);
+    throw e;
+  }
+}
+
+function runSingle(conn: Connection, msg: MsgHeader & { ops: Op[] }, fields: Map<number, Buffer>, digest: Buffer): Answer | typeof GONE {
   const cluster = conn.cluster;
   const space = namespaceOf(conn, fields);
-  const digest = fields.get(FieldType.DIGEST)!;
   if (digest.length !== DIGEST_SIZE) throw new Reply(ResultCode.PARAMETER);
-  if (cluster.faultState.unavailablePid === partitionId(digest)) throw new Reply(ResultCode.UNAVAILABLE);
-  if (cluster.masterGone(partitionId(digest))) {
-    // The master stopped and this node has not noticed yet: a real node proxies the command
-    // to it, and the proxy times out (proxy.c: AS_ERR_TIMEOUT at the transaction's end).
-    await goneWait(msg.transactionTtl);
-    throw new Reply(ResultCode.TIMEOUT);
-  }
+  const pid = partitionId(digest);
+  if (cluster.faultState.unavailablePid === pid) throw new Reply(ResultCode.UNAVAILABLE);
+  if (cluster.masterGone(pid)) return GONE;
   const set = fields.get(FieldType.SET)?.toString('utf8') ?? '';
   const keyField = fields.get(FieldType.KEY);
   const filter = filterOf(fields);
@@ -106,9 +159,9 @@ async function singleRecord(conn: Connection, msg: Message, fields: Map<number, 
 
   if (!(msg.info2 & Info2.WRITE)) {
     if (!(msg.info1 & Info1.READ)) throw new Reply(ResultCode.PARAMETER);
-    if (!existing) return reply(conn, ResultCode.KEY_NOT_FOUND);
-    if (!matches(filter, existing, now)) return reply(conn, ResultCode.FILTERED_OUT, existing.generation, existing.voidTime);
-    if (msg.info1 & Info1.GET_NO_BINS) return reply(conn, ResultCode.OK, existing.generation, existing.voidTime);
+    if (!existing) return answer(ResultCode.KEY_NOT_FOUND);
+    if (!matches(filter, existing, now)) return answer(ResultCode.FILTERED_OUT, existing.generation, existing.voidTime);
+    if (msg.info1 & Info1.GET_NO_BINS) return answer(ResultCode.OK, existing.generation, existing.voidTime);
     let out: StoredBin[] = [];
     if (msg.info1 & Info1.GET_ALL || msg.ops.length === 0) out = existing.bins;
     else {
@@ -127,28 +180,28 @@ async function singleRecord(conn: Connection, msg: Message, fields: Map<number, 
         } else throw new Reply(ResultCode.UNSUPPORTED_FEATURE);
       }
     }
-    return reply(conn, ResultCode.OK, existing.generation, existing.voidTime, out);
+    return answer(ResultCode.OK, existing.generation, existing.voidTime, out);
   }
 
   // Writes.
   if (existing) {
-    if (msg.info2 & Info2.CREATE_ONLY) return reply(conn, ResultCode.KEY_EXISTS, existing.generation, existing.voidTime);
-    if (msg.info2 & Info2.GENERATION && msg.generation !== existing.generation) return reply(conn, ResultCode.GENERATION, existing.generation, existing.voidTime);
-    if (msg.info2 & Info2.GENERATION_GT && !(msg.generation > existing.generation)) return reply(conn, ResultCode.GENERATION, existing.generation, existing.voidTime);
+    if (msg.info2 & Info2.CREATE_ONLY) return answer(ResultCode.KEY_EXISTS, existing.generation, existing.voidTime);
+    if (msg.info2 & Info2.GENERATION && msg.generation !== existing.generation) return answer(ResultCode.GENERATION, existing.generation, existing.voidTime);
+    if (msg.info2 & Info2.GENERATION_GT && !(msg.generation > existing.generation)) return answer(ResultCode.GENERATION, existing.generation, existing.voidTime);
     if (set !== '' && existing.set !== set) throw new Reply(ResultCode.PARAMETER);
-    if (!matches(filter, existing, now)) return reply(conn, ResultCode.FILTERED_OUT, existing.generation, existing.voidTime);
+    if (!matches(filter, existing, now)) return answer(ResultCode.FILTERED_OUT, existing.generation, existing.voidTime);
   } else if (msg.info3 & (Info3.UPDATE_ONLY | Info3.REPLACE_ONLY)) {
-    return reply(conn, ResultCode.KEY_NOT_FOUND);
+    return answer(ResultCode.KEY_NOT_FOUND);
   }
   if (keyField !== undefined) {
     if (keyField.length < 1 || (keyField[0] === ParticleType.INTEGER && keyField.length !== 9)) throw new Reply(ResultCode.PARAMETER);
-    if (existing?.key !== undefined && !existing.key.equals(keyField)) return reply(conn, ResultCode.KEY_MISMATCH, existing.generation, existing.voidTime);
+    if (existing?.key !== undefined && !existing.key.equals(keyField)) return answer(ResultCode.KEY_MISMATCH, existing.generation, existing.voidTime);
   }
 
   if (msg.info2 & Info2.DELETE) {
-    if (!existing) return reply(conn, ResultCode.KEY_NOT_FOUND);
+    if (!existing) return answer(ResultCode.KEY_NOT_FOUND);
     space.partitionOf(digest).delete(existing.id);
-    return reply(conn, ResultCode.OK);
+    return answer(ResultCode.OK);
   }
   if (msg.ops.length === 0) throw new Reply(ResultCode.PARAMETER);
 
@@ -169,7 +222,7 @@ async function singleRecord(conn: Connection, msg: Message, fields: Map<number, 
   if (bins.length === 0) {
     // The last bin is gone: the record is deleted (or never created).
     if (existing) space.partitionOf(digest).delete(existing.id);
-    return reply(conn, ResultCode.OK, 0, 0, results);
+    return answer(ResultCode.OK, 0, 0, results);
   }
   const generation = existing ? (existing.generation % 0xffff) + 1 : 1;
   // Views of the request are fine here: the stored record is a fresh wire copy.
@@ -182,7 +235,110 @@ async function singleRecord(conn: Connection, msg: Message, fields: Map<number, 
     lastUpdate: now,
     bins,
   });
-  return reply(conn, ResultCode.OK, rec.generation, rec.voidTime, results);
+  return answer(ResultCode.OK, rec.generation, rec.voidTime, results);
+}
+
+// ---------------------------------------------------------------------------------------
+// Batch-index commands (lib/protocol/batch.ts): every row runs as a single-record command;
+// the answers go out in frames of about BATCH_FRAME_BYTES, then the LAST message.
+
+// Rows whose result does not end a batch that does not report every error (server batch.c).
+function quietCode(code: number): boolean {
+  return code === ResultCode.OK || code === ResultCode.KEY_NOT_FOUND || code === ResultCode.FILTERED_OUT;
+}
+
+async function batch(conn: Connection, msg: Message, data: Buffer): Promise<void> {
+  const cluster = conn.cluster;
+  const stats = conn.node.batchIndex;
+  stats.initiate++;
+  const last = (code: number): Promise<void> => {
+    stats.error++;
+    return conn.send(encodeMessage({ info3: Info3.LAST, resultCode: code }));
+  };
+  // Refusals of the whole batch come before any row runs.
+  if (cluster.batchIndexThreads === 0) return last(ResultCode.BATCH_DISABLED);
+  let req: BatchRequest;
+  try {
+    req = decodeBatchField(data);
+  } catch {
+    return last(ResultCode.PARAMETER);
+  }
+  if (req.count === 0) return last(ResultCode.PARAMETER);
+  if (req.count > cluster.batchMaxRequests) return last(ResultCode.BATCH_MAX_REQUESTS);
+  const fault = cluster.faultState.batch.shift();
+  if (fault?.kind === 'refuse') return last(fault.code);
+  const reportAll = (req.flags & BatchFlag.REPORT_ALL_ERRORS) !== 0;
+  const reportErrorRow = (req.flags & BatchFlag.REPORT_ERROR_REC) !== 0;
+  const answers: Array<{ index: number; a: Answer }> = [];
+  const gone: number[] = [];
+  let batchCode: number = ResultCode.OK;
+  // Every row runs, whatever the rows before it answered; only the answers may be cut.
+  let stopped = req.stopped;
+  for (const row of req.rows) {
+    // The server reads a row's first field as its namespace, whatever its type, and stops
+    // reading rows at one it does not know (the batch then ends with PARAMETER).
+    const nsField = row.fields[0]?.data;
+    if (nsField === undefined || cluster.namespace(nsField.toString('utf8')) === undefined) {
+      stopped = `row ${row.index} names an unknown namespace`;
+      break;
+    }
+    const fields = fieldsOf(row);
+    fields.set(FieldType.NAMESPACE, nsField);
+    const rowMsg = { ...row, resultCode: 0, transactionTtl: msg.transactionTtl };
+    const denied = cluster.security?.permits(conn, row.info1, row.info2) ?? ResultCode.OK;
+    const a = denied !== ResultCode.OK ? answer(denied) : await singleRecord(conn, rowMsg, fields, row.digest);
+    if (a === GONE) { gone.push(row.index); continue; }
+    if (batchCode !== ResultCode.OK) continue;
+    if (!reportAll && !quietCode(a.code)) {
+      batchCode = a.code;
+      if (!reportErrorRow) continue;
+    }
+    answers.push({ index: row.index, a });
+  }
+  if (gone.length > 0) {
+    await goneWait(msg.transactionTtl);
+    for (const index of gone) {
+      if (batchCode !== ResultCode.OK) break;
+      answers.push({ index, a: answer(ResultCode.TIMEOUT) });
+      if (!reportAll) batchCode = ResultCode.TIMEOUT;
+    }
+  }
+  if (stopped !== undefined && batchCode === ResultCode.OK) batchCode = ResultCode.PARAMETER;
+  if (fault?.kind === 'cut') {
+    // The rows ran; their answers are lost after the first afterRows.
+    answers.length = Math.min(answers.length, fault.afterRows);
+    if (answers.length > 0) {
+      const size = answers.reduce((n, x) => n + answerSize(x.a), 0);
+      const buf = Buffer.allocUnsafe(PROTO_HEADER_SIZE + size);
+      writeProtoHeader(buf, 0, ProtoType.MSG, size);
+      let at = PROTO_HEADER_SIZE;
+      for (const x of answers) at = writeAnswer(buf, at, x.a, x.index);
+      await conn.send(buf);
+    }
+    // end, not destroy: the answers written go out before the connection closes.
+    conn.closed = true;
+    conn.socket.end();
+    return;
+  }
+  let first = true;
+  for (let i = 0; i < answers.length;) {
+    let size = 0;
+    let j = i;
+    while (j < answers.length && (j === i || size + answerSize(answers[j]!.a) <= BATCH_FRAME_BYTES)) size += answerSize(answers[j++]!.a);
+    const buf = Buffer.allocUnsafe(PROTO_HEADER_SIZE + size);
+    writeProtoHeader(buf, 0, ProtoType.MSG, size);
+    let at = PROTO_HEADER_SIZE;
+    for (; i < j; i++) at = writeAnswer(buf, at, answers[i]!.a, answers[i]!.index);
+    if (first) await conn.send(buf);
+    else await conn.write(buf);
+    first = false;
+    if (conn.closed) return;
+  }
+  if (batchCode === ResultCode.OK) stats.complete++;
+  else stats.error++;
+  const end = encodeMessage({ info3: Info3.LAST, resultCode: batchCode });
+  if (first) await conn.send(end);
+  else await conn.write(end);
 }
 
 function numericAdd(old: StoredBin | undefined, op: Op): StoredBin {
@@ -289,7 +445,6 @@ function partitionDone(pid: number, code: number): Buffer {
 
 async function scan(conn: Connection, msg: Message, fields: Map<number, Buffer>): Promise<void> {
   const cluster = conn.cluster;
-  if (fields.has(41) || fields.has(42)) throw new Reply(ResultCode.UNSUPPORTED_FEATURE); // batch: not implemented
   if (!(msg.info3 & Info3.PARTITION_DONE)) throw new Reply(ResultCode.UNSUPPORTED_FEATURE);
   const pidField = fields.get(FieldType.PID_ARRAY);
   const digField = fields.get(FieldType.DIGEST_ARRAY);

@@ -1,6 +1,7 @@
 // In-memory Aerospike dev cluster speaking the real wire protocol (server CE 8.1.2
 // behaviour), for tests and demos. See docs/devserver.md.
-import { Cluster, MAX_RACK_ID, type NodeState } from './cluster.js';
+import { Cluster, MAX_RACK_ID, type BatchFault, type NodeState } from './cluster.js';
+export type { BatchFault } from './cluster.js';
 import { CITRUSLEAF_EPOCH } from '../protocol/constants.js';
 import type { DevSecurityOptions, DevTlsOptions } from './security.js';
 
@@ -39,6 +40,12 @@ export interface DevServerOptions {
   nodeTimeoutMs?: number;
   /** How long (ms) migrations stay pending after a node leaves or joins a running cluster (default 0). */
   migrationMs?: number;
+  /**
+   * The service's batch-index-threads (get-config:context=service); 0 disables batch
+   * commands (answered with result 150, as a server with batch-index-threads 0). Default:
+   * the number of CPUs, as the server's.
+   */
+  batchIndexThreads?: number;
 }
 
 export interface DevBin {
@@ -78,6 +85,8 @@ export interface DevFaults {
   slowReplies(ms: number): void;
   /** New cluster key and partition generation. */
   clusterChange(): void;
+  /** The next batch commands meet these faults, one each, in order (see BatchFault). */
+  batchFaults(faults: BatchFault[]): void;
 }
 
 /** ScannedPartitions: which node served which partitions to scans (ascending; a partition served twice is listed twice). */
@@ -125,6 +134,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     racks: opts.racks,
     nodeTimeoutMs: opts.nodeTimeoutMs,
     migrationMs: opts.migrationMs,
+    batchIndexThreads: opts.batchIndexThreads,
   });
   try {
     for (const n of cluster.nodes) await n.start();
@@ -148,6 +158,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
       dropConnectionAfterRecords: (n) => { cluster.faultState.dropAfterRecords = n; },
       slowReplies: (ms) => { cluster.faultState.slowMs = Math.max(0, ms); },
       clusterChange: () => cluster.bumpCluster(),
+      batchFaults: (f) => { cluster.faultState.batch.push(...f); },
     },
     put: (ns, set, digest, bins, o) => cluster.helperPut(ns, set, digest, bins, o),
     get: (ns, digest) => {

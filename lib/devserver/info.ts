@@ -220,6 +220,9 @@ function statisticsValue(cluster: Cluster, node: NodeState): string {
     ['client_connections_opened', node.connectionsOpened],
     ['client_connections_closed', node.connectionsOpened - node.connections.size],
     ['long_queries_active', 0],
+    ['batch_index_initiate', node.batchIndex.initiate],
+    ['batch_index_complete', node.batchIndex.complete],
+    ['batch_index_error', node.batchIndex.error],
     ['paxos_principal', cluster.principal()],
     ['time_since_rebalance', Math.floor((Date.now() - cluster.rebalancedAt) / 1000)],
     ['migrate_allowed', true],
@@ -281,6 +284,25 @@ function udfPut(cluster: Cluster, p: Map<string, string>): string {
   return 'ok';
 }
 
+// get-config:context=service: the keys of server 8.1.2 (cfg_info.c cfg_get_service) with a
+// default configuration; paths a real node would show are null.
+function serviceConfig(cluster: Cluster, node: NodeState): string {
+  const kv: Array<[string, string | number | boolean]> = [
+    ['advertise-ipv6', false], ['auto-pin', 'none'], ['batch-index-threads', cluster.batchIndexThreads], ['batch-max-buffers-per-queue', 255],
+    ['batch-max-requests', cluster.batchMaxRequests], ['batch-max-unused-buffers', 256], ['cgroup-mem-tracking', false], ['cluster-name', 'null'],
+    ['debug-allocations', false], ['disable-udf-execution', false], ['enable-benchmarks-fabric', false], ['enable-health-check', false],
+    ['enable-hist-info', false], ['enforce-best-practices', false], ['indent-allocations', false], ['info-max-ms', 10000], ['info-threads', 16],
+    ['keep-caps-ssd-health', false], ['log-local-time', false], ['log-millis', false], ['microsecond-histograms', false], ['migrate-fill-delay', 0],
+    ['migrate-max-num-incoming', 4], ['migrate-threads', 1], ['min-cluster-size', 1], ['node-id', node.id.toLowerCase()], ['node-id-interface', 'null'],
+    ['os-group-perms', false], ['pidfile', 'null'], ['poison-allocations', false], ['proto-fd-idle-ms', 0], ['proto-fd-max', 15000],
+    ['quarantine-allocations', 0], ['query-max-done', 100], ['query-threads-limit', 128], ['run-as-daemon', true], ['secrets-address-port', 'null'],
+    ['secrets-tls-context', 'null'], ['secrets-uds-path', 'null'], ['service-threads', 2], ['sindex-builder-threads', 4], ['sindex-gc-period', 10],
+    ['stay-quiesced', false], ['ticker-interval', 10], ['tls-refresh-period', 86400], ['transaction-max-ms', 1000], ['transaction-retry-ms', 1002],
+    ['vault-ca', 'null'], ['vault-namespace', 'null'], ['vault-path', 'null'], ['vault-token-file', 'null'], ['vault-url', 'null'], ['work-directory', 'null'],
+  ];
+  return kv.map(([k, v]) => `${k}=${v}`).join(';');
+}
+
 function infoValue(cluster: Cluster, node: NodeState, conn: InfoConnState, cmd: string): string {
   const { name, args, params } = parseCommand(cmd);
   const svc = `${node.host}:${node.port}`;
@@ -326,6 +348,12 @@ function infoValue(cluster: Cluster, node: NodeState, conn: InfoConnState, cmd: 
       return setsValue(cluster, node, [args[0]!]);
     }
     case 'statistics': return statisticsValue(cluster, node);
+    case 'get-config': {
+      const context = params.get('context');
+      if (context === undefined) return 'ERROR:4:missing required parameter \'context\'';
+      if (context === 'service') return serviceConfig(cluster, node);
+      return 'ERROR:4:invalid context';
+    }
     case 'cluster-stable': {
       const size = params.get('size');
       if (size !== undefined && Number(size) !== cluster.members().length) return 'ERROR:7:cluster not specified size';

@@ -2,7 +2,7 @@
 // `aerospike` client runs in the same process: its connect() and info calls block the
 // event loop while they wait for the server, so a server on that loop could never answer.
 import { Worker } from 'node:worker_threads';
-import type { DevBin, DevRecord, DevServerOptions, ScannedPartitions } from './index.js';
+import type { BatchFault, DevBin, DevRecord, DevServerOptions, ScannedPartitions } from './index.js';
 
 export interface DevServerThread {
   readonly seeds: Array<{ host: string; port: number }>;
@@ -14,6 +14,7 @@ export interface DevServerThread {
     dropConnectionAfterRecords(n: number | null): Promise<void>;
     slowReplies(ms: number): Promise<void>;
     clusterChange(): Promise<void>;
+    batchFaults(faults: BatchFault[]): Promise<void>;
   };
   put(ns: string, set: string, digest: Buffer, bins: DevBin[], opts?: { key?: { type: number; data: Buffer }; ttl?: number; generation?: number }): Promise<void>;
   get(ns: string, digest: Buffer): Promise<DevRecord | undefined>;
@@ -77,6 +78,7 @@ export async function startDevServerThread(opts: DevServerOptions = {}): Promise
       dropConnectionAfterRecords: (n) => call('fault', 'dropConnectionAfterRecords', n),
       slowReplies: (ms) => call('fault', 'slowReplies', ms),
       clusterChange: () => call('fault', 'clusterChange'),
+      batchFaults: (f) => call('fault', 'batchFaults', f),
     },
     put: (ns, set, digest, bins, o) => call('put', ns, set, digest, bins, o),
     get: async (ns, digest) => {

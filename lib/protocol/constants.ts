@@ -89,6 +89,10 @@ export const FieldType = {
   UDF_FUNCTION: 31,
   UDF_ARGLIST: 32,
   UDF_OP: 33,
+  /** The rows of a batch-index command (lib/protocol/batch.ts). */
+  BATCH_INDEX: 41,
+  /** The pre-6.0 batch field (rows that all share one set). */
+  BATCH_INDEX_WITH_SET: 42,
   FILTER: 43,
 } as const;
 

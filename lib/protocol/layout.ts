@@ -217,3 +217,13 @@ export function writeOpNamed(buf: Buffer, at: number, op: number, type: number, 
   value.copy(buf, at + OP_HEADER_SIZE + nameLength);
   return at + OP_HEADER_SIZE + nameLength + value.length;
 }
+
+/** checkedMsgEnd: where the message at `at` ends, after a checked walk of its header, fields and ops; a ProtocolError if any of them does not fit before `limit`. */
+export function checkedMsgEnd(b: Buffer, at: number, limit: number): number {
+  let p = checkMsgHeader(b, at, limit);
+  const nFields = readU16(b, at + MsgOffset.N_FIELDS);
+  const nOps = readU16(b, at + MsgOffset.N_OPS);
+  for (let i = 0; i < nFields; i++) p = checkedFieldEnd(b, p, limit);
+  for (let i = 0; i < nOps; i++) p = checkedOpEnd(b, p, limit);
+  return p;
+}
