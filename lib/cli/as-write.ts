@@ -19,6 +19,7 @@ import { batched } from '../stages/filter.js';
 import { newMetadataCounts } from '../restore/metadata.js';
 import { newCounts, writeRecords } from '../restore/writer.js';
 import { nodeLossLines } from './asrestore.js';
+import { chooseBatchWrites } from '../restore/batch-writer.js';
 
 const writeOnly: OptionSpec[] = [
   { long: 'namespace', short: 'n', type: 'string', group: 'Data selection', arg: '<ns>', describe: 'Write every item into this namespace (default: each item\'s own).', validate: (v: string, l: string) => parseNamespace(v, l) },
@@ -38,6 +39,9 @@ interface WriteProgramOptions extends ConnectionValues {
   extraTtl: number;
   wait: boolean;
   parallel: number;
+  disableBatchWrites?: boolean;
+  batchSize?: number;
+  maxAsyncBatches?: number;
 }
 
 // -n renames every item's namespace (records and indexes alike).
@@ -74,6 +78,7 @@ export const program: Program = {
       const records = recordsOf(untilStopped(batched(renamed(readItems(io.stdin), o.namespace)), io.signal), { filter: {}, cluster, metadata: { wait: o.wait, log: log.verbose }, counts, meta });
       await writeRecords(cluster, records, {
         ...writeOptionsOf(o),
+        batchWrites: await chooseBatchWrites(cluster, o, log.info),
         counts,
         log: log.verbose,
         notice: log.info,

@@ -21,10 +21,22 @@ export const writePolicyOptions: readonly OptionSpec[] = [
   { long: 'ignore-record-error', type: 'boolean', group: 'Data selection', describe: 'Count and skip records the server rejects instead of stopping.' },
   { long: 'extra-ttl', type: 'number', default: 0, group: 'Data selection', arg: '<seconds>', describe: 'Add this to the TTL of every expiring record.', validate: intRange(0, 2 ** 31 - 1) },
   { long: 'wait', short: 'w', type: 'boolean', group: 'Other', describe: 'Wait for secondary indexes to be built and UDFs to be everywhere.' },
-  { long: 'parallel', short: 't', type: 'number', default: 20, group: 'Other', arg: '<n>', describe: 'Number of parallel writers (scales the writes in flight).', validate: intRange(1, 4096) },
+  { long: 'parallel', short: 't', type: 'number', default: 20, group: 'Other', arg: '<n>', describe: 'Number of parallel writers: with puts, one connection per node for each 10 (the writes in flight are --batch-size x --max-async-batches).', validate: intRange(1, 4096) },
   {
     long: 'retry-scale-factor', type: 'number', default: 150000, group: 'Other', arg: '<us>',
     describe: 'Backoff of write retries, in microseconds: the first retry at once, then 1, 2, 4, ... times this.', validate: intRange(0),
+  },
+  {
+    long: 'disable-batch-writes', type: 'boolean', group: 'Other',
+    describe: 'Write records one by one (puts), even when every node takes batch writes (server 6.0 or later with batch-index-threads above 0, which is otherwise used).',
+  },
+  {
+    long: 'batch-size', type: 'number', group: 'Other', arg: '<n>',
+    describe: 'Records per batch write command (default 128); with puts, records per group of puts (default 16).', validate: intRange(1, 5000),
+  },
+  {
+    long: 'max-async-batches', type: 'number', default: 32, group: 'Other', arg: '<n>',
+    describe: 'Batch write commands in flight over the whole cluster; with puts, groups of --batch-size puts in flight.', validate: intRange(1, 4096),
   },
   {
     long: 'partition-wait', type: 'number', default: 10000, group: 'Other', arg: '<ms>',

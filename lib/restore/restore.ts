@@ -17,6 +17,7 @@ import { applyIndex, countRecords, recordsOf, type ComposeOptions } from './comp
 import { newMetadataCounts, type MetadataCounts } from './metadata.js';
 import { newCounts, writeRecords, type WriteCounts } from './writer.js';
 import { writeOptionsOf } from './write-policy.js';
+import { chooseBatchWrites } from './batch-writer.js';
 import type { RestoreSettings } from './settings.js';
 
 const MiB = 1024 * 1024;
@@ -135,6 +136,7 @@ async function restoreFrom(source: BackupSource, o: RestoreSettings, ctx: Restor
     } else {
       await writeRecords(cluster, records, {
         ...writeOptionsOf(o),
+        batchWrites: await chooseBatchWrites(cluster, o, log.info),
         namespace: o.namespace?.target,
         counts,
         log: log.verbose,

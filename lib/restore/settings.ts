@@ -30,8 +30,14 @@ export interface WritePolicySettings {
   socketTimeout: number;
   /** ms, 0 = none. */
   totalTimeout: number;
-  /** Parallel writers: scales the writes in flight. */
+  /** Parallel writers: scales the connections per node of puts. */
   parallel: number;
+  /** Puts even where batch writes are possible. */
+  disableBatchWrites?: boolean;
+  /** Records per batch command (default 128), or per group of puts (default 16). */
+  batchSize?: number;
+  /** Batch commands (or groups of puts) in flight (default 32). */
+  maxAsyncBatches?: number;
   /** ms a write whose partition lost its master waits for the cluster to re-form (default 10000). */
   partitionWait?: number;
 }

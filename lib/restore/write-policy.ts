@@ -81,7 +81,7 @@ export function ttlOverLimit(ttl: number, extraTtl = 0): string | undefined {
   return `would get a TTL of ${ttl} s (${years} years), more than the server's limit of ${MAX_TTL} s (10 years): ${why}`;
 }
 
-/** writeOptionsOf: the writer's options from the settings (-t scales the window and the lanes). */
+/** writeOptionsOf: the writer's options from the settings (-t scales the lanes of puts). */
 export function writeOptionsOf(o: WritePolicySettings): WriteOptions {
   return {
     unique: o.unique,
@@ -93,7 +93,8 @@ export function writeOptionsOf(o: WritePolicySettings): WriteOptions {
     retryScaleFactorUs: o.retryScaleFactor,
     socketTimeoutMs: o.socketTimeout,
     totalTimeoutMs: o.totalTimeout,
-    inFlight: Math.max(64, o.parallel * 32),
+    batchSize: o.batchSize,
+    maxAsyncBatches: o.maxAsyncBatches,
     lanesPerNode: Math.min(8, Math.max(1, Math.ceil(o.parallel / 10))),
     partitionWaitMs: o.partitionWait,
   };

@@ -1,8 +1,10 @@
-// The write stage: puts every record to the master of its partition, as asrestore does
-// (tools-backup batch_uploader.c with single-record puts): fields NAMESPACE, SET (always,
-// maybe empty), DIGEST from the backup, KEY only if the backup has one; one WRITE op per bin
-// with its particle type and raw bytes. Many puts are in flight per node (pipelined lanes);
-// a bound on the total in flight makes a slow cluster slow the reader, so memory stays flat.
+// The write stage: every record to the master of its partition, as asrestore does
+// (tools-backup batch_uploader.c): in batch-index commands of up to --batch-size rows, many
+// in flight (batch-writer.ts), where the cluster takes them, else in single puts on
+// pipelined lanes. Both write the same record the same way: fields NAMESPACE, SET (always,
+// maybe empty), the digest from the backup, KEY only if the backup has one; one WRITE op
+// per bin with its particle type and raw bytes. A bound on the records in flight makes a
+// slow cluster slow the reader, so memory stays flat.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cluster } from '../cluster/cluster.js';
 import type { Node } from '../cluster/node.js';
@@ -17,6 +19,10 @@ import type { RecordItem } from '../records/types.js';
 import { AnswerLost, Lane } from './pipeline.js';
 import { DEFAULT_PARTITION_WAIT_MS, NoMaster, PartitionWait } from './partition-wait.js';
 import { wallClock } from '../clock.js';
+import { DEFAULT_MAX_ASYNC_BATCHES, writeBatches } from './batch-writer.js';
+
+/** Default puts per group (the official asrestore's --batch-size without batch writes). */
+const DEFAULT_PUT_GROUP = 16;
 import { nowClSeconds, ttlFor, ttlOverLimit, writeBits, type WritePolicyOptions } from './write-policy.js';
 
 /** What happened to the records of a restore. */
@@ -70,9 +76,15 @@ export interface WriteOptions extends WritePolicyOptions {
   socketTimeoutMs?: number;
   /** Server-side transaction timeout sent in the header (ms, 0 = server default). */
   totalTimeoutMs?: number;
-  /** Writes in flight over the whole cluster (default 512). */
+  /** Write in batch-index commands (the caller checked the cluster takes them; default: puts). */
+  batchWrites?: boolean;
+  /** Records per batch command (default 128), or per group of puts (default 16). */
+  batchSize?: number;
+  /** Batch commands (or groups of puts) in flight over the whole cluster (default 32). */
+  maxAsyncBatches?: number;
+  /** Puts in flight over the whole cluster (default batchSize x maxAsyncBatches: 16 x 32). */
   inFlight?: number;
-  /** Pipelined connections per node (default 2). */
+  /** Pipelined connections per node for puts (default 2). */
   lanesPerNode?: number;
   /** Unix ms clock for TTLs (default: wallClock, which AS_CLOCK can set). */
   now?: () => number;
@@ -119,16 +131,25 @@ export function binNameBytes(name: string): number {
 }
 
 /**
- * putFrame: the whole proto frame of the put of one record (exported for tests), written
- * in one pass: the same bytes encodeMessage gives for its fields and ops, without an
- * object per field and op.
+ * RecordParts: what a record's command carries besides its header, measured once: the
+ * namespace and set names' bytes, each bin's value as sent, and the bytes of the fields
+ * and ops. A put and a batch row carry the same parts (a put adds the DIGEST field).
  */
-export function putFrame(r: RecordItem, ns: string, bits: ReturnType<typeof writeBits>, ttl: number, transactionTtl = 0): Buffer {
+export interface RecordParts {
+  nsBytes: Buffer;
+  setBytes: Buffer;
+  values: Buffer[];
+  /** Bytes of the NAMESPACE, SET and (if any) KEY fields and the ops; no DIGEST field. */
+  size: number;
+}
+
+/** recordParts: the parts of a record's write into namespace `ns`. */
+export function recordParts(r: RecordItem, ns: string): RecordParts {
   const nsBytes = utf8Name(ns);
   const setBytes = utf8Name(r.set);
   const key = r.key;
   const nBins = r.bins.length;
-  let size = MSG_HEADER_SIZE + fieldSize(nsBytes.length) + fieldSize(setBytes.length) + fieldSize(r.digest.length) + (key !== undefined ? keyFieldSize(key.data.length) : 0);
+  let size = fieldSize(nsBytes.length) + fieldSize(setBytes.length) + (key !== undefined ? keyFieldSize(key.data.length) : 0);
   const values: Buffer[] = new Array(nBins);
   for (let i = 0; i < nBins; i++) {
     const b = r.bins[i]!;
@@ -137,19 +158,41 @@ export function putFrame(r: RecordItem, ns: string, bits: ReturnType<typeof writ
     values[i] = v;
     size += opSize(utf8Name(b.name).length, v.length);
   }
+  return { nsBytes, setBytes, values, size };
+}
+
+/** fieldCount: the fields a record's write sends (NAMESPACE, SET, KEY if any; plus DIGEST in a put). */
+export function fieldCount(r: RecordItem, withDigest: boolean): number {
+  return 2 + (withDigest ? 1 : 0) + (r.key !== undefined ? 1 : 0);
+}
+
+/** writeRecordParts: NAMESPACE, SET, DIGEST (for a put), KEY if any, then one WRITE op per bin. */
+export function writeRecordParts(buf: Buffer, at: number, r: RecordItem, p: RecordParts, withDigest: boolean): number {
+  at = writeField(buf, at, FieldType.NAMESPACE, p.nsBytes);
+  at = writeField(buf, at, FieldType.SET, p.setBytes);
+  if (withDigest) at = writeField(buf, at, FieldType.DIGEST, r.digest);
+  if (r.key !== undefined) at = writeKeyField(buf, at, r.key.type, r.key.data);
+  for (let i = 0; i < r.bins.length; i++) {
+    const b = r.bins[i]!;
+    at = writeOp(buf, at, OpType.WRITE, b.type, utf8Name(b.name), p.values[i]!);
+  }
+  return at;
+}
+
+/**
+ * putFrame: the whole proto frame of the put of one record (exported for tests), written
+ * in one pass: the same bytes encodeMessage gives for its fields and ops, without an
+ * object per field and op.
+ */
+export function putFrame(r: RecordItem, ns: string, bits: ReturnType<typeof writeBits>, ttl: number, transactionTtl = 0): Buffer {
+  const p = recordParts(r, ns);
+  const size = MSG_HEADER_SIZE + p.size + fieldSize(r.digest.length);
   const buf = Buffer.allocUnsafe(PROTO_HEADER_SIZE + size);
   writeProtoHeader(buf, 0, ProtoType.MSG, size);
-  let at = writeMsgHeader(
-    buf, PROTO_HEADER_SIZE, 0, bits.info2, bits.info3, 0, 0, bits.sendGeneration ? r.generation : 0, ttl, transactionTtl, key !== undefined ? 4 : 3, nBins,
+  const at = writeMsgHeader(
+    buf, PROTO_HEADER_SIZE, 0, bits.info2, bits.info3, 0, 0, bits.sendGeneration ? r.generation : 0, ttl, transactionTtl, fieldCount(r, true), r.bins.length,
   );
-  at = writeField(buf, at, FieldType.NAMESPACE, nsBytes);
-  at = writeField(buf, at, FieldType.SET, setBytes);
-  at = writeField(buf, at, FieldType.DIGEST, r.digest);
-  if (key !== undefined) at = writeKeyField(buf, at, key.type, key.data);
-  for (let i = 0; i < nBins; i++) {
-    const b = r.bins[i]!;
-    at = writeOp(buf, at, OpType.WRITE, b.type, utf8Name(b.name), values[i]!);
-  }
+  writeRecordParts(buf, at, r, p, true);
   return buf;
 }
 
@@ -163,6 +206,113 @@ export function refusal(r: RecordItem, ttl: number, extraTtl: number): RecordWri
   const over = ttlOverLimit(ttl, extraTtl);
   if (over !== undefined) return new RecordWriteError(r, ResultCode.PARAMETER, `record ${r.digest.toString('base64')} (set ${JSON.stringify(r.set)}) ${over}`);
   return undefined;
+}
+
+/** What both write modes share: the policy, the counts, the clock, the retries, the wait for masters. */
+export interface WriteContext {
+  cluster: Cluster;
+  o: WriteOptions;
+  counts: WriteCounts;
+  bits: ReturnType<typeof writeBits>;
+  maxRetries: number;
+  scaleUs: number;
+  /** The answer wait (ms). */
+  timeoutMs: number;
+  /** The server-side timeout sent with each command (ms). */
+  txnTtl: number;
+  wait: PartitionWait;
+  /** The partition wait's budget (ms) and its clock: also the bound of riding out a lost node. */
+  budgetMs: number;
+  monotonic: () => number;
+  /** Partitions whose writes went to another node than before (ns:pid). */
+  moved: Set<string>;
+  /** Waits before retry `attempt` + 1. */
+  pause(attempt: number): Promise<unknown> | undefined;
+  /** nodeLost: the node was dropped from the cluster (asking the nodes again if not yet). */
+  nodeLost(node: Node): Promise<boolean>;
+  /**
+   * admit: counts a record read and says whether it is written, and with what TTL
+   * (undefined: skipped and counted); throws the refusal of a record that stops the run.
+   */
+  admit(r: RecordItem): number | undefined;
+}
+
+/** Window: the writes (or batches) in flight, and a wait until few enough are. */
+export class Window {
+  size = 0;
+  private wake: (() => void) | undefined;
+
+  /** done: one write in flight less; wakes the waiter. */
+  done(): void {
+    this.size--;
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  /** until: resolves once cond holds (checked each time a write is done). */
+  async until(cond: () => boolean): Promise<void> {
+    while (!cond()) await new Promise<void>((resolve) => (this.wake = resolve));
+  }
+}
+
+/** A record to write: its target namespace and TTL. */
+export interface Admitted {
+  r: RecordItem;
+  ns: string;
+  ttl: number;
+}
+
+/**
+ * admitted: the records to write, as ctx.admit lets them through, until stop() says so.
+ * A record refused before sending is yielded as its error, and ends the records.
+ * onInputWait: called each time every record of the input so far was taken, before the
+ * next input batch is awaited.
+ */
+export async function* admitted(ctx: WriteContext, batches: AsyncIterable<RecordItem[]>, stop: () => boolean, onInputWait?: () => void): AsyncGenerator<Admitted | Error> {
+  for await (const batch of batches) {
+    for (const r of batch) {
+      if (stop()) return;
+      let ttl: number | undefined;
+      try {
+        ttl = ctx.admit(r);
+      } catch (e) {
+        yield e as Error;
+        return;
+      }
+      if (ttl !== undefined) yield { r, ns: ctx.o.namespace ?? r.namespace, ttl };
+    }
+    onInputWait?.();
+  }
+}
+
+/**
+ * judge: counts a record's answer and returns true, or returns false to send it again (a
+ * transient code with retries left); throws RecordWriteError for a rejection that stops
+ * the run. `resent`: an earlier send of it may have been applied.
+ */
+export function judge(ctx: Pick<WriteContext, 'o' | 'counts' | 'maxRetries'>, r: RecordItem, code: number, node: Node, resent: boolean, attempt: number): boolean {
+  const { o, counts } = ctx;
+  if (code === ResultCode.OK) {
+    counts.inserted++;
+    o.onWritten?.(r);
+    return true;
+  }
+  if (code === ResultCode.GENERATION || (code === ResultCode.KEY_EXISTS && o.unique)) {
+    // After a re-send, the record found may be this restore's own earlier attempt.
+    if (resent) counts.inDoubt++;
+    else if (code === ResultCode.GENERATION) counts.fresher++;
+    else counts.existed++;
+    return true;
+  }
+  if (isTransient(code) && attempt < ctx.maxRetries) return false;
+  const what = `record ${r.digest.toString('base64')} (set ${JSON.stringify(r.set)}) rejected by ${node.address}: ${resultName(code)} (${code})`;
+  if (isRecordError(code) && o.ignoreRecordError) {
+    counts.ignored++;
+    o.log?.(`ignored: ${what}`);
+    return true;
+  }
+  throw new RecordWriteError(r, code, what);
 }
 
 /**
@@ -183,12 +333,12 @@ export async function writeRecords(cluster: Cluster, batches: AsyncIterable<Reco
   };
   const timeoutMs = opts.socketTimeoutMs || 600_000;
   const txnTtl = opts.totalTimeoutMs && opts.socketTimeoutMs ? Math.min(opts.totalTimeoutMs, opts.socketTimeoutMs) : (opts.totalTimeoutMs ?? 0);
-  const limit = Math.max(1, opts.inFlight ?? 512);
+  const limit = Math.max(1, opts.inFlight ?? (opts.batchSize ?? DEFAULT_PUT_GROUP) * (opts.maxAsyncBatches ?? DEFAULT_MAX_ASYNC_BATCHES));
   const lanesPerNode = Math.max(1, opts.lanesPerNode ?? 2);
   const lanes = new Map<Node, { lanes: Lane[]; next: number }>();
-  let inFlight = 0;
-  let wake: (() => void) | undefined;
+  const window = new Window();
   let failure: Error | undefined;
+  const extraTtl = opts.extraTtl ?? 0;
   const budgetMs = opts.partitionWaitMs ?? DEFAULT_PARTITION_WAIT_MS;
   const monotonic = opts.monotonic ?? (() => performance.now());
   const wait = new PartitionWait(cluster, { budgetMs, sleep: opts.sleep, now: monotonic, log: opts.notice, note: opts.onWait });
@@ -201,6 +351,24 @@ export async function writeRecords(cluster: Cluster, batches: AsyncIterable<Reco
   };
   // Partitions whose writes went to another node than before (ns:pid).
   const moved = new Set<string>();
+  const ctx: WriteContext = {
+    cluster, o: opts, counts, bits, maxRetries, scaleUs, timeoutMs, txnTtl, wait, budgetMs, monotonic, moved, pause, nodeLost,
+    admit: (r) => {
+      counts.read++;
+      // The server would answer PARAMETER to a put with no bins: skip, as asrestore does.
+      if (r.bins.length === 0) { counts.skippedNoBins++; return undefined; }
+      const ttl = ttlFor(r.voidTime, nowClSeconds(now()), extraTtl);
+      if (ttl === undefined) { counts.expired++; return undefined; }
+      const refused = refusal(r, ttl, extraTtl);
+      if (refused !== undefined) {
+        if (!opts.ignoreRecordError) { counts.failed++; throw refused; }
+        counts.ignored++;
+        opts.log?.(`ignored: ${refused.message}`);
+        return undefined;
+      }
+      return ttl;
+    },
+  };
 
   const laneFor = (node: Node): Lane => {
     let l = lanes.get(node);
@@ -264,82 +432,48 @@ export async function writeRecords(cluster: Cluster, batches: AsyncIterable<Reco
         await cluster.refresh().catch(() => undefined);
         continue;
       }
-      if (code === ResultCode.OK) {
-        counts.inserted++;
-        opts.onWritten?.(r);
-        return;
-      }
-      if (code === ResultCode.GENERATION || (code === ResultCode.KEY_EXISTS && opts.unique)) {
-        // After a re-send, the record found may be this restore's own earlier attempt.
-        if (resent) counts.inDoubt++;
-        else if (code === ResultCode.GENERATION) counts.fresher++;
-        else counts.existed++;
-        return;
-      }
+      if (judge(ctx, r, code, node, resent, attempt)) return;
       // A server timeout may come after the write was applied (a replica was slow).
       if (code === ResultCode.TIMEOUT) maybeApplied = true;
-      if (isTransient(code) && attempt < maxRetries) {
-        opts.log?.(`retrying a write (${attempt + 1}/${maxRetries}) after ${retryDelayMs(attempt + 1, scaleUs)} ms: ${node.address} answered ${resultName(code)} (${code})`);
-        await pause(attempt);
-        if (code === ResultCode.UNAVAILABLE) await cluster.refresh().catch(() => undefined);
-        continue;
-      }
-      const what = `record ${r.digest.toString('base64')} (set ${JSON.stringify(r.set)}) rejected by ${node.address}: ${resultName(code)} (${code})`;
-      if (isRecordError(code) && opts.ignoreRecordError) {
-        counts.ignored++;
-        opts.log?.(`ignored: ${what}`);
-        return;
-      }
-      throw new RecordWriteError(r, code, what);
+      opts.log?.(`retrying a write (${attempt + 1}/${maxRetries}) after ${retryDelayMs(attempt + 1, scaleUs)} ms: ${node.address} answered ${resultName(code)} (${code})`);
+      await pause(attempt);
+      if (code === ResultCode.UNAVAILABLE) await cluster.refresh().catch(() => undefined);
     }
   };
 
   const settle = (p: Promise<void>): void => {
-    inFlight++;
+    window.size++;
     // One handler for both outcomes: a promise fewer per record than catch().finally().
-    const done = (): void => {
-      inFlight--;
-      const w = wake;
-      wake = undefined;
-      w?.();
-    };
+    const done = (): void => window.done();
     p.then(done, (e: unknown) => {
       counts.failed++;
       failure ??= e as Error;
       done();
     });
   };
-  const until = async (cond: () => boolean): Promise<void> => {
-    while (!cond()) await new Promise<void>((resolve) => (wake = resolve));
-  };
 
-  try {
-    outer: for await (const batch of batches) for (const r of batch) {
-      if (failure) break outer;
-      counts.read++;
-      const ns = opts.namespace ?? r.namespace;
-      // The server would answer PARAMETER to a put with no bins: skip, as asrestore does.
-      if (r.bins.length === 0) { counts.skippedNoBins++; continue; }
-      const ttl = ttlFor(r.voidTime, nowClSeconds(now()), opts.extraTtl ?? 0);
-      if (ttl === undefined) { counts.expired++; continue; }
-      const refused = refusal(r, ttl, opts.extraTtl ?? 0);
-      if (refused !== undefined) {
-        if (!opts.ignoreRecordError) { counts.failed++; failure = refused; break outer; }
-        counts.ignored++;
-        opts.log?.(`ignored: ${refused.message}`);
-        continue;
-      }
-      // Hysteresis: once the window is full, let half of it drain before refilling, so the
-      // requests leave in large batches instead of one per answer (each a syscall and a
-      // wake-up on both sides).
-      if (inFlight >= limit) await until(() => inFlight <= limit >> 1);
-      settle(put(r, ns, putFrame(r, ns, bits, ttl, txnTtl)));
-    }
-  } finally {
-    // Whatever went wrong, let the writes in flight finish so the counts are true.
-    await until(() => inFlight === 0);
-    for (const l of lanes.values()) for (const lane of l.lanes) lane.close();
+  if (opts.batchWrites) {
+    failure = await writeBatches(ctx, batches);
     counts.partitionsMoved += moved.size;
+  } else {
+    try {
+      for await (const w of admitted(ctx, batches, () => failure !== undefined)) {
+        if (w instanceof Error) {
+          failure = w;
+          break;
+        }
+        // Hysteresis: once the window is full, let half of it drain before refilling, so the
+        // requests leave in large batches instead of one per answer (each a syscall and a
+        // wake-up on both sides).
+        if (window.size >= limit) await window.until(() => window.size <= limit >> 1);
+        settle(put(w.r, w.ns, putFrame(w.r, w.ns, bits, w.ttl, txnTtl)));
+      }
+    } finally {
+      // Whatever went wrong, let the writes in flight finish so the counts are true.
+      await window.until(() => window.size === 0);
+      for (const l of lanes.values()) for (const lane of l.lanes) lane.close();
+      counts.partitionsMoved += moved.size;
+    }
   }
   if (failure instanceof ConnectError) throw connectionLost(failure, counts.inserted);
   if (failure instanceof NoMaster) throw new AsError('PARTITION_UNAVAILABLE', `${failure.message}; ${counts.inserted} record(s) were written before`, { value: failure.pid, cause: failure });

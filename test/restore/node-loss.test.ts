@@ -14,6 +14,11 @@ import { errorCode, lastLine, runProgram, seededRng, startPipeline, tempDir, wai
 import { client } from '../devserver/helpers.js';
 
 const RECORDS = 4000;
+/**
+ * Batch writes (the default) of 8 records, 2 in flight: slow enough that a stop lands
+ * mid-run (at the default 128 x 32 the whole file is in flight at once).
+ */
+const PACE = ['--batch-size', '8', '--max-async-batches', '2'];
 /** A real cluster's heartbeat timeout: 150 ms x 10. */
 const NODE_TIMEOUT_MS = 1500;
 let file: string;
@@ -84,7 +89,7 @@ async function restoreLosingNode(nodes: number, victim: number, at: number, extr
     await server.faults.slowReplies(2);
     const seeds = server.seeds.map((s) => `127.0.0.1:${s.port}`).join(',');
     const machine = join(tempDir(), 'm');
-    const p = startPipeline([['asrestore', ['-h', seeds, '-i', file, '-m', machine, ...extra]]]);
+    const p = startPipeline([['asrestore', ['-h', seeds, '-i', file, '-m', machine, ...PACE, ...extra]]]);
     await waitFor(async () => (await server!.count('test')) >= at, `${at} records to be written (${what})`);
     const hold = holdUntil(server, p, new RegExp(`Remove node ${server.nodes[victim]!.id}`), 2, what);
     await server.nodes[victim]!.stop();
@@ -113,7 +118,8 @@ async function restoreLosingNode(nodes: number, victim: number, at: number, extr
 
 test('a node stops mid-restore on a 2-node cluster (RF 2), at seeded moments: the restore waits for the cluster to re-form and completes', async () => {
   // --max-retries 0: riding out the lost node uses up no retry.
-  for (const extra of [[], ['-u'], ['--max-retries', '0']]) {
+  // With puts too (--disable-batch-writes; --batch-size then groups puts).
+  for (const extra of [[], ['-u'], ['--max-retries', '0'], ['--disable-batch-writes'], ['--disable-batch-writes', '--max-retries', '0']]) {
     const at = 200 + rng.int(RECORDS / 2 - 200);
     await restoreLosingNode(2, rng.int(2), at, extra);
   }
@@ -131,7 +137,7 @@ test('two nodes of three stop one after the other mid-restore (RF 2): the restor
   try {
     await server.faults.slowReplies(2);
     const seeds = server.seeds.map((s) => `127.0.0.1:${s.port}`).join(',');
-    const p = startPipeline([['asrestore', ['-h', seeds, '-i', file, '-u']]]);
+    const p = startPipeline([['asrestore', ['-h', seeds, '-i', file, '-u', ...PACE]]]);
     const first = rng.int(3);
     const second = (first + 1 + rng.int(2)) % 3;
     const what = `nodes ${first} then ${second} stop (seed ${rng.seed})`;
@@ -160,7 +166,7 @@ test('a node joins mid-restore: one line says so, and the restore completes with
     await server.nodes[2]!.stop();
     await server.faults.slowReplies(2);
     const seeds = `127.0.0.1:${server.seeds[0]!.port}`;
-    const p = startPipeline([['asrestore', ['-h', seeds, '-i', file]]]);
+    const p = startPipeline([['asrestore', ['-h', seeds, '-i', file, ...PACE]]]);
     const at = 200 + rng.int(RECORDS / 2 - 200);
     await waitFor(async () => (await server!.count('test')) >= at, `${at} records to be written (seed ${rng.seed})`);
     const hold = holdUntil(server, p, new RegExp(`Add node ${server.nodes[2]!.id}`), 2, `seed ${rng.seed}`);
@@ -183,7 +189,7 @@ test('negative: the cluster does not re-form within --partition-wait: PARTITION_
   try {
     await server.faults.slowReplies(2);
     const seeds = server.seeds.map((s) => `127.0.0.1:${s.port}`).join(',');
-    const p = startPipeline([['asrestore', ['-h', seeds, '-i', file, '--partition-wait', '1000']]]);
+    const p = startPipeline([['asrestore', ['-h', seeds, '-i', file, '--partition-wait', '1000', ...PACE]]]);
     await waitFor(async () => (await server!.count('test')) >= 500, '500 records to be written');
     await server.nodes[0]!.stop();
     const [r] = await p.done;

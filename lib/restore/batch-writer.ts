@@ -1,0 +1,352 @@
+// Batch writes: records go to their partition's master in batch-index commands
+// (lib/protocol/batch.ts) of up to --batch-size rows, at most --max-async-batches in flight,
+// as the official asrestore 4.x sends them (aerospike_batch.c: one write row per record,
+// with the same write attributes, generation, TTL, fields and ops as a put). Each row's
+// answer is counted as a put's would be (writer.ts judge). A batch that fails as a whole
+// (timeout, lost connection, a refusal of the batch such as "queues full") is sent again
+// with back-off, and only the rows that got no answer go again: no row is counted twice,
+// and none is dropped.
+import type { Cluster } from '../cluster/cluster.js';
+import type { Node } from '../cluster/node.js';
+import type { Connection } from '../cluster/connection.js';
+import { AsError, ConnectError, ProtocolError } from '../errors.js';
+import { Info2, ProtoType, ResultCode } from '../protocol/constants.js';
+import {
+  BATCH_FLAGS_DEFAULT, BATCH_HEAD_SIZE, BATCH_OPEN, BATCH_WRITE_ROW, BATCH_WRITE_ROW_HEAD_SIZE, readBatchAnswers, writeBatchHead, writeBatchRow,
+} from '../protocol/batch.js';
+import { partitionId } from '../protocol/digest.js';
+import { isTransient, resultName } from '../protocol/result-codes.js';
+import type { RecordItem } from '../records/types.js';
+import { AnswerLost } from './pipeline.js';
+import { admitted, fieldCount, judge, recordParts, retryDelayMs, Window, writeRecordParts, type WriteContext } from './writer.js';
+
+/** Default rows per batch command (the official asrestore's --batch-size with batch writes). */
+export const DEFAULT_BATCH_SIZE = 128;
+/** Default batch commands in flight (the official --max-async-batches). */
+export const DEFAULT_MAX_ASYNC_BATCHES = 32;
+
+/** One record on its way: where it goes and what happened to it so far. */
+interface Row {
+  r: RecordItem;
+  ns: string;
+  pid: number;
+  ttl: number;
+  /** Sends that failed so far (answers with a transient code, batches that failed as a whole). */
+  attempt: number;
+  /** An earlier send may have been applied (its answer was lost, or the server timed it out). */
+  mayHaveApplied: boolean;
+  /** Counted once in `resent` when sent again after such an attempt. */
+  resent: boolean;
+  /** The node it was last sent to. */
+  last?: Node;
+  /** Since when it rides out a lost node without using retries (monotonic ms). */
+  lostSince?: number;
+}
+
+/**
+ * batchFrame: the batch-index command writing these rows: per row its digest, a write row
+ * type byte (INFO|GEN|TTL), info1 0, info2 WRITE|RESPOND_ALL_OPS and the policy bits, info3,
+ * the backed-up generation (with GENERATION_GT), the TTL, then the fields and ops of a put
+ * (no DIGEST field: the row carries it). Exported for tests.
+ */
+export function batchFrame(rows: ReadonlyArray<{ r: RecordItem; ns: string; ttl: number }>, bits: WriteContext['bits'], transactionTtl = 0): Buffer {
+  const parts = rows.map((row) => recordParts(row.r, row.ns));
+  let total = BATCH_HEAD_SIZE;
+  for (const p of parts) total += BATCH_WRITE_ROW_HEAD_SIZE + p.size;
+  const buf = Buffer.allocUnsafe(total);
+  let at = writeBatchHead(buf, total, rows.length, BATCH_FLAGS_DEFAULT, transactionTtl);
+  const info2 = bits.info2 | Info2.RESPOND_ALL_OPS;
+  for (let i = 0; i < rows.length; i++) {
+    const { r } = rows[i]!;
+    at = writeBatchRow(buf, at, i, r.digest, BATCH_WRITE_ROW, 0, info2, bits.info3, 0, bits.sendGeneration ? r.generation : 0, rows[i]!.ttl, fieldCount(r, false), r.bins.length);
+    at = writeRecordParts(buf, at, r, parts[i]!, false);
+  }
+  if (at !== total) throw new ProtocolError(`batch frame measured ${total} bytes, wrote ${at}`);
+  return buf;
+}
+
+/** What one batch command got back: a code per row (-1: no answer), and how it ended. */
+interface BatchResult {
+  codes: Int16Array;
+  /** The LAST message's result code; undefined when the batch did not end. */
+  batchCode?: number;
+  /** Why the batch did not end (the connection failed, or no answer in time). */
+  error?: Error;
+  /** True once the request was written (its rows may have been applied). */
+  written: boolean;
+}
+
+/** sendBatch: one batch command on a pooled connection of the node, read to its LAST message. */
+async function sendBatch(node: Node, frame: Buffer, n: number, timeoutMs: number): Promise<BatchResult> {
+  const res: BatchResult = { codes: new Int16Array(n).fill(-1), written: false };
+  let conn: Connection;
+  try {
+    conn = await node.acquire('connecting to write records');
+  } catch (e) {
+    res.error = e as Error;
+    return res;
+  }
+  let ok = false;
+  try {
+    conn.write(frame);
+    res.written = true;
+    const onRow = (index: number, code: number): void => {
+      if (index >= n) throw new ProtocolError(`${node.address}: batch answer for row ${index} of ${n}`, index);
+      res.codes[index] = code;
+    };
+    for (;;) {
+      const f = await conn.readFrame('waiting for batch write results', timeoutMs);
+      if (f.type !== ProtoType.MSG) throw new ProtocolError(`${node.address}: unexpected answer (proto type ${f.type}) to a batch write`);
+      const code = readBatchAnswers(f.body, onRow);
+      if (code !== BATCH_OPEN) {
+        res.batchCode = code;
+        ok = true;
+        return res;
+      }
+    }
+  } catch (e) {
+    if (e instanceof ProtocolError) throw e;
+    res.error = res.written && e instanceof ConnectError ? new AnswerLost(e.host, e.message, e.cause ?? e) : (e as Error);
+    return res;
+  } finally {
+    node.release(conn, ok);
+  }
+}
+
+/**
+ * writeBatches: the batch mode of writeRecords. Resolves with the first failure (after
+ * every batch in flight has been answered, so the counts are true), or undefined.
+ */
+export async function writeBatches(ctx: WriteContext, batches: AsyncIterable<RecordItem[]>): Promise<Error | undefined> {
+  const { cluster, o, counts } = ctx;
+  const batchSize = Math.max(1, o.batchSize ?? DEFAULT_BATCH_SIZE);
+  const limit = Math.max(1, o.maxAsyncBatches ?? DEFAULT_MAX_ASYNC_BATCHES);
+  // Rows gathered per master until a batch is full.
+  const gathering = new Map<Node, Row[]>();
+  const window = new Window();
+  let failure: Error | undefined;
+  const fail = (e: unknown, rows: number): void => {
+    counts.failed += rows;
+    failure ??= e as Error;
+  };
+  // True while the input is awaited (everything it gave so far has been gathered).
+  let awaitingInput = false;
+  const start = (rows: Row[]): void => {
+    window.size++;
+    void writeRows(ctx, rows, fail).then(() => {
+      window.done();
+      if (awaitingInput) flushIdle();
+    });
+  };
+  const launch = async (rows: Row[]): Promise<void> => {
+    if (window.size >= limit) await window.until(() => window.size < limit);
+    start(rows);
+  };
+  // Nothing in flight while the input is awaited: the input is slower than the cluster
+  // (a slow pipe, -N). What is gathered goes now rather than wait for a full batch; the
+  // batches then grow to what arrives during one round trip.
+  const flushIdle = (): void => {
+    if (window.size > 0) return;
+    for (const g of gathering.values()) start(g);
+    gathering.clear();
+  };
+  const onInputWait = (): void => {
+    awaitingInput = true;
+    flushIdle();
+  };
+
+  try {
+    for await (const w of admitted(ctx, batches, () => failure !== undefined, onInputWait)) {
+      awaitingInput = false;
+      if (w instanceof Error) {
+        failure = w;
+        break;
+      }
+      const pid = partitionId(w.r.digest);
+      let node: Node;
+      try {
+        node = cluster.masterOf(w.ns, pid) ?? (await ctx.wait.master(w.ns, pid));
+      } catch (e) {
+        fail(e, 1);
+        break;
+      }
+      let rows = gathering.get(node);
+      if (rows === undefined) gathering.set(node, (rows = []));
+      rows.push({ r: w.r, ns: w.ns, pid, ttl: w.ttl, attempt: 0, mayHaveApplied: false, resent: false });
+      if (rows.length >= batchSize) {
+        gathering.delete(node);
+        await launch(rows);
+      }
+    }
+  } finally {
+    awaitingInput = false;
+    // Every row admitted is written and counted, whatever stopped the input (a failure, a
+    // bad file, a signal).
+    for (const rows of gathering.values()) await launch(rows);
+    gathering.clear();
+    await window.until(() => window.size === 0);
+  }
+  return failure;
+}
+
+/**
+ * writeRows: sends rows (grouped by their partition's current master) until every one has
+ * its answer counted, or has failed. A row answered with a transient code, or whose batch
+ * failed as a whole, goes again after the back-off of its attempt. `fail` takes each row's
+ * final failure.
+ */
+async function writeRows(ctx: WriteContext, rows: Row[], fail: (e: unknown, rows: number) => void): Promise<void> {
+  const { cluster, o, counts, maxRetries } = ctx;
+  let pending = rows;
+  while (pending.length > 0) {
+    const groups = new Map<Node, Row[]>();
+    const route = (row: Row, node: Node, waited: boolean): void => {
+      if (waited || (row.last !== undefined && row.last !== node)) ctx.moved.add(`${row.ns}:${row.pid}`);
+      row.last = node;
+      let g = groups.get(node);
+      if (g === undefined) groups.set(node, (g = []));
+      g.push(row);
+    };
+    // Rows without a master wait for the cluster to re-form, all at once (no failed attempt).
+    const waits: Array<Promise<void>> = [];
+    for (const row of pending) {
+      const node = cluster.masterOf(row.ns, row.pid);
+      if (node !== undefined) route(row, node, false);
+      else waits.push(ctx.wait.master(row.ns, row.pid).then((n) => route(row, n, true), (e: unknown) => fail(e, 1)));
+    }
+    await Promise.all(waits);
+    const again: Row[] = [];
+    let why = '';
+    await Promise.all([...groups].map(async ([node, group]) => {
+      for (const row of group) {
+        if (row.mayHaveApplied && !row.resent) {
+          row.resent = true;
+          counts.resent++;
+        }
+      }
+      let res: BatchResult;
+      try {
+        res = await sendBatch(node, batchFrame(group, ctx.bits, ctx.txnTtl), group.length, ctx.timeoutMs);
+      } catch (e) {
+        // A broken answer: nothing of it can be trusted, and sending again would not help.
+        fail(e, group.length);
+        return;
+      }
+      // The batch as a whole: refused before any row ran, or cut short by the connection.
+      const batchCode = res.batchCode;
+      // Its node went away (the tend drops it): its rows go to the nodes that take their
+      // partitions over, riding out node loss rather than failing attempts, within the
+      // partition wait's budget.
+      const lost = res.error instanceof ConnectError && (await ctx.nodeLost(node));
+      for (let i = 0; i < group.length; i++) {
+        const row = group[i]!;
+        let code = res.codes[i]!;
+        if (code < 0) {
+          if (res.error !== undefined) {
+            // No answer: the whole batch failed; this row goes again (its attempt counts).
+            if (res.error instanceof AnswerLost) row.mayHaveApplied = true;
+            if (lost) {
+              row.lostSince ??= ctx.monotonic();
+              if (ctx.monotonic() - row.lostSince < ctx.budgetMs) {
+                again.push(row);
+                why = res.error.message;
+                continue;
+              }
+            }
+            if (row.attempt >= maxRetries) fail(res.error, 1);
+            else {
+              row.attempt++;
+              again.push(row);
+              why = res.error.message;
+            }
+            continue;
+          }
+          // The batch ended without this row's answer: refused as a whole (its code says
+          // why), or a server that broke the protocol.
+          if (batchCode === ResultCode.OK || batchCode === undefined) {
+            fail(new ProtocolError(`${node.address}: a batch write ended without the answer of row ${i} of ${group.length}`, i), 1);
+          } else if (isTransient(batchCode) && row.attempt < maxRetries) {
+            row.attempt++;
+            again.push(row);
+            why = `${node.address} answered ${resultName(batchCode)} (${batchCode}) to the batch`;
+          } else {
+            fail(batchRejected(node, batchCode, group.length, o.batchSize), 1);
+          }
+          continue;
+        }
+        try {
+          if (judge(ctx, row.r, code, node, row.resent, row.attempt)) continue;
+        } catch (e) {
+          fail(e, 1);
+          continue;
+        }
+        // A write the server timed out may have been applied on its master.
+        if (code === ResultCode.TIMEOUT) row.mayHaveApplied = true;
+        row.attempt++;
+        again.push(row);
+        why = `${node.address} answered ${resultName(code)} (${code})`;
+      }
+      if (batchCode !== undefined && batchCode !== ResultCode.OK && isTransient(batchCode)) await cluster.refresh().catch(() => undefined);
+    }));
+    if (again.length === 0) return;
+    const attempt = Math.max(...again.map((r) => r.attempt));
+    // The puts' wording (a write, its attempt, the wait), then how many rows go again.
+    if (attempt === 0) o.log?.(`sending ${again.length} record(s) of a batch again, to the nodes that take their partitions over: ${why}`);
+    else {
+      o.log?.(`retrying a write (${attempt}/${maxRetries}) after ${retryDelayMs(attempt, ctx.scaleUs)} ms for ${again.length} record(s) of a batch: ${why}`);
+      await ctx.pause(attempt - 1);
+    }
+    if (why !== '') await cluster.refresh().catch(() => undefined);
+    pending = again;
+  }
+}
+
+/** batchRejected: a batch the node refused as a whole, and kept refusing through the retries. */
+function batchRejected(node: Node, code: number, rows: number, batchSize: number | undefined): AsError {
+  const hint = code === ResultCode.BATCH_MAX_REQUESTS
+    ? `: --batch-size ${batchSize ?? DEFAULT_BATCH_SIZE} is more than the node's batch-max-requests`
+    : code === ResultCode.BATCH_DISABLED ? ': the node has batch-index-threads 0 now; --disable-batch-writes writes with puts' : '';
+  return new AsError('BATCH_REJECTED', `${node.address} refused a batch write of ${rows} record(s): ${resultName(code)} (${code})${hint}`, { value: code });
+}
+
+/**
+ * batchWriteSupport: whether every node takes batch writes, as the official asrestore
+ * decides: build >= 6.0 and batch-index-threads > 0 (get-config:context=service). Returns
+ * undefined when they all do, else why not (for the info line).
+ */
+export async function batchWriteSupport(cluster: Cluster): Promise<string | undefined> {
+  for (const node of cluster.nodes) {
+    let info: Map<string, string>;
+    try {
+      info = await node.info(['build', 'get-config:context=service'], { check: false, what: 'asking whether it takes batch writes' });
+    } catch (e) {
+      return `${node.address}: ${(e as Error).message}`;
+    }
+    const build = info.get('build') ?? '';
+    const major = Number(/^(\d+)\./.exec(build)?.[1] ?? NaN);
+    if (!(major >= 6)) return `node ${node} runs build ${build || '(unknown)'}, before 6.0`;
+    const config = info.get('get-config:context=service') ?? '';
+    const m = /(?:^|;)batch-index-threads=(\d+)(?:;|$)/.exec(config);
+    if (m === null) return `node ${node} does not say its batch-index-threads`;
+    if (Number(m[1]) === 0) return `node ${node} has batch-index-threads 0`;
+  }
+  return undefined;
+}
+
+/**
+ * chooseBatchWrites: true when records go in batch writes: not disabled, and every node
+ * takes them. Says which way records go, and why not in batches, on `info`.
+ */
+export async function chooseBatchWrites(cluster: Cluster, o: { disableBatchWrites?: boolean; batchSize?: number }, info: (msg: string) => void): Promise<boolean> {
+  if (o.disableBatchWrites) {
+    info('Writing records with single puts (--disable-batch-writes)');
+    return false;
+  }
+  const why = await batchWriteSupport(cluster);
+  if (why !== undefined) {
+    info(`Writing records with single puts: ${why}`);
+    return false;
+  }
+  info(`Writing records in batch writes of up to ${o.batchSize ?? DEFAULT_BATCH_SIZE} records`);
+  return true;
+}
