@@ -7,7 +7,7 @@
 // .asb text (bench/codec.ts) and start-up time. Prints records/s, MiB/s (of .asb text),
 // peak RSS and the client's CPU time per record (user + system, all threads) for each
 // program run.
-//   npm run bench -- [--records 300000] [--host 127.0.0.1:3000] [--namespace test] [--nodes 1]
+//   npm run bench -- [--records 300000] [--host 127.0.0.1:3000] [--namespace test] [--nodes 1] [--only-restore]
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, readdirSync } from 'node:fs';
@@ -63,7 +63,7 @@ function pct(b: number, a: number): string {
 }
 
 async function main(): Promise<void> {
-  const argv = minimist(process.argv.slice(2), { string: ['host', 'namespace'], default: { records: 300000, namespace: 'test', nodes: 1 } });
+  const argv = minimist(process.argv.slice(2), { string: ['host', 'namespace'], boolean: ['only-restore'], default: { records: 300000, namespace: 'test', nodes: 1 } });
   const n = Number(argv.records);
   const ns = String(argv.namespace);
   const work = mkdtempSync(join(tmpdir(), 'asbench-'));
@@ -82,6 +82,26 @@ async function main(): Promise<void> {
 
     const restore = await runBin('asrestore', ['-h', host, '-n', ns, '-i', file, '-g']);
     const lines: string[] = [ran('asrestore -i (fill)', n, restore, fileBytes)];
+    // Puts against batch writes (issue #13), best of 2 alternating runs each; the server's
+    // CPU per record is this process's (the dev server runs in its worker thread).
+    const best: Record<string, { r: Ran; serverUs: number }> = {};
+    for (let i = 0; i < 2; i++) {
+      for (const [what, extra] of [['asrestore -i, puts (--disable-batch-writes)', ['--disable-batch-writes']], ['asrestore -i, batch writes', []]] as const) {
+        const cpu = process.cpuUsage();
+        const r = await runBin('asrestore', ['-h', host, '-n', ns, '-i', file, '-g', ...extra]);
+        const used = process.cpuUsage(cpu);
+        const serverUs = server === undefined ? NaN : (used.user + used.system) / n;
+        if (best[what] === undefined || r.seconds < best[what]!.r.seconds) best[what] = { r, serverUs };
+      }
+    }
+    for (const [what, b] of Object.entries(best)) lines.push(ran(what, n, b.r, fileBytes));
+    const writeNote = `restore write path, dev server CPU per record: ${Object.entries(best).map(([what, b]) => `${what.replace('asrestore -i, ', '')} ${b.serverUs.toFixed(1)} µs`).join(', ')}`;
+    if (argv['only-restore']) {
+      process.stdout.write(`${'what'.padEnd(40)} ${'records'.padStart(13)} ${'time'.padStart(9)} ${'rate'.padStart(16)} ${'bandwidth'.padStart(13)} ${'peak RSS'.padStart(10)} CPU/rec\n`);
+      for (const l of lines) process.stdout.write(l + '\n');
+      process.stdout.write(`\n${writeNote}\n`);
+      return;
+    }
 
     const [h, p] = host.split(':');
     await benchScan(h!, Number(p), ns); // warm the server's caches
@@ -167,6 +187,7 @@ async function main(): Promise<void> {
     process.stdout.write(`.asb codec: encode ${codec.encodeMiBs.toFixed(0)} MiB/s, decode ${codec.decodeMiBs.toFixed(0)} MiB/s\n`);
     process.stdout.write(`start-up (asbackup --version, best of 5): ${(startup * 1000).toFixed(0)} ms\n`);
     process.stdout.write(`${viewNote}\n`);
+    process.stdout.write(`${writeNote}\n`);
     if ('skipped' in s3) process.stdout.write(`S3 rows skipped: ${s3.skipped}\n`);
     process.stdout.write(`\n${formatCodec(zstdAes)}\n`);
   } finally {

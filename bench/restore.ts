@@ -25,7 +25,7 @@ export async function benchRestore(port: number, ns: string, file: string): Prom
     const items = (async function* () { for await (const b of readBackupFiles([file])) yield b.map((s) => s.item); })();
     const records = recordsOf(items, { filter: {}, cluster, metadata: {}, counts, meta: newMetadataCounts() });
     // Generation ignored (-g) so a rerun into the same namespace writes again.
-    await writeRecords(cluster, records, { namespace: ns, noGeneration: true, extraTtl: 10 * 365 * 86400, inFlight: 640, counts });
+    await writeRecords(cluster, records, { namespace: ns, noGeneration: true, extraTtl: 10 * 365 * 86400, counts });
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     return { records: counts.inserted, seconds, mib: statSync(file).size / (1024 * 1024) };
   } finally {
