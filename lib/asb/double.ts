@@ -88,8 +88,19 @@ function exactDigits(a: number): number {
     low = 0;
     e++;
   }
-  for (let i = 7; i >= 0; i--) { DIGITS[i] = 48 + (high % 10); high = Math.floor(high / 10); }
-  for (let i = 16; i >= 8; i--) { DIGITS[i] = 48 + (low % 10); low = Math.floor(low / 10); }
+  // Both halves fit an int32: integer division by 10 is a multiply, a double `%` a call.
+  let h = high | 0;
+  let l = low | 0;
+  for (let i = 7; i >= 0; i--) {
+    const q = (h / 10) | 0;
+    DIGITS[i] = 48 + h - q * 10;
+    h = q;
+  }
+  for (let i = 16; i >= 8; i--) {
+    const q = (l / 10) | 0;
+    DIGITS[i] = 48 + l - q * 10;
+    l = q;
+  }
   return e;
 }
 
