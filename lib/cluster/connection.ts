@@ -3,7 +3,8 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ProtoType } from '../protocol/constants.js';
-import { FrameReader, type Frame } from '../protocol/frame.js';
+import { FrameReader, pooledBody, type Frame } from '../protocol/frame.js';
+import { PROTO_SIZE_MAX } from '../protocol/constants.js';
 import { infoError, infoRequest, parseInfo } from '../protocol/info.js';
 import { AsError, ConnectError, ProtocolError, ServerError } from '../errors.js';
 import { tlsErrorText } from './tls-errors.js';
@@ -40,6 +41,12 @@ export interface ConnectionOptions {
  */
 const HIGH_WATER = 2 * 1024 * 1024;
 const LOW_WATER = 512 * 1024;
+/**
+ * Plain TCP sockets read into one buffer of this size per connection (net's `onread`),
+ * which the frame reader copies out of at once: no buffer is allocated per read, so a long
+ * scan makes no garbage on its way in.
+ */
+const READ_BUFFER_SIZE = 64 * 1024;
 
 const ERRNO_TEXT: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
@@ -70,7 +77,7 @@ export function formatAddress(host: string, port: number): string {
  */
 export class Connection {
   readonly address: string;
-  private reader = new FrameReader();
+  private reader = new FrameReader(PROTO_SIZE_MAX, pooledBody);
   private frames: Frame[] = [];
   private queued = 0;
   private paused = false;
@@ -88,7 +95,20 @@ export class Connection {
   /** open: connects; rejects with a ConnectError naming host:port and `what`. */
   static open(host: string, port: number, opts: ConnectionOptions = {}, what = 'connecting'): Promise<Connection> {
     const address = formatAddress(host, port);
-    const factory = opts.socketFactory ?? ((h: string, p: number) => net.connect({ host: h, port: p }));
+    // Bytes read before the Connection exists (none are expected: the server speaks when
+    // spoken to) wait in `early`.
+    let conn: Connection | undefined;
+    const early: Buffer[] = [];
+    const onread = {
+      buffer: Buffer.allocUnsafeSlow(READ_BUFFER_SIZE),
+      callback: (n: number, buf: Uint8Array): boolean => {
+        const chunk = Buffer.from(buf.buffer, buf.byteOffset, n);
+        if (conn !== undefined) conn.onData(chunk);
+        else early.push(Buffer.from(chunk));
+        return true; // backpressure pauses the socket itself (onData)
+      },
+    };
+    const factory = opts.socketFactory ?? ((h: string, p: number) => net.connect({ host: h, port: p, onread }));
     const timeoutMs = opts.connectTimeoutMs ?? 5000;
     return new Promise((resolve, reject) => {
       let socket: ReturnType<SocketFactory>;
@@ -112,10 +132,12 @@ export class Connection {
         clearTimeout(timer);
         socket.off('error', onError);
         socket.setNoDelay?.(true);
-        const conn = new Connection(socket, host, port, opts.idleTimeoutMs ?? 30000);
-        if (opts.onOpen === undefined) return resolve(conn);
-        opts.onOpen(conn).then(() => resolve(conn), (e: unknown) => {
-          conn.close();
+        conn = new Connection(socket, host, port, opts.idleTimeoutMs ?? 30000);
+        for (const chunk of early.splice(0)) conn.onData(chunk);
+        const opened = conn;
+        if (opts.onOpen === undefined) return resolve(opened);
+        opts.onOpen(opened).then(() => resolve(opened), (e: unknown) => {
+          opened.close();
           reject(e);
         });
       });

@@ -30,36 +30,84 @@ export function readProtoHeader(buf: Buffer, offset = 0): { version: number; typ
   return { version: buf[offset]!, type: buf[offset + 1]!, size: buf.readUIntBE(offset + 2, 6) };
 }
 
+/** Bodies of at least this size come from the pool of frame bodies (scan frames). */
+const POOLED_MIN = 32 * 1024;
+/** Pooled bodies have capacities in steps of this, so frames of about the same size share them. */
+const POOL_STEP = 64 * 1024;
+/** Bytes of free bodies kept for reuse; more are left to the garbage collector. */
+const POOL_KEEP = 32 * 1024 * 1024;
+
+const freeBodies = new Map<number, ArrayBuffer[]>();
+let freeBytes = 0;
+// The bodies out on loan: only these come back, and each only once.
+const lent = new WeakSet<ArrayBuffer>();
+
+/**
+ * pooledBody: memory for a frame body of `size` bytes. Large ones are taken from the bodies
+ * given back with recycleFrameBody, so a long scan reads into the same few buffers instead
+ * of allocating (and the garbage collector freeing) one per frame.
+ */
+export function pooledBody(size: number): Buffer {
+  if (size < POOLED_MIN) return Buffer.allocUnsafe(size);
+  const capacity = Math.ceil(size / POOL_STEP) * POOL_STEP;
+  let ab = freeBodies.get(capacity)?.pop();
+  if (ab !== undefined) freeBytes -= capacity;
+  else ab = Buffer.allocUnsafeSlow(capacity).buffer as ArrayBuffer;
+  lent.add(ab);
+  return Buffer.from(ab, 0, size);
+}
+
+/**
+ * recycleFrameBody: gives a frame body back for reuse. Only for the consumer that is done
+ * with every view of it (asbackup's encoder, once a frame's records are written); anything
+ * else, or a second call, is ignored.
+ */
+export function recycleFrameBody(body: Buffer): void {
+  const ab = body.buffer;
+  if (!(ab instanceof ArrayBuffer) || !lent.delete(ab)) return;
+  const capacity = ab.byteLength; // 0 once transferred to another thread
+  if (capacity === 0 || freeBytes + capacity > POOL_KEEP) return;
+  let list = freeBodies.get(capacity);
+  if (list === undefined) freeBodies.set(capacity, (list = []));
+  list.push(ab);
+  freeBytes += capacity;
+}
+
 /**
  * FrameReader: collects socket chunks and returns every whole frame they complete. A bad
  * version, an unknown type or an absurd size is a ProtocolError: the caller closes that
- * connection, because nothing after it can be trusted.
+ * connection, because nothing after it can be trusted. Bytes are copied out of each chunk
+ * before push returns, so a reader may reuse its read buffer; bodies come from `alloc`
+ * (pooledBody for our client's connections).
  */
 export class FrameReader {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
-  private need = -1; // body size of the frame being read, -1 while its header is incomplete
-  private header: { version: number; type: number } = { version: 0, type: 0 };
+  private readonly head = Buffer.alloc(PROTO_HEADER_SIZE);
+  private headFill = 0;
+  private body: Buffer | undefined; // the frame being filled, once its header is whole
+  private bodyFill = 0;
+  private version = 0;
+  private type = 0;
 
-  constructor(private readonly maxSize = PROTO_SIZE_MAX) {}
+  constructor(private readonly maxSize = PROTO_SIZE_MAX, private readonly alloc: (size: number) => Buffer = (n) => Buffer.allocUnsafe(n)) {}
 
   /** Bytes held that do not yet form a whole frame. */
   get pending(): number {
-    return this.buffered;
+    return this.headFill + this.bodyFill;
   }
 
   /** push: adds a chunk; returns the frames it completes, in order. */
   push(chunk: Buffer): Frame[] {
     const out: Frame[] = [];
-    if (chunk.length > 0) {
-      this.chunks.push(chunk);
-      this.buffered += chunk.length;
-    }
-    for (;;) {
-      if (this.need < 0) {
-        if (this.buffered < PROTO_HEADER_SIZE) break;
-        const head = this.take(PROTO_HEADER_SIZE);
-        const h = readProtoHeader(head);
+    const n = chunk.length;
+    let i = 0;
+    while (i < n) {
+      if (this.body === undefined) {
+        const k = Math.min(PROTO_HEADER_SIZE - this.headFill, n - i);
+        for (let j = 0; j < k; j++) this.head[this.headFill + j] = chunk[i + j]!;
+        this.headFill += k;
+        i += k;
+        if (this.headFill < PROTO_HEADER_SIZE) break;
+        const h = readProtoHeader(this.head);
         if (h.version !== PROTO_VERSION && !(h.version === 0 && h.type === ProtoType.ADMIN)) {
           throw new ProtocolError(`bad proto version ${h.version}`, h.version);
         }
@@ -67,35 +115,22 @@ export class FrameReader {
           throw new ProtocolError(`bad proto type ${h.type}`, h.type);
         }
         if (h.size > this.maxSize) throw new ProtocolError(`proto size ${h.size} is too large`, h.size);
-        this.header = { version: h.version, type: h.type };
-        this.need = h.size;
+        this.version = h.version;
+        this.type = h.type;
+        this.body = h.size === 0 ? Buffer.alloc(0) : this.alloc(h.size);
+        this.bodyFill = 0;
+        this.headFill = 0;
       }
-      if (this.buffered < this.need) break;
-      out.push({ ...this.header, body: this.take(this.need) });
-      this.need = -1;
-    }
-    return out;
-  }
-
-  // Removes n bytes from the front; copies only when they span several chunks.
-  private take(n: number): Buffer {
-    this.buffered -= n;
-    const first = this.chunks[0];
-    if (n === 0) return Buffer.alloc(0);
-    if (first !== undefined && first.length >= n) {
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-      return first.subarray(0, n);
-    }
-    const out = Buffer.allocUnsafe(n);
-    let at = 0;
-    while (at < n) {
-      const c = this.chunks[0]!;
-      const k = Math.min(c.length, n - at);
-      c.copy(out, at, 0, k);
-      at += k;
-      if (k === c.length) this.chunks.shift();
-      else this.chunks[0] = c.subarray(k);
+      const body = this.body;
+      const k = Math.min(body.length - this.bodyFill, n - i);
+      if (k > 64) chunk.copy(body, this.bodyFill, i, i + k);
+      else for (let j = 0; j < k; j++) body[this.bodyFill + j] = chunk[i + j]!;
+      this.bodyFill += k;
+      i += k;
+      if (this.bodyFill < body.length) break;
+      out.push({ version: this.version, type: this.type, body });
+      this.body = undefined;
+      this.bodyFill = 0;
     }
     return out;
   }
