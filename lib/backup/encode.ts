@@ -1,5 +1,6 @@
 // The encode step of a backup: items and wire batches to .asb batches, in order.
 import { encodeItem, encodeWireRun } from '../asb/encode.js';
+import { recycleFrameBody } from '../protocol/frame.js';
 import type { EncodePool } from '../stages/encode-pool.js';
 import { batchRecords, type AsbBatch, type AsbChunk } from '../stages/files.js';
 import { partitionId } from '../protocol/digest.js';
@@ -80,8 +81,12 @@ export async function* encodeBatches(
       const job = pool.encode(batch).then((b) => marked(b, m));
       job.catch(() => undefined); // a job nobody waits for any more (after a failure) is no crash
       ahead.push(job);
+    } else {
+      ahead.push(marked(encodeWireRun(batch, compact), m)); // on the scratch slab: taken at once below
+      // Nothing refers to the frame once its records are text (the marks are copies): its
+      // memory takes the next frame.
+      recycleFrameBody(batch.body);
     }
-    else ahead.push(marked(encodeWireRun(batch, compact), m)); // on the scratch slab: taken at once below
     while (ahead.length > depth) yield done(await ahead.shift()!);
   }
   while (ahead.length > 0) yield done(await ahead.shift()!);

@@ -360,7 +360,10 @@ class Round {
         for (let i = 0; i < pidsNow.length; i++) {
           const p = byPid[pidsNow[i]!];
           if (p === undefined) continue;
-          body.copy(p.resume, 0, digestAt[i]!, digestAt[i]! + 20);
+          // 20 bytes per record: a loop costs a tenth of a Buffer.copy call.
+          const r = p.resume;
+          const at = digestAt[i]!;
+          for (let k = 0; k < 20; k++) r[k] = body[at + k]!;
           p.hasResume = true;
         }
         for (const pid of doneNow) byPid[pid]!.done = true;

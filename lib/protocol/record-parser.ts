@@ -26,6 +26,9 @@ export class ScanResultError extends ServerError {
   }
 }
 
+// The wire path builds no bins: one shared empty array instead of one per record.
+const NO_BINS: Bin[] = [];
+
 interface NameCache { bytes: Buffer; name: string }
 
 /**
@@ -98,7 +101,7 @@ export class RecordParser {
         p = end;
       }
       if (digestAt < 0) throw new ProtocolError('record without digest');
-      const bins: Bin[] = [];
+      const bins: Bin[] = wire ? NO_BINS : [];
       const msgAt = at;
       for (let i = 0; i < nOps; i++) {
         const end = checkedOpEnd(body, p, len);
