@@ -39,6 +39,8 @@ export interface SourceSettings {
   /** Nodes scanned in parallel. */
   parallel: number;
   priority: number;
+  /** Scan commands per node at once (undefined: as priority says). */
+  scansPerNode?: number;
   noClusterChange: boolean;
   /** ms, 0 = none. */
   socketTimeout: number;

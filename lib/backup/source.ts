@@ -94,6 +94,7 @@ export async function scanOptionsOf(cluster: Cluster, o: SourceSettings, log: Lo
     namespace: ns,
     parallel: o.parallel,
     priority: o.priority,
+    scansPerNode: o.scansPerNode,
     socketTimeoutMs: o.socketTimeout,
     totalTimeoutMs: o.totalTimeout,
     maxRetries: o.maxRetries,

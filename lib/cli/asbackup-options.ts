@@ -105,7 +105,12 @@ const backupOnly: OptionSpec[] = [
   { long: 'after-digest', type: 'string', group: 'Data selection', arg: '<digest>', describe: 'Back up the records after this base64 digest (resume).', validate: parseDigest },
   { long: 'filter-exp', type: 'string', group: 'Data selection', arg: '<base64>', describe: 'Server filter expression, base64 of the packed expression.', validate: parseBase64 },
   // Other (seed)
-  { long: 'priority', short: 'f', type: 'number', default: 0, group: 'Other', arg: '<priority>', describe: 'Scan priority on each node, as scan commands per node at once: 0 auto = 2, 1 low = 1, 2 medium = 2, 3 high = 4; a node\'s partitions are split evenly between them.', validate: parsePriority },
+  { long: 'priority', short: 'f', type: 'number', default: 0, group: 'Other', arg: '<priority>', describe: 'Scan priority on each node, as scan commands per node at once: 0 auto = 2, 1 low = 1, 2 medium = 2, 3 high = 4; a node\'s partitions are split into that many ranges.', validate: parsePriority },
+  {
+    long: 'scans-per-node', type: 'number', group: 'Other', arg: '<n>', defaultText: 'as --priority says',
+    describe: 'Scan commands per node at once, each over its own range of the node\'s partitions (overrides the count of --priority; --parallel still says how many nodes at once).',
+    validate: intRange(1, 64),
+  },
   { long: 'no-cluster-change', short: 'c', type: 'boolean', group: 'Other', describe: 'Stop if the cluster changes (pending migrations) during the backup.' },
   ...timeoutOptions('the scan', {
     seeds: true,

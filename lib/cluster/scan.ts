@@ -50,9 +50,11 @@ export interface ScanOptions {
   parallel?: number;
   /**
    * Scan commands per node at once: 0 auto (2), 1 low (1), 2 medium (2), 3 high (4). The
-   * node's partitions are split evenly between them.
+   * node's partitions are split into that many ranges.
    */
   priority?: number;
+  /** Scan commands per node at once, overriding priority's count. */
+  scansPerNode?: number;
   /**
    * Server-side socket timeout, and how long we wait for a frame (ms, default 30000; 0 =
    * no limit, or the total timeout when there is one).
@@ -125,6 +127,15 @@ export function scanBatches(cluster: Cluster, opts: ScanOptions): AsyncGenerator
  */
 export function scanWire(cluster: Cluster, opts: ScanOptions): AsyncGenerator<WireBatch> {
   return scanAny(cluster, opts, true) as AsyncGenerator<WireBatch>;
+}
+
+/**
+ * splitRanges: a node's partitions (in pid order) as at most k contiguous ranges, one per
+ * scan command, their sizes differing by at most one.
+ */
+export function splitRanges<T>(parts: readonly T[], k: number): T[][] {
+  const n = Math.min(k, parts.length);
+  return Array.from({ length: n }, (_, i) => parts.slice(Math.floor((i * parts.length) / n), Math.floor(((i + 1) * parts.length) / n)));
 }
 
 function cut(batch: Batch, n: number): Batch {
@@ -262,14 +273,13 @@ class Round {
   async run(groups: Map<Node, Part[]>): Promise<void> {
     const list = [...groups];
     const parallel = Math.max(1, this.opts.parallel ?? 10);
-    const perNode = STREAMS_PER_NODE[this.opts.priority ?? 0] ?? 2;
+    const perNode = this.opts.scansPerNode ?? STREAMS_PER_NODE[this.opts.priority ?? 0] ?? 2;
     this.streams = Math.max(1, Math.min(parallel, list.length) * perNode);
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < list.length && !this.aborted) {
         const [node, parts] = list[next++]!;
-        const k = Math.min(perNode, parts.length);
-        await Promise.all(Array.from({ length: k }, (_, i) => this.stream(node, parts.filter((_, j) => j % k === i))));
+        await Promise.all(splitRanges(parts, perNode).map((range) => this.stream(node, range)));
       }
     };
     await Promise.all(Array.from({ length: Math.min(parallel, list.length) }, worker));
