@@ -7,7 +7,8 @@
 // .asb text (bench/codec.ts) and start-up time. Prints records/s, MiB/s (of .asb text),
 // peak RSS and the client's CPU time per record (user + system, all threads) for each
 // program run.
-//   npm run bench -- [--records 300000] [--host 127.0.0.1:3000] [--namespace test] [--nodes 1] [--only-restore]
+//   npm run bench -- [--records 300000] [--host 127.0.0.1:3000] [--namespace test] [--nodes 1] [--only-backup | --only-restore]
+// (--only-restore: stop after the restore rows; --only-backup: after the asbackup -d rows.)
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, readdirSync } from 'node:fs';
@@ -63,7 +64,7 @@ function pct(b: number, a: number): string {
 }
 
 async function main(): Promise<void> {
-  const argv = minimist(process.argv.slice(2), { string: ['host', 'namespace'], boolean: ['only-restore'], default: { records: 300000, namespace: 'test', nodes: 1 } });
+  const argv = minimist(process.argv.slice(2), { string: ['host', 'namespace'], boolean: ['only-backup', 'only-restore'], default: { records: 300000, namespace: 'test', nodes: 1 } });
   const n = Number(argv.records);
   const ns = String(argv.namespace);
   const work = mkdtempSync(join(tmpdir(), 'asbench-'));
@@ -114,6 +115,20 @@ async function main(): Promise<void> {
     const backup = await runBin('asbackup', ['-h', host, '-n', ns, '-d', dir, '-r']);
     const outBytes = readdirSync(dir).reduce((s, f) => s + statSync(join(dir, f)).size, 0);
     lines.push(ran('asbackup -d', n, backup, outBytes));
+    // Encoder threads: on 2 cores they only show their cost; with cores to spare they scale.
+    for (const threads of [0, 1, 2, 3]) {
+      const t = await runBin('asbackup', ['-h', host, '-n', ns, '-d', dir, '-r', '--encoder-threads', String(threads)]);
+      lines.push(ran(`asbackup -d --encoder-threads ${threads}`, n, t, outBytes));
+    }
+    for (const scans of [1, 4]) {
+      const t = await runBin('asbackup', ['-h', host, '-n', ns, '-d', dir, '-r', '--scans-per-node', String(scans)]);
+      lines.push(ran(`asbackup -d --scans-per-node ${scans}`, n, t, outBytes));
+    }
+    if (argv['only-backup']) {
+      process.stdout.write(`${'what'.padEnd(40)} ${'records'.padStart(13)} ${'time'.padStart(9)} ${'rate'.padStart(16)} ${'bandwidth'.padStart(13)} ${'peak RSS'.padStart(10)} CPU/rec\n`);
+      process.stdout.write(lines.join('\n') + `\n\n${writeNote}\n`);
+      return;
+    }
     const nul = await runBin('asbackup', ['-h', host, '-n', ns, '-o', '/dev/null', '-r']);
     lines.push(ran('asbackup -o /dev/null', n, nul, outBytes));
     // -N: the write bandwidth limit, measured over the whole run (about 5 s).
