@@ -74,6 +74,11 @@ export async function* encodeBatches(
     if (m !== undefined) b.marks = m;
     return b;
   };
+  // A consumer has copied a run once it asks for the next batch: a thread's run then goes
+  // back to the pool, whose threads write later runs into its memory.
+  const release = (b: AsbBatch): void => {
+    if (pool && !Array.isArray(b)) pool.reuse(b);
+  };
   for await (const batch of batches) {
     const m = marks ? marksOf(batch) : undefined;
     if (Array.isArray(batch)) ahead.push(marked(encodeItems(batch, compact, counts), m));
@@ -87,7 +92,15 @@ export async function* encodeBatches(
       // memory takes the next frame.
       recycleFrameBody(batch.body);
     }
-    while (ahead.length > depth) yield done(await ahead.shift()!);
+    while (ahead.length > depth) {
+      const b = done(await ahead.shift()!);
+      yield b;
+      release(b);
+    }
   }
-  while (ahead.length > 0) yield done(await ahead.shift()!);
+  while (ahead.length > 0) {
+    const b = done(await ahead.shift()!);
+    yield b;
+    release(b);
+  }
 }

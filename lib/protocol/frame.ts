@@ -65,6 +65,34 @@ export function pooledBody(size: number): Buffer {
 export function recycleFrameBody(body: Buffer): void {
   const ab = body.buffer;
   if (!(ab instanceof ArrayBuffer) || !lent.delete(ab)) return;
+  keep(ab);
+}
+
+// Pooled memory moved to other threads (moveFrameMemory) and not yet back.
+let away = 0;
+
+/**
+ * moveFrameMemory: the whole memory of a pooled body, for a consumer that transfers it to
+ * another thread (an encoder thread) and hands it back with returnFrameMemory once done;
+ * undefined for any other body, which the consumer copies instead.
+ */
+export function moveFrameMemory(body: Buffer): ArrayBuffer | undefined {
+  const ab = body.buffer;
+  if (!(ab instanceof ArrayBuffer) || body.byteOffset !== 0 || !lent.delete(ab)) return undefined;
+  away++;
+  return ab;
+}
+
+/** returnFrameMemory: memory of moveFrameMemory, back from the thread (a new ArrayBuffer object for it). */
+export function returnFrameMemory(ab: ArrayBuffer): void {
+  if (away === 0) return;
+  away--;
+  if (ab.byteLength < POOLED_MIN || ab.byteLength % POOL_STEP !== 0) return;
+  keep(ab);
+}
+
+// keep: free memory into the pool, unless the pool holds enough (or it was transferred away).
+function keep(ab: ArrayBuffer): void {
   const capacity = ab.byteLength; // 0 once transferred to another thread
   if (capacity === 0 || freeBytes + capacity > POOL_KEEP) return;
   let list = freeBodies.get(capacity);

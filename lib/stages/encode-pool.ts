@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { AsError, type ErrorCode } from '../errors.js';
 import type { AsbRun } from '../asb/encode.js';
 import type { WireBatch } from '../records/types.js';
+import { moveFrameMemory, returnFrameMemory } from '../protocol/frame.js';
 
 /** A job for a worker: one scan frame's records. */
 export interface EncodeJob {
@@ -14,12 +15,16 @@ export interface EncodeJob {
   namespace: string;
   body: Uint8Array;
   offsets: Uint32Array;
+  /** The body is pooled frame memory: the worker sends it back (`memory` of the reply). */
+  pooled: boolean;
+  /** Memory of an earlier run, done with: the worker writes this job's run into it if it fits. */
+  spare?: ArrayBuffer;
 }
 
-/** A worker's answer: the run, or the error that stopped it. */
+/** A worker's answer: the run, or the error that stopped it; and the pooled memory of the job, back. */
 export type EncodeReply =
-  | { id: number; bytes: Uint8Array; ends: Uint32Array; error?: undefined }
-  | { id: number; error: { code: string; message: string; value?: unknown } };
+  | { id: number; bytes: Uint8Array; ends: Uint32Array; error?: undefined; memory?: ArrayBuffer }
+  | { id: number; error: { code: string; message: string; value?: unknown }; memory?: ArrayBuffer };
 
 /**
  * defaultEncoderThreads: none on fewer than 4 cores, where the threads only compete for the
@@ -43,6 +48,9 @@ export class EncodePool {
   private nextId = 0;
   private nextWorker = 0;
   private failure: Error | undefined;
+  // Memory of the runs the threads made (only these are reused), and of runs done with.
+  private readonly made = new WeakSet<ArrayBuffer>();
+  private spares: ArrayBuffer[] = [];
 
   constructor(size: number, compact: boolean) {
     for (let i = 0; i < size; i++) {
@@ -64,19 +72,36 @@ export class EncodePool {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     const { body } = batch;
-    // A body that is a whole buffer of its own moves to the thread; any other is copied.
+    // Pooled frame memory moves to the thread and comes back for the next frames; a body that
+    // is a whole buffer of its own moves too; any other is copied.
+    const memory = moveFrameMemory(body);
     const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer;
-    const bytes = own ? body : Uint8Array.prototype.slice.call(body);
-    const job: EncodeJob = { id, namespace: batch.namespace, body: bytes, offsets: Uint32Array.from(batch.offsets) };
+    const bytes = memory !== undefined ? new Uint8Array(memory, 0, body.length) : own ? body : Uint8Array.prototype.slice.call(body);
+    const job: EncodeJob = { id, namespace: batch.namespace, body: bytes, offsets: Uint32Array.from(batch.offsets), pooled: memory !== undefined };
+    const moved = [bytes.buffer as ArrayBuffer, job.offsets.buffer as ArrayBuffer];
+    const spare = this.spares.pop();
+    if (spare !== undefined) moved.push((job.spare = spare));
     const promise = new Promise<AsbRun>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     promise.catch(() => undefined); // a job nobody waits for any more (after a failure) is no crash
     const w = this.workers[this.nextWorker]!;
     this.nextWorker = (this.nextWorker + 1) % this.workers.length;
-    w.postMessage(job, [bytes.buffer as ArrayBuffer, job.offsets.buffer as ArrayBuffer]);
+    w.postMessage(job, moved);
     return promise;
   }
 
+  /**
+   * reuse: a run of this pool that its consumer is done with (it copied the bytes): its
+   * memory goes to a later job, so runs do not allocate (and leave to the collector) a
+   * buffer each.
+   */
+  reuse(run: AsbRun): void {
+    const ab = run.bytes.buffer;
+    if (ab instanceof ArrayBuffer && this.made.delete(ab) && this.spares.length < 2 * this.workers.length + 2) this.spares.push(ab);
+  }
+
   private answer(m: EncodeReply): void {
+    if (m.memory !== undefined) returnFrameMemory(m.memory);
+    if (m.error === undefined) this.made.add(m.bytes.buffer as ArrayBuffer);
     const p = this.pending.get(m.id);
     if (p === undefined) return;
     this.pending.delete(m.id);

@@ -18,7 +18,7 @@ import { computeDigest } from '../../lib/protocol/digest.js';
 import { particle, type Particle } from '../../lib/protocol/particle.js';
 import { ParticleType as P } from '../../lib/protocol/constants.js';
 import { pack } from '../../lib/protocol/msgpack.js';
-import { pooledBody, recycleFrameBody } from '../../lib/protocol/frame.js';
+import { moveFrameMemory, pooledBody, recycleFrameBody, returnFrameMemory } from '../../lib/protocol/frame.js';
 import { seededRng, tempDir, type Rng } from '../helpers.js';
 
 const N = 6000; // ~3 MiB of frames: dozens of pooled 64 KiB bodies per node
@@ -178,4 +178,24 @@ test('positive: a recycled frame body is lent again, once; other buffers are not
   recycleFrameBody(own); // not from the pool: ignored
   for (let i = 0; i < 4; i++) assert.notEqual(pooledBody(50_000).buffer, own.buffer);
   assert.equal(pooledBody(100).length, 100); // small bodies are plain allocations
+});
+
+test('positive: pooled memory moved to a thread comes back into the pool; nothing else gets in', () => {
+  assert.equal(moveFrameMemory(Buffer.alloc(70_000)), undefined, 'not from the pool: copied, not moved');
+  assert.equal(moveFrameMemory(pooledBody(100)), undefined, 'a small body is no pooled memory');
+  const early = new ArrayBuffer(65_536);
+  returnFrameMemory(early); // nothing was moved: ignored
+  for (let i = 0; i < 4; i++) assert.notEqual(pooledBody(60_000).buffer, early);
+  const body = pooledBody(60_000);
+  const ab = moveFrameMemory(body);
+  assert.ok(ab instanceof ArrayBuffer && ab.byteLength === 65_536);
+  assert.equal(moveFrameMemory(body), undefined, 'moved once');
+  recycleFrameBody(body); // moved away: no longer on loan, ignored
+  const back = structuredClone(ab, { transfer: [ab] }); // as a thread hands it back: a new ArrayBuffer
+  returnFrameMemory(back);
+  const next = [pooledBody(60_000), pooledBody(60_000)];
+  assert.equal(next.filter((b) => b.buffer === back).length, 1, 'the returned memory is lent again, once');
+  const stray = new ArrayBuffer(65_536);
+  returnFrameMemory(stray); // one move, one return: a second return is ignored
+  for (let i = 0; i < 4; i++) assert.notEqual(pooledBody(60_000).buffer, stray);
 });
