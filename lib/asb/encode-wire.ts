@@ -2,7 +2,7 @@
 // blocks straight from the frame bytes: the same bytes encodeItem gives for the same
 // records, without an object per record or bin (asbackup's hot path).
 //
-// Why it looks like this (measured with node --cpu-prof, see docs/architecture.md): the
+// Why it looks like this (measured with node --cpu-prof and on captured frames): the
 // writer's position lives in a local variable, not in module state, so V8 keeps it in a
 // register; the room a record needs is bounded once from its wire size instead of being
 // checked before every piece; and every piece is written by the pure `put*` writers of

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FieldType, Info1, Info3, OpType, PARTITIONS, ProtoType, ResultCode } from '../protocol/constants.js';
 import { decompressBody } from '../protocol/compress.js';
+import { recycleFrameBody } from '../protocol/frame.js';
 import { encodeMessage, Fields, type Field } from '../protocol/message.js';
 import { partitionId } from '../protocol/digest.js';
 import { isScanRetryable, resultName } from '../protocol/result-codes.js';
@@ -353,8 +354,10 @@ class Round {
         const f = await conn.readFrame(what, timeout);
         if (this.aborted) throw new Aborted();
         let body = f.body;
-        if (f.type === ProtoType.MSG_COMPRESSED) body = decompressBody(body);
-        else if (f.type !== ProtoType.MSG) throw new ProtocolError(`${node.address}: unexpected proto type ${f.type} while ${what}`);
+        if (f.type === ProtoType.MSG_COMPRESSED) {
+          body = decompressBody(body);
+          recycleFrameBody(f.body); // the records live in the inflated copy
+        } else if (f.type !== ProtoType.MSG) throw new ProtocolError(`${node.address}: unexpected proto type ${f.type} while ${what}`);
         let end: boolean;
         let batch: Batch;
         if (this.wire) {
