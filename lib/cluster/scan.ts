@@ -280,7 +280,9 @@ class Round {
     const worker = async (): Promise<void> => {
       while (next < list.length && !this.aborted) {
         const [node, parts] = list[next++]!;
-        await Promise.all(splitRanges(parts, perNode).map((range) => this.stream(node, range)));
+        const ranges = splitRanges(parts, perNode);
+        this.opts.log?.(`scanning ${parts.length} partition(s) on ${node.address} in ${ranges.length} scan command(s)`);
+        await Promise.all(ranges.map((range) => this.stream(node, range)));
       }
     };
     await Promise.all(Array.from({ length: Math.min(parallel, list.length) }, worker));

@@ -331,6 +331,18 @@ test('positive: newer selection options, prefixes, ports and verbosity', async (
     assert.equal(recs.length, all.length);
     assert.match(stderr, /\[VER\]/);
   });
+  await t.test('--scans-per-node sends that many scans to each node, -f when it is not given', async () => {
+    const scans = (stderr: string): number[] => [...stderr.matchAll(/on \S+ in (\d+) scan command\(s\)/g)].map((m) => Number(m[1]));
+    const many = await backup(['--scans-per-node', '5', '-v']);
+    assert.equal(many.recs.length, all.length);
+    assert.deepEqual(scans(many.stderr), [5, 5, 5], 'three nodes, five scans each');
+    const low = await backup(['-f', '1', '-v']);
+    assert.equal(low.recs.length, all.length);
+    assert.deepEqual(scans(low.stderr), [1, 1, 1]);
+    const r = await runProgram('asbackup', ['-h', host, '-n', 'test', '-d', join(tempDir(), 'x'), '--scans-per-node', '0']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /--scans-per-node/);
+  });
   await t.test('--output-file-prefix names the files', async () => {
     const dir = join(tempDir(), 'p');
     const r = await runProgram('asbackup', ['-h', host, '-n', 'test', '-d', dir, '--output-file-prefix', 'nightly']);
