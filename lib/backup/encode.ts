@@ -38,9 +38,12 @@ function marksOf(batch: StreamItem[] | WireBatch): RecordMarks {
     const at = batch.digestAt ?? [];
     const pids = new Uint16Array(at.length);
     const digests = Buffer.allocUnsafe(at.length * 20);
+    const body = batch.body;
     for (let i = 0; i < at.length; i++) {
-      pids[i] = partitionId(batch.body, at[i]!);
-      batch.body.copy(digests, i * 20, at[i]!, at[i]! + 20);
+      const a = at[i]!;
+      pids[i] = partitionId(body, a);
+      // 20 bytes per record: a loop costs a fraction of a Buffer.copy call.
+      for (let k = 0, o = i * 20; k < 20; k++) digests[o + k] = body[a + k]!;
     }
     return { pids, digests, done: batch.done ?? [] };
   }
