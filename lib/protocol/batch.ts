@@ -111,6 +111,11 @@ export function writeBatchRow(
   return at + 4;
 }
 
+/** setBatchRowIndex: the index of the row written at `at` (its first four bytes). */
+export function setBatchRowIndex(buf: Buffer, at: number, index: number): void {
+  buf.writeUInt32BE(index >>> 0, at);
+}
+
 // ---------------------------------------------------------------------------------------
 // Answers: back-to-back AS_MSGs, walked with checkedMsgEnd (layout.ts).
 

@@ -12,7 +12,7 @@ import { computeDigest, userKey } from '../../lib/protocol/digest.js';
 import { particle } from '../../lib/protocol/particle.js';
 import type { RecordItem } from '../../lib/records/types.js';
 import { newCounts, writeRecords, type WriteCounts, type WriteOptions } from '../../lib/restore/writer.js';
-import { batchFrame, batchWriteSupport } from '../../lib/restore/batch-writer.js';
+import { batchFrame, batchRow, batchWriteSupport } from '../../lib/restore/batch-writer.js';
 import { decodeBatchField, BATCH_WRITE_ROW } from '../../lib/protocol/batch.js';
 import { decodeMessage } from '../../lib/protocol/message.js';
 import { FieldType, Info1, Info2, PROTO_HEADER_SIZE } from '../../lib/protocol/constants.js';
@@ -88,7 +88,7 @@ describe('restore with batch writes', () => {
 
   it('a batch frame is the official client\'s: info1 BATCH, field 41, write rows with generation, TTL, namespace, set, key and ops', () => withSeed((rng) => {
     const recs = [makeRecord(1, rng), makeRecord(2, rng, { key: undefined, generation: 7 })];
-    const f = batchFrame(recs.map((r, i) => ({ r, ns: 'test', ttl: 100 + i })), writeBits({}), 1234);
+    const f = batchFrame(recs.map((r, i) => batchRow(r, 'test', 100 + i, writeBits({}))), 1234);
     const { msg } = decodeMessage(f.subarray(PROTO_HEADER_SIZE));
     assert.equal(msg.info1, Info1.BATCH);
     assert.equal(msg.transactionTtl, 1234);
