@@ -3,12 +3,13 @@
 // nothing is connected to, read or written first.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { startDevServer, type DevServer } from '../../lib/devserver/index.js';
 import { computeDigest } from '../../lib/protocol/digest.js';
 import { particle } from '../../lib/protocol/particle.js';
-import { assertFailure, officialDir, runProgram, tempDir } from '../helpers.js';
+import { assertFailure, officialDir, repoRoot, runProgram, tempDir } from '../helpers.js';
 
 let server: DevServer;
 let host: string;
@@ -118,6 +119,12 @@ test('negative: a wrong kind of path is one line naming it and the option that f
 const NOBODY = 65534;
 const asNobody = process.getuid?.() === 0 ? { uid: NOBODY, gid: NOBODY } : {};
 
+// A checkout under a directory only root may enter (mktemp -d is 0700) cannot run the
+// programs as nobody at all: these tests then say so and skip, as they cannot test anything.
+const nobodyCannotRun = process.getuid?.() === 0
+  && spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(join(repoRoot, 'dist', 'lib', 'cli', 'programs.js'))})`], asNobody).status !== 0
+  ? `user nobody cannot reach ${repoRoot} (a parent directory is closed to others)` : undefined;
+
 /** A directory nobody may enter, under a fresh temp dir others may enter. */
 function lockedDir(): string {
   const base = tempDir();
@@ -129,7 +136,7 @@ function lockedDir(): string {
   return locked;
 }
 
-test('positive: a default astools.conf that cannot be read is skipped, as a missing one is (item 16)', async () => {
+test('positive: a default astools.conf that cannot be read is skipped, as a missing one is (item 16)', { skip: nobodyCannotRun }, async () => {
   const home = lockedDir();
   const vec = join(officialDir, 'official-vec.asb');
   // The default file ~/.aerospike/astools.conf under a $HOME the user may not enter (as
@@ -147,7 +154,7 @@ test('positive: a default astools.conf that cannot be read is skipped, as a miss
   assert.match(line, /astools\.conf: (permission denied|.*)/);
 });
 
-test('negative: an input file that cannot be read names it (item 14)', async () => {
+test('negative: an input file that cannot be read names it (item 14)', { skip: nobodyCannotRun }, async () => {
   const base = tempDir();
   chmodSync(base, 0o755);
   const file = join(base, 'secret.asb');
