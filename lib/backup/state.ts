@@ -231,7 +231,9 @@ export class PartitionProgress {
       const pid = m.pids[i]!;
       if (this.status[pid] === DONE) continue;
       this.status[pid] = BEGUN;
-      m.digests.copy(this.last, pid * 20, i * 20, i * 20 + 20);
+      // Only a partition's last record counts: its digest is copied where its run of
+      // records ends (a scan sends a partition's records together), not once per record.
+      if (i + 1 === to || m.pids[i + 1] !== pid) m.digests.copy(this.last, pid * 20, i * 20, i * 20 + 20);
     }
   }
 
