@@ -37,12 +37,29 @@ export type AsbEvent = AsbHeader | DecodedItem;
 
 type Source = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
+/** Blocks per batch of decodeAsbBatches. */
+const BATCH_EVENTS = 256;
+
 /**
  * decodeAsb: decodes one `.asb` file from its chunks, strictly as asrestore reads it. Yields
  * the AsbHeader, then a DecodedItem per block. Any violation throws ParseError with `file`,
  * the line (LFs inside values count), the 1-based column and the line's text.
  */
 export async function* decodeAsb(chunks: Source, fileName: string): AsyncGenerator<AsbEvent> {
+  for await (const batch of decodeAsbBatches(chunks, fileName)) {
+    for (const ev of batch) yield ev;
+  }
+}
+
+/**
+ * decodeAsbBatches: decodeAsb's events in arrays: the header alone, then up to 256 blocks,
+ * and whatever is decoded whenever more input must be awaited (a slow pipe's records go on
+ * as they come). One async step per batch, not per block: at ~380 B a record, a step per
+ * block cost more than decoding it. When the input breaks, the complete blocks before the
+ * break are yielded first, then the error is thrown: a file cut short gives every record
+ * it holds.
+ */
+export async function* decodeAsbBatches(chunks: Source, fileName: string): AsyncGenerator<AsbEvent[]> {
   const it = Symbol.asyncIterator in chunks
     ? (chunks as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
     : (chunks as Iterable<Uint8Array>)[Symbol.iterator]();
@@ -71,48 +88,37 @@ export async function* decodeAsb(chunks: Source, fileName: string): AsyncGenerat
     c.blockStart = 0;
   };
 
-  const header = await readHeader(c, fill);
-  yield header;
+  // The header is a batch of its own: a reader of the header alone decodes no block.
+  yield [await readHeader(c, fill)];
 
-  for (;;) {
-    let item: StreamItem;
-    const start = c.p;
-    try {
-      if (start >= c.b.length) {
-        if (c.eof) return;
-        NEED.need = 1;
-        throw NEED;
-      }
-      item = parseBlock(c);
-    } catch (e) {
-      if (e !== NEED) throw e;
-      c.p = c.blockStart;
-      c.nl = 0;
-      await fill(NEED.need);
-      continue;
-    }
-    const event: DecodedItem = { kind: 'item', item, start: c.base + start, end: c.base + c.p, line: c.line };
-    c.line += c.nl;
-    c.nl = 0;
-    c.blockStart = c.p;
-    yield event;
-  }
-}
-
-/**
- * decodeAsbBatches: decodeAsb's events in arrays of up to 256. Batch consumers skip an
- * async step per block. When the input breaks, the complete blocks before the break are
- * yielded first, then the error is thrown: a file cut short gives every record it holds.
- */
-export async function* decodeAsbBatches(chunks: Source, fileName: string): AsyncGenerator<AsbEvent[]> {
   let batch: AsbEvent[] = [];
-  const it = decodeAsb(chunks, fileName);
-  // decodeAsb's generator runs synchronously between refills; pulling with a count of
-  // blocks already buffered is not visible from outside, so batch by size instead.
   try {
-    for await (const ev of it) {
-      batch.push(ev);
-      if (batch.length >= 256) {
+    for (;;) {
+      let item: StreamItem;
+      const start = c.p;
+      try {
+        if (start >= c.b.length) {
+          if (c.eof) break;
+          NEED.need = 1;
+          throw NEED;
+        }
+        item = parseBlock(c);
+      } catch (e) {
+        if (e !== NEED) throw e;
+        c.p = c.blockStart;
+        c.nl = 0;
+        if (batch.length > 0) {
+          yield batch;
+          batch = [];
+        }
+        await fill(NEED.need);
+        continue;
+      }
+      batch.push({ kind: 'item', item, start: c.base + start, end: c.base + c.p, line: c.line });
+      c.line += c.nl;
+      c.nl = 0;
+      c.blockStart = c.p;
+      if (batch.length >= BATCH_EVENTS) {
         yield batch;
         batch = [];
       }
