@@ -90,8 +90,6 @@ export interface WriteOptions extends WritePolicyOptions {
   now?: () => number;
   /** Counts to add to (the caller may share them with a filter and the progress). */
   counts?: WriteCounts;
-  /** Called for every record that was written (inserted). */
-  onWritten?: (record: RecordItem) => void;
   /**
    * How long a write whose partition has no master waits for the cluster to hand it to a
    * node (ms, default DEFAULT_PARTITION_WAIT_MS). Waiting uses up no retry.
@@ -256,34 +254,35 @@ export class Window {
   }
 }
 
-/** A record to write: its target namespace and TTL. */
-export interface Admitted {
-  r: RecordItem;
-  ns: string;
-  ttl: number;
-}
-
 /**
- * admitted: the records to write, as ctx.admit lets them through, until stop() says so.
- * A record refused before sending is yielded as its error, and ends the records.
+ * eachAdmitted: calls `each` with every record ctx.admit lets through (its target namespace
+ * and TTL), in order, until stop() says so, and waits only when `each` returns a promise
+ * (the window is full): a record that goes straight out costs no async step. Returns the
+ * refusal that ends the records (a record refused before sending), or undefined.
  * onInputWait: called each time every record of the input so far was taken, before the
  * next input batch is awaited.
  */
-export async function* admitted(ctx: WriteContext, batches: AsyncIterable<RecordItem[]>, stop: () => boolean, onInputWait?: () => void): AsyncGenerator<Admitted | Error> {
+export async function eachAdmitted(
+  ctx: WriteContext, batches: AsyncIterable<RecordItem[]>, stop: () => boolean,
+  each: (r: RecordItem, ns: string, ttl: number) => Promise<void> | undefined, onInputWait?: () => void,
+): Promise<Error | undefined> {
+  const target = ctx.o.namespace;
   for await (const batch of batches) {
     for (const r of batch) {
-      if (stop()) return;
+      if (stop()) return undefined;
       let ttl: number | undefined;
       try {
         ttl = ctx.admit(r);
       } catch (e) {
-        yield e as Error;
-        return;
+        return e as Error;
       }
-      if (ttl !== undefined) yield { r, ns: ctx.o.namespace ?? r.namespace, ttl };
+      if (ttl === undefined) continue;
+      const wait = each(r, target ?? r.namespace, ttl);
+      if (wait !== undefined) await wait;
     }
     onInputWait?.();
   }
+  return undefined;
 }
 
 /**
@@ -295,7 +294,6 @@ export function judge(ctx: Pick<WriteContext, 'o' | 'counts' | 'maxRetries'>, r:
   const { o, counts } = ctx;
   if (code === ResultCode.OK) {
     counts.inserted++;
-    o.onWritten?.(r);
     return true;
   }
   if (code === ResultCode.GENERATION || (code === ResultCode.KEY_EXISTS && o.unique)) {
@@ -457,17 +455,20 @@ export async function writeRecords(cluster: Cluster, batches: AsyncIterable<Reco
     counts.partitionsMoved += moved.size;
   } else {
     try {
-      for await (const w of admitted(ctx, batches, () => failure !== undefined)) {
-        if (w instanceof Error) {
-          failure = w;
-          break;
+      // Hysteresis: once the window is full, let half of it drain before refilling, so the
+      // requests leave in large batches instead of one per answer (each a syscall and a
+      // wake-up on both sides).
+      const drained = (): boolean => window.size <= limit >> 1;
+      const refused = await eachAdmitted(ctx, batches, () => failure !== undefined, (r, ns, ttl) => {
+        const full = window.size >= limit ? window.until(drained) : undefined;
+        const frame = putFrame(r, ns, bits, ttl, txnTtl);
+        if (full === undefined) {
+          settle(put(r, ns, frame));
+          return undefined;
         }
-        // Hysteresis: once the window is full, let half of it drain before refilling, so the
-        // requests leave in large batches instead of one per answer (each a syscall and a
-        // wake-up on both sides).
-        if (window.size >= limit) await window.until(() => window.size <= limit >> 1);
-        settle(put(w.r, w.ns, putFrame(w.r, w.ns, bits, w.ttl, txnTtl)));
-      }
+        return full.then(() => settle(put(r, ns, frame)));
+      });
+      failure ??= refused;
     } finally {
       // Whatever went wrong, let the writes in flight finish so the counts are true.
       await window.until(() => window.size === 0);
