@@ -18,7 +18,7 @@ import { partitionId } from '../protocol/digest.js';
 import { isTransient, resultName } from '../protocol/result-codes.js';
 import type { RecordItem } from '../records/types.js';
 import { AnswerLost } from './pipeline.js';
-import { admitted, fieldCount, judge, recordParts, retryDelayMs, Window, writeRecordParts, type WriteContext } from './writer.js';
+import { eachAdmitted, fieldCount, judge, recordParts, retryDelayMs, Window, writeRecordParts, type WriteContext } from './writer.js';
 
 /** Default rows per batch command (the official asrestore's --batch-size with batch writes). */
 export const DEFAULT_BATCH_SIZE = 128;
@@ -29,8 +29,11 @@ export const DEFAULT_MAX_ASYNC_BATCHES = 32;
 interface Row {
   /** The record without its bins and key (what judge and an error name). */
   r: RecordItem;
-  /** The row's bytes in a batch command, encoded once when it is admitted (index 0). */
-  bytes: Buffer;
+  /** The batch command holding the row's bytes, encoded once when it was admitted. */
+  command: BatchCommand;
+  /** Where its bytes are in the command's buffer. */
+  at: number;
+  size: number;
   ns: string;
   pid: number;
   /** Sends that failed so far (answers with a transient code, batches that failed as a whole). */
@@ -45,24 +48,71 @@ interface Row {
   lostSince?: number;
 }
 
-/**
- * batchRow: one record's row of a batch-index command, with index 0 (batchFrame sets it):
- * its digest, a write row type byte (INFO|GEN|TTL), info1 0, info2 WRITE|RESPOND_ALL_OPS
- * and the policy bits, info3, the backed-up generation (with GENERATION_GT), the TTL, then
- * the fields and ops of a put (no DIGEST field: the row carries it). Encoded when the record
- * is admitted, so that the decoded record (its bins, one object and Buffer each) is not held
- * while up to --batch-size x --max-async-batches rows wait for their answers: 4096 records
- * held cost about 40 MiB of heap.
- */
-export function batchRow(r: RecordItem, ns: string, ttl: number, bits: WriteContext['bits']): Buffer {
-  const parts = recordParts(r, ns);
-  const buf = Buffer.allocUnsafe(BATCH_WRITE_ROW_HEAD_SIZE + parts.size);
-  const at = writeBatchRow(buf, 0, 0, r.digest, BATCH_WRITE_ROW, 0, bits.info2 | Info2.RESPOND_ALL_OPS, bits.info3, 0, bits.sendGeneration ? r.generation : 0, ttl, fieldCount(r, false), r.bins.length);
-  if (writeRecordParts(buf, at, r, parts, false) !== buf.length) throw new ProtocolError(`batch row measured ${buf.length} bytes, wrote another size`);
-  return buf;
+/** A batch being gathered for one node: its command and its rows. */
+interface Gathered {
+  command: BatchCommand;
+  rows: Row[];
 }
 
-/** batchFrame: the batch-index command of these rows (from batchRow), numbered in order. */
+/** Room a new batch command starts with: 128 rows of ~450 B. */
+const COMMAND_START_SIZE = 64 * 1024;
+/** Buffers kept for reuse are at most this big (a batch of large records gets its own). */
+const COMMAND_KEEP_SIZE = 1024 * 1024;
+
+/**
+ * BatchCommand: one batch-index command, filled row by row as records are admitted: each
+ * row is encoded once, straight into the buffer that goes on the wire, so that neither the
+ * decoded record (its bins, one object and Buffer each) nor a copy of its bytes is held
+ * while up to --batch-size x --max-async-batches rows wait for their answers. The buffer
+ * is reused for a later batch once this one is answered.
+ */
+export class BatchCommand {
+  buf: Buffer;
+  used = BATCH_HEAD_SIZE;
+  rows = 0;
+
+  constructor(buf?: Buffer) {
+    this.buf = buf ?? Buffer.allocUnsafe(COMMAND_START_SIZE);
+  }
+
+  /**
+   * add: appends a record's row, numbered in order: its digest, a write row type byte
+   * (INFO|GEN|TTL), info1 0, info2 WRITE|RESPOND_ALL_OPS and the policy bits, info3, the
+   * backed-up generation (with GENERATION_GT), the TTL, then the fields and ops of a put (no
+   * DIGEST field: the row carries it). Returns where the row is and its size.
+   */
+  add(r: RecordItem, ns: string, ttl: number, bits: WriteContext['bits']): { at: number; size: number } {
+    const parts = recordParts(r, ns);
+    const size = BATCH_WRITE_ROW_HEAD_SIZE + parts.size;
+    const at = this.used;
+    if (at + size > this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(2 * this.buf.length, at + size));
+      this.buf.copy(grown, 0, 0, at);
+      this.buf = grown;
+    }
+    const end = writeRecordParts(this.buf, writeBatchRow(
+      this.buf, at, this.rows, r.digest, BATCH_WRITE_ROW, 0, bits.info2 | Info2.RESPOND_ALL_OPS, bits.info3, 0, bits.sendGeneration ? r.generation : 0, ttl,
+      fieldCount(r, false), r.bins.length,
+    ), r, parts, false);
+    if (end !== at + size) throw new ProtocolError(`batch row measured ${size} bytes, wrote ${end - at}`);
+    this.used = end;
+    this.rows++;
+    return { at, size };
+  }
+
+  /** frame: the whole command of the rows added, as sent. */
+  frame(transactionTtl = 0): Buffer {
+    writeBatchHead(this.buf, this.used, this.rows, BATCH_FLAGS_DEFAULT, transactionTtl);
+    return this.buf.subarray(0, this.used);
+  }
+
+  /** row: the bytes of a row added at `at` (for a command of some of the rows: batchFrame). */
+  row(at: number, size: number): Buffer {
+    return this.buf.subarray(at, at + size);
+  }
+}
+
+/** batchFrame: a batch-index command of rows taken from other commands, numbered anew in order. */
 export function batchFrame(rows: ReadonlyArray<Buffer>, transactionTtl = 0): Buffer {
   let total = BATCH_HEAD_SIZE;
   for (const row of rows) total += row.length;
@@ -132,8 +182,10 @@ export async function writeBatches(ctx: WriteContext, batches: AsyncIterable<Rec
   const { cluster, o, counts } = ctx;
   const batchSize = Math.max(1, o.batchSize ?? DEFAULT_BATCH_SIZE);
   const limit = Math.max(1, o.maxAsyncBatches ?? DEFAULT_MAX_ASYNC_BATCHES);
-  // Rows gathered per master until a batch is full.
-  const gathering = new Map<Node, Row[]>();
+  // Rows gathered per master until a batch is full, each batch in its command.
+  const gathering = new Map<Node, Gathered>();
+  // Buffers of answered commands, for the next ones.
+  const spare: Buffer[] = [];
   const window = new Window();
   let failure: Error | undefined;
   const fail = (e: unknown, rows: number): void => {
@@ -142,16 +194,23 @@ export async function writeBatches(ctx: WriteContext, batches: AsyncIterable<Rec
   };
   // True while the input is awaited (everything it gave so far has been gathered).
   let awaitingInput = false;
-  const start = (rows: Row[]): void => {
+  const start = (g: Gathered): void => {
     window.size++;
-    void writeRows(ctx, rows, fail).then(() => {
+    void writeRows(ctx, g.rows, fail, g.command.frame(ctx.txnTtl)).then((clean) => {
+      // Its buffer is free once every send of it was answered (a broken connection may
+      // still hold what it was writing).
+      if (clean && g.command.buf.length <= COMMAND_KEEP_SIZE && spare.length <= limit) spare.push(g.command.buf);
       window.done();
       if (awaitingInput) flushIdle();
     });
   };
-  const launch = async (rows: Row[]): Promise<void> => {
-    if (window.size >= limit) await window.until(() => window.size < limit);
-    start(rows);
+  // Starts a full batch, or says to wait (returns a promise) while the window is full.
+  const launch = (g: Gathered): Promise<void> | undefined => {
+    if (window.size < limit) {
+      start(g);
+      return undefined;
+    }
+    return window.until(() => window.size < limit).then(() => start(g));
   };
   // Nothing in flight while the input is awaited: the input is slower than the cluster
   // (a slow pipe, -N). What is gathered goes now rather than wait for a full batch; the
@@ -165,36 +224,32 @@ export async function writeBatches(ctx: WriteContext, batches: AsyncIterable<Rec
     awaitingInput = true;
     flushIdle();
   };
+  const gather = (node: Node, r: RecordItem, ns: string, ttl: number, pid: number): Promise<void> | undefined => {
+    let g = gathering.get(node);
+    if (g === undefined) gathering.set(node, (g = { command: new BatchCommand(spare.pop()), rows: [] }));
+    const { at, size } = g.command.add(r, ns, ttl, ctx.bits);
+    // What judge and an error name; the bins and key live on only in the row's bytes.
+    const slim: RecordItem = { kind: 'record', namespace: r.namespace, set: r.set, digest: r.digest, generation: r.generation, voidTime: r.voidTime, bins: [] };
+    g.rows.push({ r: slim, command: g.command, at, size, ns, pid, attempt: 0, mayHaveApplied: false, resent: false });
+    if (g.rows.length < batchSize) return undefined;
+    gathering.delete(node);
+    return launch(g);
+  };
 
   try {
-    for await (const w of admitted(ctx, batches, () => failure !== undefined, onInputWait)) {
+    const refused = await eachAdmitted(ctx, batches, () => failure !== undefined, (r, ns, ttl) => {
       awaitingInput = false;
-      if (w instanceof Error) {
-        failure = w;
-        break;
-      }
-      const pid = partitionId(w.r.digest);
-      let node: Node;
-      try {
-        node = cluster.masterOf(w.ns, pid) ?? (await ctx.wait.master(w.ns, pid));
-      } catch (e) {
-        fail(e, 1);
-        break;
-      }
-      let rows = gathering.get(node);
-      if (rows === undefined) gathering.set(node, (rows = []));
-      const { bins: _bins, key: _key, ...slim } = w.r;
-      rows.push({ r: { ...slim, bins: [] }, bytes: batchRow(w.r, w.ns, w.ttl, ctx.bits), ns: w.ns, pid, attempt: 0, mayHaveApplied: false, resent: false });
-      if (rows.length >= batchSize) {
-        gathering.delete(node);
-        await launch(rows);
-      }
-    }
+      const pid = partitionId(r.digest);
+      const node = cluster.masterOf(ns, pid);
+      if (node !== undefined) return gather(node, r, ns, ttl, pid);
+      return ctx.wait.master(ns, pid).then((n) => gather(n, r, ns, ttl, pid), (e: unknown) => fail(e, 1));
+    }, onInputWait);
+    failure ??= refused;
   } finally {
     awaitingInput = false;
     // Every row admitted is written and counted, whatever stopped the input (a failure, a
     // bad file, a signal).
-    for (const rows of gathering.values()) await launch(rows);
+    for (const g of gathering.values()) await launch(g);
     gathering.clear();
     await window.until(() => window.size === 0);
   }
@@ -205,11 +260,14 @@ export async function writeBatches(ctx: WriteContext, batches: AsyncIterable<Rec
  * writeRows: sends rows (grouped by their partition's current master) until every one has
  * its answer counted, or has failed. A row answered with a transient code, or whose batch
  * failed as a whole, goes again after the back-off of its attempt. `fail` takes each row's
- * final failure.
+ * final failure. `frame` is the rows' command as gathered, sent as it is while they all
+ * still go to one node. Resolves true when every send was answered to its end (nothing
+ * still reads the rows' buffer).
  */
-async function writeRows(ctx: WriteContext, rows: Row[], fail: (e: unknown, rows: number) => void): Promise<void> {
+async function writeRows(ctx: WriteContext, rows: Row[], fail: (e: unknown, rows: number) => void, frame: Buffer): Promise<boolean> {
   const { cluster, o, counts, maxRetries } = ctx;
   let pending = rows;
+  let clean = true;
   while (pending.length > 0) {
     const groups = new Map<Node, Row[]>();
     const route = (row: Row, node: Node, waited: boolean): void => {
@@ -238,12 +296,15 @@ async function writeRows(ctx: WriteContext, rows: Row[], fail: (e: unknown, rows
       }
       let res: BatchResult;
       try {
-        res = await sendBatch(node, batchFrame(group.map((row) => row.bytes), ctx.txnTtl), group.length, ctx.timeoutMs);
+        const command = group.length === rows.length ? frame : batchFrame(group.map((row) => row.command.row(row.at, row.size)), ctx.txnTtl);
+        res = await sendBatch(node, command, group.length, ctx.timeoutMs);
       } catch (e) {
         // A broken answer: nothing of it can be trusted, and sending again would not help.
+        clean = false;
         fail(e, group.length);
         return;
       }
+      if (res.error !== undefined) clean = false;
       // The batch as a whole: refused before any row ran, or cut short by the connection.
       const batchCode = res.batchCode;
       // Its node went away (the tend drops it): its rows go to the nodes that take their
@@ -300,7 +361,7 @@ async function writeRows(ctx: WriteContext, rows: Row[], fail: (e: unknown, rows
       }
       if (batchCode !== undefined && batchCode !== ResultCode.OK && isTransient(batchCode)) await cluster.refresh().catch(() => undefined);
     }));
-    if (again.length === 0) return;
+    if (again.length === 0) return clean;
     const attempt = Math.max(...again.map((r) => r.attempt));
     // The puts' wording (a write, its attempt, the wait), then how many rows go again.
     if (attempt === 0) o.log?.(`sending ${again.length} record(s) of a batch again, to the nodes that take their partitions over: ${why}`);
@@ -311,6 +372,7 @@ async function writeRows(ctx: WriteContext, rows: Row[], fail: (e: unknown, rows
     if (why !== '') await cluster.refresh().catch(() => undefined);
     pending = again;
   }
+  return clean;
 }
 
 /** batchRejected: a batch the node refused as a whole, and kept refusing through the retries. */

@@ -12,7 +12,7 @@ import { computeDigest, userKey } from '../../lib/protocol/digest.js';
 import { particle } from '../../lib/protocol/particle.js';
 import type { RecordItem } from '../../lib/records/types.js';
 import { newCounts, writeRecords, type WriteCounts, type WriteOptions } from '../../lib/restore/writer.js';
-import { batchFrame, batchRow, batchWriteSupport } from '../../lib/restore/batch-writer.js';
+import { BatchCommand, batchFrame, batchWriteSupport } from '../../lib/restore/batch-writer.js';
 import { decodeBatchField, BATCH_WRITE_ROW } from '../../lib/protocol/batch.js';
 import { decodeMessage } from '../../lib/protocol/message.js';
 import { FieldType, Info1, Info2, PROTO_HEADER_SIZE } from '../../lib/protocol/constants.js';
@@ -88,7 +88,15 @@ describe('restore with batch writes', () => {
 
   it('a batch frame is the official client\'s: info1 BATCH, field 41, write rows with generation, TTL, namespace, set, key and ops', () => withSeed((rng) => {
     const recs = [makeRecord(1, rng), makeRecord(2, rng, { key: undefined, generation: 7 })];
-    const f = batchFrame(recs.map((r, i) => batchRow(r, 'test', 100 + i, writeBits({}))), 1234);
+    // A small first buffer: the command grows while rows are added, and keeps them whole.
+    const cmd = new BatchCommand(Buffer.alloc(64));
+    const placed = recs.map((r, i) => cmd.add(r, 'test', 100 + i, writeBits({})));
+    const f = cmd.frame(1234);
+    // Rows sent again are framed anew from the same bytes: the same command for all of them,
+    // and the second alone is numbered 0.
+    assert.ok(batchFrame(placed.map((p) => cmd.row(p.at, p.size)), 1234).equals(f));
+    const again = decodeBatchField(decodeMessage(batchFrame([cmd.row(placed[1]!.at, placed[1]!.size)]).subarray(PROTO_HEADER_SIZE)).msg.fields[0]!.data);
+    assert.deepEqual(again.rows.map((row) => [row.index, row.digest.toString('hex')]), [[0, recs[1]!.digest.toString('hex')]]);
     const { msg } = decodeMessage(f.subarray(PROTO_HEADER_SIZE));
     assert.equal(msg.info1, Info1.BATCH);
     assert.equal(msg.transactionTtl, 1234);
