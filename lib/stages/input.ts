@@ -9,8 +9,10 @@ import type { Codec } from '../codec/codec.js';
 import { decodeFile } from '../codec/decoder.js';
 import { CodecError } from '../codec/errors.js';
 
-// Large reads: the decoder's cost per refill is constant, so fewer, bigger chunks are faster.
-const READ_SIZE = 1 << 20;
+// Reads of 256 KiB: few enough refills for the decoder, yet each chunk is decoded and let go
+// within a young-generation GC cycle. Chunks of 1 MiB outlived it while a restore waited for
+// its writes, and piled up in the old generation: +40 MiB of peak RSS.
+const READ_SIZE = 256 * 1024;
 
 /** BackupInput: one backup file to read. */
 export interface BackupInput {
