@@ -1,9 +1,10 @@
 // One `.asb` block -> StreamItem: a record (`+` lines then `-` bin lines), a `* i` sindex or
 // a `* u` UDF, read with the C reader's grammar, limits and messages (dec_text.c).
-import { ParticleType as P, BIN_NAME_MAX } from '../protocol/constants.js';
+import { ParticleType as P, BIN_NAME_MAX, OpType } from '../protocol/constants.js';
 import { ParseError } from '../errors.js';
-import { geojsonParticle } from '../protocol/geojson.js';
-import type { Bin, RecordItem, SindexItem, StreamItem, UdfItem, UserKey } from '../records/types.js';
+import { GEOJSON_HEADER_SIZE, geojsonParticle } from '../protocol/geojson.js';
+import { OP_HEADER_SIZE, writeOpHeader } from '../protocol/layout.js';
+import type { Bin, OpsRecordItem, RecordItem, SindexItem, StreamItem, UdfItem, UserKey } from '../records/types.js';
 import {
   ABORTED_PREFIX, BANG, BIN_LABELS, BOOL_FALSE, BOOL_TRUE, BYTES_TYPES, DIGEST_B64_SIZE, GLOBAL_INDEX, GLOBAL_UDF,
   INDEX_TYPES, KEY_BYTES, KEY_DOUBLE, KEY_INT, KEY_STRING, KEY_STRING_B64, LABEL_LDT, LABEL_STRING_B64,
@@ -16,11 +17,22 @@ const LABEL_OK = new Uint8Array(256);
 for (const ch of BIN_LABELS) LABEL_OK[ch.charCodeAt(0)] = 1;
 const LETTER = Array.from(RECORD_LETTERS, (ch) => ch.charCodeAt(0)); // k n d s g t b
 
-/** parseBlock: the block at the cursor (its first byte decides the kind). */
-export function parseBlock(c: AsbCursor): StreamItem {
+/**
+ * parseBlock: the block at the cursor (its first byte decides the kind). With `ops`, a
+ * record is decoded straight into its WRITE ops there (OpsRecordItem), unless it repeats a
+ * bin name or has more than 64 bins: those come as RecordItems.
+ */
+export function parseBlock(c: AsbCursor, ops?: OpsArena): StreamItem | OpsRecordItem {
   const at = c.p;
   const first = c.char();
-  if (first === PLUS) return parseRecord(c);
+  if (first === PLUS) {
+    if (ops === undefined) return parseRecord(c);
+    const r = parseRecordOps(c, ops);
+    if (r !== undefined) return r;
+    c.p = at + 1;
+    c.nl = 0;
+    return parseRecord(c);
+  }
   if (first === STAR && !c.legacy) return parseGlobal(c);
   if (first === HASH) {
     const aborted = abortedLine(c, at);
@@ -47,14 +59,19 @@ export function abortedLine(c: AsbCursor, at: number): ParseError | undefined {
 /** int64Bytes: 8 big-endian bytes of an integer from AsbCursor.int64(). */
 function int64Bytes(v: number | bigint): Buffer {
   const out = Buffer.allocUnsafe(8);
+  writeInt64(out, 0, v);
+  return out;
+}
+
+/** writeInt64: an integer from AsbCursor.int64() as 8 big-endian bytes at out[at..]. */
+function writeInt64(out: Buffer, at: number, v: number | bigint): void {
   if (typeof v === 'bigint') {
-    out.writeBigInt64BE(v);
+    out.writeBigInt64BE(v, at);
   } else {
     const hi = Math.floor(v / 4294967296);
-    out.writeInt32BE(hi, 0);
-    out.writeUInt32BE(v - hi * 4294967296, 4);
+    out.writeInt32BE(hi, at);
+    out.writeUInt32BE(v - hi * 4294967296, at + 4);
   }
-  return out;
 }
 
 /** A number field that must lie in [0, max]; reported at the delimiter like the C reader. */
@@ -66,10 +83,15 @@ function ranged(c: AsbCursor, what: string, max: number): number {
 
 /** `<b64len> SP <base64>` (b64len a multiple of 4). */
 function base64Data(c: AsbCursor): Buffer {
+  return c.base64(base64Size(c));
+}
+
+/** base64Size: `<b64len> SP` (b64len a multiple of 4); returns b64len. */
+function base64Size(c: AsbCursor): number {
   const n = c.size();
   if (n % 4 !== 0) throw c.error(`Invalid encoded data size ${n}`, c.p);
   c.expect(SP);
-  return c.base64(n);
+  return n;
 }
 
 /** `<len> SP <raw bytes>`. */
@@ -149,6 +171,211 @@ function parseRecord(c: AsbCursor): RecordItem {
     if (i < 6) c.expect(PLUS);
   }
   return rec;
+}
+
+/** Room an ops arena starts with, and grows by: the ops of a few hundred records. */
+const ARENA_SIZE = 128 * 1024;
+
+/**
+ * OpsArena: the memory records decoded as ops are written into, slab after slab. A record's
+ * bytes stay where they are written (its item views them); a record that outgrows the slab
+ * while it is written moves to a new one.
+ */
+export class OpsArena {
+  buf = Buffer.allocUnsafe(ARENA_SIZE);
+  used = 0;
+  /** Where the record being written begins. */
+  start = 0;
+
+  /** room: room for n more bytes of the record being written (which may move). */
+  room(n: number): void {
+    if (this.used + n <= this.buf.length) return;
+    const written = this.used - this.start;
+    const next = Buffer.allocUnsafe(Math.max(ARENA_SIZE, 2 * (written + n)));
+    this.buf.copy(next, 0, this.start, this.used);
+    this.buf = next;
+    this.start = 0;
+    this.used = written;
+  }
+}
+
+// Bytes before a record's ops in the arena: its digest as base64 decodes it (28 characters, 21 bytes).
+const DIGEST_ROOM = 21;
+
+/**
+ * parseRecordOps: parseRecord, with the bins written as WRITE ops into the arena (the same
+ * bytes lib/restore/writer.ts writes for the bins of a RecordItem, GeoJSON as a client
+ * sends it), and the same checks, messages and positions. Undefined when the record must be
+ * decoded as objects (a repeated bin name replaces the earlier value; over 64 bins): the
+ * caller parses it again with parseRecord.
+ */
+function parseRecordOps(c: AsbCursor, a: OpsArena): OpsRecordItem | undefined {
+  a.start = a.used;
+  try {
+    let key: UserKey | undefined;
+    let namespace = '';
+    let set = '';
+    let generation = 0;
+    let voidTime = 0;
+    let binCount = 0;
+    for (let i = 0; i < 7; i++) {
+      c.expect(SP);
+      const at = c.p;
+      const ch = c.char();
+      if (i === 0 && ch === LETTER[1]) i = 1;
+      else if (i === 3 && ch === LETTER[4]) i = 4;
+      else if (ch !== LETTER[i]) {
+        throw c.error(`Unexpected character ${printChar(ch)} in backup block, expected ${printChar(LETTER[i]!)}`, at);
+      }
+      c.expect(SP);
+      switch (i) {
+        case 0: key = parseKey(c); break;
+        case 1: namespace = c.token(false, NAMESPACE_TOKEN_SIZE, !c.legacy, 0); c.expect(LF); break;
+        case 2:
+          a.room(DIGEST_ROOM);
+          c.base64Into(a.buf, a.used, DIGEST_B64_SIZE);
+          a.used += DIGEST_ROOM;
+          c.expect(LF);
+          break;
+        case 3: set = c.token(false, SET_TOKEN_SIZE, !c.legacy, 1); c.expect(LF); break;
+        case 4: generation = ranged(c, 'generation count', MAX_GENERATION); c.expect(LF); break;
+        case 5: voidTime = ranged(c, 'expiration time', MAX_VOID_TIME); c.expect(LF); break;
+        case 6: {
+          binCount = ranged(c, 'bin count', MAX_BIN_COUNT);
+          c.expect(LF);
+          if (binCount > 64) {
+            a.used = a.start;
+            return undefined;
+          }
+          for (let j = 0; j < binCount; j++) {
+            const name = binOp(c, 2 + j, a);
+            for (let k = 0; k < j; k++) {
+              if (binNames[k] === name) {
+                a.used = a.start;
+                return undefined;
+              }
+            }
+            binNames[j] = name;
+          }
+          break;
+        }
+      }
+      if (i < 6) c.expect(PLUS);
+    }
+    const { buf, start } = a;
+    const item: OpsRecordItem = {
+      kind: 'record-ops', namespace, set, digest: buf.subarray(start, start + 20), generation, voidTime, binCount, ops: buf.subarray(start + DIGEST_ROOM, a.used),
+    };
+    if (key !== undefined) item.key = key;
+    return item;
+  } catch (e) {
+    a.used = a.start;
+    throw e;
+  }
+}
+
+// The bin names of the record being decoded, to find a repeated one.
+const binNames: string[] = new Array<string>(64);
+
+/**
+ * binOp: one bin line (parseBin's grammar, checks and messages) written as a WRITE op at
+ * the arena's end. Returns the bin's name.
+ */
+function binOp(c: AsbCursor, slot: number, a: OpsArena): string {
+  c.expect(MINUS);
+  c.expect(SP);
+  const at = c.p;
+  const label = c.char();
+  if (LABEL_OK[label] !== 1) throw c.error(`Invalid bytes label ${printChar(label)}`, at);
+  const compact = c.peek() === BANG;
+  if (compact) c.p++;
+  c.expect(SP);
+  const name = c.token(true, MAX_TOKEN_SIZE, !c.legacy, slot);
+  // The name as UTF-8: the input bytes themselves when ASCII without escapes, else encoded
+  // from the token as parseBin's writer does (bytes that are not UTF-8 become U+FFFD).
+  let nameFrom = c.tokenFrom;
+  for (let i = nameFrom; i >= 0 && i < c.p; i++) if (c.b[i]! >= 0x80) nameFrom = -1;
+  const nameBytes = nameFrom >= 0 ? undefined : Buffer.from(name, 'utf8');
+  const nameLength = nameBytes === undefined ? c.p - nameFrom : nameBytes.length;
+  // The op's header and name, then room for a value of up to 8 bytes; a longer value
+  // makes its own room (the op moves with the record).
+  a.room(OP_HEADER_SIZE + nameLength + 8);
+  const nameAt = a.used + OP_HEADER_SIZE;
+  if (nameBytes !== undefined) nameBytes.copy(a.buf, nameAt);
+  else for (let i = 0; i < nameLength; i++) a.buf[nameAt + i] = c.b[nameFrom + i]!;
+  a.used = nameAt + nameLength;
+  let size = 0; // the value's bytes, at a.used
+  let type: number;
+  if (label === 0x4e /* N */) {
+    type = P.NULL;
+  } else {
+    c.expect(SP);
+    switch (label) {
+      case 0x5a: { // Z: boolean
+        const tok = c.token(false);
+        const b = tok.length === 1 ? tok.charCodeAt(0) : 0;
+        if (b !== BOOL_TRUE && b !== BOOL_FALSE) throw c.error(`Unknown boolean value encoding: "${tok}"`, c.p);
+        a.buf[a.used] = b === BOOL_TRUE ? 1 : 0;
+        type = P.BOOL;
+        size = 1;
+        break;
+      }
+      case 0x49: // I
+        writeInt64(a.buf, a.used, c.int64());
+        type = P.INTEGER;
+        size = 8;
+        break;
+      case 0x44: // D
+        c.double(a.buf, a.used);
+        type = P.FLOAT;
+        size = 8;
+        break;
+      case 0x53: // S
+        type = P.STRING;
+        size = rawOp(c, a, c.size(), 0);
+        break;
+      case LABEL_STRING_B64:
+        type = P.STRING;
+        size = base64Op(c, a);
+        break;
+      case 0x47: // G: a client's GeoJSON particle: flags 0, no cells, the JSON text
+        type = P.GEOJSON;
+        size = rawOp(c, a, c.size(), GEOJSON_HEADER_SIZE);
+        break;
+      case LABEL_LDT:
+        throw c.error('The backup contains LDTs - please use an older version of this tool to restore the backup', c.p - 1);
+      default: {
+        const t = LABEL_TYPE[label];
+        if (t === undefined || !BYTES_TYPES.has(t)) throw c.error(`Invalid bytes label ${printChar(label)}`, at);
+        type = t;
+        size = compact ? rawOp(c, a, c.size(), 0) : base64Op(c, a);
+        if (size > MAX_BYTES_SIZE) throw c.error(`Data bin value too large (${size} bytes)`, c.p);
+      }
+    }
+  }
+  c.expect(LF);
+  if (name.length > BIN_NAME_MAX / 3 && nameLength > BIN_NAME_MAX) {
+    throw c.error(`Error while setting bin ${name}: name longer than ${BIN_NAME_MAX} bytes`, c.p - 1);
+  }
+  writeOpHeader(a.buf, a.used - nameLength - OP_HEADER_SIZE, OpType.WRITE, type, nameLength, size);
+  a.used += size;
+  return name;
+}
+
+/** rawOp: `SP <n raw bytes>` as a value at the arena's end, after `zeros` zero bytes; returns its size. */
+function rawOp(c: AsbCursor, a: OpsArena, n: number, zeros: number): number {
+  c.expect(SP);
+  a.room(zeros + n);
+  if (zeros > 0) a.buf.fill(0, a.used, a.used + zeros);
+  c.rawInto(a.buf, a.used + zeros, n);
+  return zeros + n;
+}
+
+/** base64Op: `<b64len> SP <base64>` decoded as a value at the arena's end; returns its size. */
+function base64Op(c: AsbCursor, a: OpsArena): number {
+  const n = base64Size(c);
+  a.room((n >> 2) * 3);
+  return c.base64Into(a.buf, a.used, n);
 }
 
 /** addBin: a repeated bin name replaces the earlier value in place (the C client's rule). */

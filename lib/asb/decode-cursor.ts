@@ -112,11 +112,15 @@ export class AsbCursor {
     const e = b.length;
     const s = this.p;
     let p = s;
+    this.tokenFrom = s;
     for (;;) {
       if (p >= e) this.short(p);
       const c = b[p]!;
       if (c === LF || (sp && c === SP)) break;
-      if (c === BACKSLASH && unesc) return this.tokenSlow(sp, size);
+      if (c === BACKSLASH && unesc) {
+        this.tokenFrom = -1;
+        return this.tokenSlow(sp, size);
+      }
       if (p - s === size - 1) throw this.error('Buffer overflow while reading token in backup block', p);
       p++;
     }
@@ -134,6 +138,12 @@ export class AsbCursor {
     this.names[slot] = { bytes: Buffer.from(b.subarray(s, p)), str };
     return str;
   }
+
+  /**
+   * Where the last token's bytes start in `b` (they end at `p`) when they are its UTF-8
+   * bytes as they are; -1 when it had escapes.
+   */
+  tokenFrom = -1;
 
   /** The token cache: per slot, the last name's bytes and string. */
   private names: ({ bytes: Buffer; str: string } | undefined)[] = [];
@@ -263,16 +273,32 @@ export class AsbCursor {
   /** raw: `len` bytes as they are (copied when small, a view when large). */
   raw(len: number): Buffer {
     const p = this.p;
+    if (len >= COPY_MAX) {
+      this.skipRaw(len);
+      return this.b.subarray(p, p + len);
+    }
+    const out = Buffer.allocUnsafe(len);
+    this.rawInto(out, 0, len);
+    return out;
+  }
+
+  /** rawInto: raw() copied into out[at..] (the caller made room). */
+  rawInto(out: Buffer, at: number, len: number): void {
+    const p = this.p;
+    const b = this.b;
+    this.skipRaw(len);
+    if (len > 64) b.copy(out, at, p, p + len);
+    else for (let i = 0; i < len; i++) out[at + i] = b[p + i]!;
+  }
+
+  // Consumes `len` raw bytes, counting the LFs among them.
+  private skipRaw(len: number): void {
+    const p = this.p;
     const b = this.b;
     if (b.length - p < len) this.short(b.length, p + len + 1);
     const end = p + len;
     for (let i = b.indexOf(LF, p); i >= 0 && i < end; i = b.indexOf(LF, i + 1)) this.nl++;
     this.p = end;
-    if (len >= COPY_MAX) return b.subarray(p, end);
-    const out = Buffer.allocUnsafe(len);
-    if (len > 64) out.set(b.subarray(p, end));
-    else for (let i = 0; i < len; i++) out[i] = b[p + i]!;
-    return out;
   }
 
   /**
@@ -283,10 +309,19 @@ export class AsbCursor {
     const b = this.b;
     const s = this.p;
     if (b.length - s < chars && !this.eof) this.short(b.length, s + chars + 1);
+    const out = Buffer.allocUnsafe(((Math.min(chars, b.length - s) & ~3) >> 2) * 3);
+    const size = this.base64Into(out, 0, chars);
+    return size === out.length ? out : out.subarray(0, size);
+  }
+
+  /** base64Into: base64() decoded into out[at..] (room for chars / 4 * 3 bytes); returns the bytes decoded. */
+  base64Into(out: Buffer, at: number, chars: number): number {
+    const b = this.b;
+    const s = this.p;
+    if (b.length - s < chars && !this.eof) this.short(b.length, s + chars + 1);
     const avail = Math.min(chars, b.length - s) & ~3;
-    const out = Buffer.allocUnsafe((avail >> 2) * 3);
     let size = 0;
-    let o = 0;
+    let o = at;
     for (let p = s; p < s + avail; p += 4) {
       const c1 = b[p]!, c2 = b[p + 1]!, c3 = b[p + 2]!, c4 = b[p + 3]!;
       const d1 = B64[c1]!, d2 = B64[c2]!, d3 = B64[c3]!, d4 = B64[c4]!;
@@ -300,7 +335,7 @@ export class AsbCursor {
     }
     if (avail < chars) this.short(b.length); // EOF inside the data
     this.p = s + chars;
-    return size === o ? out : out.subarray(0, size);
+    return size;
   }
 }
 

@@ -2,9 +2,9 @@
 // its byte range in the input. Memory stays at one chunk plus the largest block, whatever
 // the file size.
 import { ParseError } from '../errors.js';
-import type { StreamItem } from '../records/types.js';
+import type { OpsRecordItem, StreamItem } from '../records/types.js';
 import { ABORTED_PREFIX, HASH, LF, MAX_META_LINE, VERSION_3_0, VERSION_3_1, VERSION_LINE_SIZE, VERSION_PREFIX } from './constants.js';
-import { abortedLine, parseBlock } from './decode-block.js';
+import { abortedLine, OpsArena, parseBlock } from './decode-block.js';
 import { AsbCursor, NEED } from './decode-cursor.js';
 import { unescape } from './escape.js';
 
@@ -24,9 +24,9 @@ export interface AsbHeader {
 }
 
 /** DecodedItem: one block and where it is in the input: bytes [start, end), first line. */
-export interface DecodedItem {
+export interface DecodedItem<T = StreamItem> {
   kind: 'item';
-  item: StreamItem;
+  item: T;
   start: number;
   end: number;
   line: number;
@@ -34,6 +34,9 @@ export interface DecodedItem {
 
 /** AsbEvent: what decodeAsb yields: one AsbHeader first, then DecodedItems. */
 export type AsbEvent = AsbHeader | DecodedItem;
+
+/** AsbOpsEvent: what decodeAsbOpsBatches yields: records may be OpsRecordItems. */
+export type AsbOpsEvent = AsbHeader | DecodedItem<StreamItem | OpsRecordItem>;
 
 type Source = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
@@ -59,7 +62,20 @@ export async function* decodeAsb(chunks: Source, fileName: string): AsyncGenerat
  * break are yielded first, then the error is thrown: a file cut short gives every record
  * it holds.
  */
-export async function* decodeAsbBatches(chunks: Source, fileName: string): AsyncGenerator<AsbEvent[]> {
+export function decodeAsbBatches(chunks: Source, fileName: string): AsyncGenerator<AsbEvent[]> {
+  return decodeBatches(chunks, fileName, undefined) as AsyncGenerator<AsbEvent[]>;
+}
+
+/**
+ * decodeAsbOpsBatches: decodeAsbBatches for a restore: each record is decoded straight into
+ * the WRITE ops of its bins (OpsRecordItem), but for the rare one that repeats a bin name or
+ * has over 64 bins (a RecordItem). Same checks and errors.
+ */
+export function decodeAsbOpsBatches(chunks: Source, fileName: string): AsyncGenerator<AsbOpsEvent[]> {
+  return decodeBatches(chunks, fileName, new OpsArena());
+}
+
+async function* decodeBatches(chunks: Source, fileName: string, ops: OpsArena | undefined): AsyncGenerator<AsbOpsEvent[]> {
   const it = Symbol.asyncIterator in chunks
     ? (chunks as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
     : (chunks as Iterable<Uint8Array>)[Symbol.iterator]();
@@ -91,10 +107,10 @@ export async function* decodeAsbBatches(chunks: Source, fileName: string): Async
   // The header is a batch of its own: a reader of the header alone decodes no block.
   yield [await readHeader(c, fill)];
 
-  let batch: AsbEvent[] = [];
+  let batch: AsbOpsEvent[] = [];
   try {
     for (;;) {
-      let item: StreamItem;
+      let item: StreamItem | OpsRecordItem;
       const start = c.p;
       try {
         if (start >= c.b.length) {
@@ -102,7 +118,7 @@ export async function* decodeAsbBatches(chunks: Source, fileName: string): Async
           NEED.need = 1;
           throw NEED;
         }
-        item = parseBlock(c);
+        item = parseBlock(c, ops);
       } catch (e) {
         if (e !== NEED) throw e;
         c.p = c.blockStart;

@@ -111,6 +111,11 @@ export function writeBatchRow(
   return at + 4;
 }
 
+/** batchRowDigest: the digest of the row written at `at`, as a view. */
+export function batchRowDigest(buf: Buffer, at: number): Buffer {
+  return buf.subarray(at + 4, at + 4 + DIGEST_SIZE);
+}
+
 /** setBatchRowIndex: the index of the row written at `at` (its first four bytes). */
 export function setBatchRowIndex(buf: Buffer, at: number, index: number): void {
   buf.writeUInt32BE(index >>> 0, at);

@@ -74,6 +74,30 @@ export interface UdfItem {
 export type StreamItem = RecordItem | SindexItem | UdfItem;
 
 /**
+ * OpsRecordItem: a record as asrestore decodes it for writing: a RecordItem whose bins are
+ * already the WRITE ops of its command (one per bin, in the wire layout of
+ * lib/protocol/layout.ts, values as a client sends them), back to back in `ops`. No object
+ * per bin: the restore's hot path (lib/asb/decode-block.ts parseRecordOps).
+ */
+export interface OpsRecordItem {
+  kind: 'record-ops';
+  namespace: string;
+  set: string;
+  digest: Buffer;
+  key?: UserKey;
+  generation: number;
+  voidTime: number;
+  /** Never known from an .asb file; here for the filter, as on RecordItem. */
+  lastUpdate?: number;
+  /** Bins, that is WRITE ops in `ops`. */
+  binCount: number;
+  ops: Buffer;
+}
+
+/** WriteItem: a record on its way to the cluster, with its bins as objects or as ops. */
+export type WriteItem = RecordItem | OpsRecordItem;
+
+/**
  * WireBatch: records still in their wire form, in process only: a scan frame body and the
  * offset of each record's AS_MSG in it (already validated by the scan's parser). asbackup
  * encodes these straight to .asb without building a RecordItem per record.

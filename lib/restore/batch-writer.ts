@@ -12,13 +12,13 @@ import type { Connection } from '../cluster/connection.js';
 import { AsError, ConnectError, ProtocolError } from '../errors.js';
 import { Info2, ProtoType, ResultCode } from '../protocol/constants.js';
 import {
-  BATCH_FLAGS_DEFAULT, BATCH_HEAD_SIZE, BATCH_OPEN, BATCH_WRITE_ROW, BATCH_WRITE_ROW_HEAD_SIZE, readBatchAnswers, setBatchRowIndex, writeBatchHead, writeBatchRow,
+  BATCH_FLAGS_DEFAULT, BATCH_HEAD_SIZE, BATCH_OPEN, batchRowDigest, BATCH_WRITE_ROW, BATCH_WRITE_ROW_HEAD_SIZE, readBatchAnswers, setBatchRowIndex, writeBatchHead, writeBatchRow,
 } from '../protocol/batch.js';
 import { partitionId } from '../protocol/digest.js';
 import { isTransient, resultName } from '../protocol/result-codes.js';
-import type { RecordItem } from '../records/types.js';
+import type { WriteItem } from '../records/types.js';
 import { AnswerLost } from './pipeline.js';
-import { eachAdmitted, fieldCount, judge, recordParts, retryDelayMs, Window, writeRecordParts, type WriteContext } from './writer.js';
+import { binCount, eachAdmitted, fieldCount, judge, recordParts, retryDelayMs, Window, writeRecordParts, type WriteContext } from './writer.js';
 
 /** Default rows per batch command (the official asrestore's --batch-size with batch writes). */
 export const DEFAULT_BATCH_SIZE = 128;
@@ -27,8 +27,11 @@ export const DEFAULT_MAX_ASYNC_BATCHES = 32;
 
 /** One record on its way: where it goes and what happened to it so far. */
 interface Row {
-  /** The record without its bins and key (what judge and an error name). */
-  r: RecordItem;
+  /** The record's namespace, set, generation and void time (what an error names; its digest is in the row's bytes). */
+  namespace: string;
+  set: string;
+  generation: number;
+  voidTime: number;
   /** The batch command holding the row's bytes, encoded once when it was admitted. */
   command: BatchCommand;
   /** Where its bytes are in the command's buffer. */
@@ -81,7 +84,7 @@ export class BatchCommand {
    * backed-up generation (with GENERATION_GT), the TTL, then the fields and ops of a put (no
    * DIGEST field: the row carries it). Returns where the row is and its size.
    */
-  add(r: RecordItem, ns: string, ttl: number, bits: WriteContext['bits']): { at: number; size: number } {
+  add(r: WriteItem, ns: string, ttl: number, bits: WriteContext['bits']): { at: number; size: number } {
     const parts = recordParts(r, ns);
     const size = BATCH_WRITE_ROW_HEAD_SIZE + parts.size;
     const at = this.used;
@@ -92,7 +95,7 @@ export class BatchCommand {
     }
     const end = writeRecordParts(this.buf, writeBatchRow(
       this.buf, at, this.rows, r.digest, BATCH_WRITE_ROW, 0, bits.info2 | Info2.RESPOND_ALL_OPS, bits.info3, 0, bits.sendGeneration ? r.generation : 0, ttl,
-      fieldCount(r, false), r.bins.length,
+      fieldCount(r, false), binCount(r),
     ), r, parts, false);
     if (end !== at + size) throw new ProtocolError(`batch row measured ${size} bytes, wrote ${end - at}`);
     this.used = end;
@@ -178,7 +181,7 @@ async function sendBatch(node: Node, frame: Buffer, n: number, timeoutMs: number
  * writeBatches: the batch mode of writeRecords. Resolves with the first failure (after
  * every batch in flight has been answered, so the counts are true), or undefined.
  */
-export async function writeBatches(ctx: WriteContext, batches: AsyncIterable<RecordItem[]>): Promise<Error | undefined> {
+export async function writeBatches(ctx: WriteContext, batches: AsyncIterable<WriteItem[]>): Promise<Error | undefined> {
   const { cluster, o, counts } = ctx;
   const batchSize = Math.max(1, o.batchSize ?? DEFAULT_BATCH_SIZE);
   const limit = Math.max(1, o.maxAsyncBatches ?? DEFAULT_MAX_ASYNC_BATCHES);
@@ -224,13 +227,14 @@ export async function writeBatches(ctx: WriteContext, batches: AsyncIterable<Rec
     awaitingInput = true;
     flushIdle();
   };
-  const gather = (node: Node, r: RecordItem, ns: string, ttl: number, pid: number): Promise<void> | undefined => {
+  const gather = (node: Node, r: WriteItem, ns: string, ttl: number, pid: number): Promise<void> | undefined => {
     let g = gathering.get(node);
     if (g === undefined) gathering.set(node, (g = { command: new BatchCommand(spare.pop()), rows: [] }));
     const { at, size } = g.command.add(r, ns, ttl, ctx.bits);
-    // What judge and an error name; the bins and key live on only in the row's bytes.
-    const slim: RecordItem = { kind: 'record', namespace: r.namespace, set: r.set, digest: r.digest, generation: r.generation, voidTime: r.voidTime, bins: [] };
-    g.rows.push({ r: slim, command: g.command, at, size, ns, pid, attempt: 0, mayHaveApplied: false, resent: false });
+    // The record itself is let go: its bins, key and digest live on in the row's bytes.
+    g.rows.push({
+      namespace: r.namespace, set: r.set, generation: r.generation, voidTime: r.voidTime, command: g.command, at, size, ns, pid, attempt: 0, mayHaveApplied: false, resent: false,
+    });
     if (g.rows.length < batchSize) return undefined;
     gathering.delete(node);
     return launch(g);
@@ -348,7 +352,7 @@ async function writeRows(ctx: WriteContext, rows: Row[], fail: (e: unknown, rows
           continue;
         }
         try {
-          if (judge(ctx, row.r, code, node, row.resent, row.attempt)) continue;
+          if (judge(ctx, row, rowRecord, code, node, row.resent, row.attempt)) continue;
         } catch (e) {
           fail(e, 1);
           continue;
@@ -373,6 +377,12 @@ async function writeRows(ctx: WriteContext, rows: Row[], fail: (e: unknown, rows
     pending = again;
   }
   return clean;
+}
+
+/** rowRecord: a row's record as an error names it (its digest copied out of the command, whose buffer is reused). */
+function rowRecord(row: Row): WriteItem {
+  const digest = Buffer.from(batchRowDigest(row.command.buf, row.at));
+  return { kind: 'record', namespace: row.namespace, set: row.set, digest, generation: row.generation, voidTime: row.voidTime, bins: [] };
 }
 
 /** batchRejected: a batch the node refused as a whole, and kept refusing through the retries. */

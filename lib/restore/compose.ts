@@ -3,12 +3,13 @@
 // they exist before the first record is written) or kept for after the records (-L), and
 // a stand-in for the writer when nothing may be written (--validate).
 import type { Cluster } from '../cluster/cluster.js';
-import { filterItems, type FilterOptions } from '../stages/filter.js';
-import type { RecordItem, SindexItem, StreamItem } from '../records/types.js';
+import { AsError } from '../errors.js';
+import { filterItems, filtersBins, recordFilter, type FilterOptions } from '../stages/filter.js';
+import type { OpsRecordItem, SindexItem, StreamItem, WriteItem } from '../records/types.js';
 import { applySindex, applyUdf, type MetadataCounts, type MetadataOptions } from './metadata.js';
 import { nowClSeconds, ttlFor } from './write-policy.js';
 import { wallClock } from '../clock.js';
-import { refusal, type WriteCounts } from './writer.js';
+import { binCount, refusal, type WriteCounts } from './writer.js';
 
 /** Options of recordsOf. */
 export interface ComposeOptions {
@@ -27,11 +28,23 @@ export interface ComposeOptions {
  * recordsOf: the records of an item stream, after filtering; the indexes and UDFs met on
  * the way are applied (or counted) before the next item is pulled.
  */
-export async function* recordsOf(batches: AsyncIterable<StreamItem[]>, o: ComposeOptions): AsyncGenerator<RecordItem[]> {
+export async function* recordsOf(batches: AsyncIterable<Array<StreamItem | OpsRecordItem>>, o: ComposeOptions): AsyncGenerator<WriteItem[]> {
   const keep = filterItems(o.filter);
+  // Records decoded as ops have no bins to select from: the source decodes them so only
+  // when the selection keeps every bin.
+  const keepOps = filtersBins(o.filter) ? undefined : recordFilter(o.filter);
   for await (const batch of batches) {
-    let records: RecordItem[] = [];
+    let records: WriteItem[] = [];
     for (const item of batch) {
+      if (item.kind === 'record-ops') {
+        if (keepOps === undefined) throw new AsError('INTERNAL', 'internal: a record decoded as ops met a selection of bins');
+        if (keepOps(item)) records.push(item);
+        else {
+          o.counts.read++;
+          o.counts.skippedSet++;
+        }
+        continue;
+      }
       const kept = keep(item);
       if (kept === undefined) {
         // A record dropped by the filter can only be one of an unwanted set (-R stops reading).
@@ -77,11 +90,11 @@ export async function applyIndex(s: SindexItem, o: Pick<ComposeOptions, 'cluster
  * (refusal()) fails the validation, or is counted ignored with ignoreRecordError; every
  * other record counts as would-be inserted.
  */
-export async function countRecords(batches: AsyncIterable<RecordItem[]>, counts: WriteCounts, extraTtl = 0, now: () => number = wallClock, ignoreRecordError = false): Promise<WriteCounts> {
+export async function countRecords(batches: AsyncIterable<WriteItem[]>, counts: WriteCounts, extraTtl = 0, now: () => number = wallClock, ignoreRecordError = false): Promise<WriteCounts> {
   for await (const batch of batches) {
     for (const r of batch) {
       counts.read++;
-      if (r.bins.length === 0) { counts.skippedNoBins++; continue; }
+      if (binCount(r) === 0) { counts.skippedNoBins++; continue; }
       const ttl = ttlFor(r.voidTime, nowClSeconds(now()), extraTtl);
       if (ttl === undefined) { counts.expired++; continue; }
       const refused = refusal(r, ttl, extraTtl);

@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { ServerError, UsageError } from '../errors.js';
 import { silentLogger, type Logger, type ProgressSink } from '../log.js';
 import { throttle } from '../stages/throttle.js';
+import { filtersBins } from '../stages/filter.js';
 import { connectUnlessStopped, untilStopped } from '../stages/stop.js';
-import type { SindexItem, StreamItem } from '../records/types.js';
+import type { OpsRecordItem, SindexItem, StreamItem } from '../records/types.js';
 import { openBackupSource, readBackupFiles, checkHeaders, totalSize, type BackupSource, type SourceItem, type SourcePaths } from './source.js';
 import { checkManifest, manifestsBeside } from '../backup/state.js';
 import { isPlain, PLAIN } from '../codec/codec.js';
@@ -106,10 +107,13 @@ async function restoreFrom(source: BackupSource, o: RestoreSettings, ctx: Restor
       if (target !== undefined && !cluster.hasNamespace(target)) throw new ServerError(20, `namespace ${target} not found in the cluster`, undefined, 'NAMESPACE_NOT_FOUND');
     }
     reading = true;
+    const filter = { sets: o.setList, bins: o.binList, excludeSets: o.excludeSets, excludeBins: o.excludeBins, noRecords: o.noRecords, noIndexes: o.noIndexes, noUdfs: o.noUdfs };
     let items: AsyncIterable<SourceItem[]> = untilStopped(readBackupFiles(files, {
       namespace: o.namespace?.source,
       noRecords: o.noRecords,
       codec,
+      // Records go to the writer as the ops of their bins, unless some bins are selected.
+      ops: !filtersBins(filter),
       onStored: stored ? (n) => ctx.progress?.add(0, n) : undefined,
       onFile: (f) => log.info(`${o.validate ? 'validating' : 'restoring'} ${f}`),
     }), ctx.signal);
@@ -118,7 +122,7 @@ async function restoreFrom(source: BackupSource, o: RestoreSettings, ctx: Restor
     }
     const deferred: SindexItem[] = [];
     const compose: ComposeOptions = {
-      filter: { sets: o.setList, bins: o.binList, excludeSets: o.excludeSets, excludeBins: o.excludeBins, noRecords: o.noRecords, noIndexes: o.noIndexes, noUdfs: o.noUdfs },
+      filter,
       cluster,
       metadata: { namespace: o.namespace, wait: o.wait, log: log.info },
       indexesLast: o.indexesLast,
@@ -174,15 +178,15 @@ function sourcePaths(o: RestoreSettings): SourcePaths {
 }
 
 // Counts bytes and records for the progress lines as the decoder hands them on.
-async function* counted(batches: AsyncIterable<SourceItem[]>, onBatch: (records: number, bytes: number) => void): AsyncGenerator<StreamItem[]> {
+async function* counted(batches: AsyncIterable<SourceItem[]>, onBatch: (records: number, bytes: number) => void): AsyncGenerator<Array<StreamItem | OpsRecordItem>> {
   for await (const batch of batches) {
-    const items: StreamItem[] = new Array(batch.length);
+    const items: Array<StreamItem | OpsRecordItem> = new Array(batch.length);
     let records = 0;
     let bytes = 0;
     for (let i = 0; i < batch.length; i++) {
       const s = batch[i]!;
       items[i] = s.item;
-      if (s.item.kind === 'record') records++;
+      if (s.item.kind === 'record' || s.item.kind === 'record-ops') records++;
       bytes += s.bytes;
     }
     onBatch(records, bytes);

@@ -3,18 +3,18 @@
 // progress) and its position (for errors).
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { decodeAsb, decodeAsbBatches, type AsbHeader } from '../asb/decode.js';
+import { decodeAsb, decodeAsbBatches, decodeAsbOpsBatches, type AsbHeader, type AsbOpsEvent } from '../asb/decode.js';
 import { PLAIN, type Codec } from '../codec/codec.js';
 import { AsError, ParseError, UsageError } from '../errors.js';
 import { checkInputDirectory, checkInputFile } from '../paths.js';
-import type { StreamItem } from '../records/types.js';
+import type { OpsRecordItem, StreamItem } from '../records/types.js';
 import { decoded, localInput, readAsb, stdinInput, type BackupInput } from '../stages/input.js';
 import type { S3Settings } from '../storage/options.js';
 import { isS3Url } from '../storage/s3-url.js';
 
 /** SourceItem: a decoded item, its byte size in the file and where it starts. */
 export interface SourceItem {
-  item: StreamItem;
+  item: StreamItem | OpsRecordItem;
   bytes: number;
   file: string;
   line: number;
@@ -163,6 +163,8 @@ export interface ReadOptions {
   codec?: Codec;
   /** Told the bytes read as stored (before decompression), for progress. */
   onStored?: (bytes: number) => void;
+  /** Decode records straight into the WRITE ops of their bins (OpsRecordItem), for writing them. */
+  ops?: boolean;
 }
 
 /**
@@ -176,7 +178,8 @@ export async function* readBackupFiles(files: ReadonlyArray<string | BackupInput
     o.onFile?.(name);
     let stop = false;
     let header = 0; // the header's bytes count with the first block, so progress reaches 100 %
-    for await (const events of readAsb(file, o.codec ?? PLAIN, (bytes) => decodeAsbBatches(bytes, name), o.onStored)) {
+    const decode = (bytes: AsyncIterable<Buffer>): AsyncIterable<AsbOpsEvent[]> => (o.ops ? decodeAsbOpsBatches(bytes, name) : decodeAsbBatches(bytes, name));
+    for await (const events of readAsb(file, o.codec ?? PLAIN, decode, o.onStored)) {
       const out: SourceItem[] = [];
       for (const ev of events) {
         if (ev.kind !== 'item') {
@@ -184,7 +187,7 @@ export async function* readBackupFiles(files: ReadonlyArray<string | BackupInput
           continue;
         }
         const item = ev.item;
-        if (item.kind === 'record') {
+        if (item.kind === 'record' || item.kind === 'record-ops') {
           if (o.noRecords) { stop = true; break; }
           if (o.namespace !== undefined && item.namespace !== o.namespace) {
             if (out.length > 0) yield out; // what came before the bad record is valid

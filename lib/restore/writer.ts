@@ -15,7 +15,7 @@ import { fieldSize, keyFieldSize, opSize, writeField, writeKeyField, writeMsgHea
 import { partitionId } from '../protocol/digest.js';
 import { isRecordError, isTransient, resultName } from '../protocol/result-codes.js';
 import { clientGeojson } from '../protocol/geojson.js';
-import type { RecordItem } from '../records/types.js';
+import type { RecordItem, WriteItem } from '../records/types.js';
 import { AnswerLost, Lane } from './pipeline.js';
 import { DEFAULT_PARTITION_WAIT_MS, NoMaster, PartitionWait } from './partition-wait.js';
 import { wallClock } from '../clock.js';
@@ -107,7 +107,7 @@ export interface WriteOptions extends WritePolicyOptions {
 
 /** RecordWriteError: a record the server rejected (file position added by the caller). */
 export class RecordWriteError extends AsError {
-  constructor(readonly record: RecordItem, readonly resultCode: number, message: string, code: ErrorCode = 'RECORD_REJECTED') {
+  constructor(readonly record: WriteItem, readonly resultCode: number, message: string, code: ErrorCode = 'RECORD_REJECTED') {
     super(code, message, { value: resultCode });
   }
 }
@@ -130,8 +130,9 @@ export function binNameBytes(name: string): number {
 
 /**
  * RecordParts: what a record's command carries besides its header, measured once: the
- * namespace and set names' bytes, each bin's value as sent, and the bytes of the fields
- * and ops. A put and a batch row carry the same parts (a put adds the DIGEST field).
+ * namespace and set names' bytes, each bin's value as sent (none for a record decoded as
+ * ops: its ops are sent as they are), and the bytes of the fields and ops. A put and a
+ * batch row carry the same parts (a put adds the DIGEST field).
  */
 export interface RecordParts {
   nsBytes: Buffer;
@@ -141,13 +142,21 @@ export interface RecordParts {
   size: number;
 }
 
+const NO_VALUES: Buffer[] = [];
+
+/** binCount: the bins a record writes. */
+export function binCount(r: WriteItem): number {
+  return r.kind === 'record' ? r.bins.length : r.binCount;
+}
+
 /** recordParts: the parts of a record's write into namespace `ns`. */
-export function recordParts(r: RecordItem, ns: string): RecordParts {
+export function recordParts(r: WriteItem, ns: string): RecordParts {
   const nsBytes = utf8Name(ns);
   const setBytes = utf8Name(r.set);
   const key = r.key;
-  const nBins = r.bins.length;
   let size = fieldSize(nsBytes.length) + fieldSize(setBytes.length) + (key !== undefined ? keyFieldSize(key.data.length) : 0);
+  if (r.kind === 'record-ops') return { nsBytes, setBytes, values: NO_VALUES, size: size + r.ops.length };
+  const nBins = r.bins.length;
   const values: Buffer[] = new Array(nBins);
   for (let i = 0; i < nBins; i++) {
     const b = r.bins[i]!;
@@ -160,16 +169,20 @@ export function recordParts(r: RecordItem, ns: string): RecordParts {
 }
 
 /** fieldCount: the fields a record's write sends (NAMESPACE, SET, KEY if any; plus DIGEST in a put). */
-export function fieldCount(r: RecordItem, withDigest: boolean): number {
+export function fieldCount(r: WriteItem, withDigest: boolean): number {
   return 2 + (withDigest ? 1 : 0) + (r.key !== undefined ? 1 : 0);
 }
 
 /** writeRecordParts: NAMESPACE, SET, DIGEST (for a put), KEY if any, then one WRITE op per bin. */
-export function writeRecordParts(buf: Buffer, at: number, r: RecordItem, p: RecordParts, withDigest: boolean): number {
+export function writeRecordParts(buf: Buffer, at: number, r: WriteItem, p: RecordParts, withDigest: boolean): number {
   at = writeField(buf, at, FieldType.NAMESPACE, p.nsBytes);
   at = writeField(buf, at, FieldType.SET, p.setBytes);
   if (withDigest) at = writeField(buf, at, FieldType.DIGEST, r.digest);
   if (r.key !== undefined) at = writeKeyField(buf, at, r.key.type, r.key.data);
+  if (r.kind === 'record-ops') {
+    r.ops.copy(buf, at);
+    return at + r.ops.length;
+  }
   for (let i = 0; i < r.bins.length; i++) {
     const b = r.bins[i]!;
     at = writeOp(buf, at, OpType.WRITE, b.type, utf8Name(b.name), p.values[i]!);
@@ -182,13 +195,13 @@ export function writeRecordParts(buf: Buffer, at: number, r: RecordItem, p: Reco
  * in one pass: the same bytes encodeMessage gives for its fields and ops, without an
  * object per field and op.
  */
-export function putFrame(r: RecordItem, ns: string, bits: ReturnType<typeof writeBits>, ttl: number, transactionTtl = 0): Buffer {
+export function putFrame(r: WriteItem, ns: string, bits: ReturnType<typeof writeBits>, ttl: number, transactionTtl = 0): Buffer {
   const p = recordParts(r, ns);
   const size = MSG_HEADER_SIZE + p.size + fieldSize(r.digest.length);
   const buf = Buffer.allocUnsafe(PROTO_HEADER_SIZE + size);
   writeProtoHeader(buf, 0, ProtoType.MSG, size);
   const at = writeMsgHeader(
-    buf, PROTO_HEADER_SIZE, 0, bits.info2, bits.info3, 0, 0, bits.sendGeneration ? r.generation : 0, ttl, transactionTtl, fieldCount(r, true), r.bins.length,
+    buf, PROTO_HEADER_SIZE, 0, bits.info2, bits.info3, 0, 0, bits.sendGeneration ? r.generation : 0, ttl, transactionTtl, fieldCount(r, true), binCount(r),
   );
   writeRecordParts(buf, at, r, p, true);
   return buf;
@@ -198,8 +211,9 @@ export function putFrame(r: RecordItem, ns: string, bits: ReturnType<typeof writ
  * refusal: the error a record would get from the server, found before sending it (a bin
  * name over 15 bytes, a TTL over the server's limit), or undefined.
  */
-export function refusal(r: RecordItem, ttl: number, extraTtl: number): RecordWriteError | undefined {
-  const long = r.bins.find((b) => binNameBytes(b.name) > 15);
+export function refusal(r: WriteItem, ttl: number, extraTtl: number): RecordWriteError | undefined {
+  // (The decoder of an OpsRecordItem refused long names already.)
+  const long = r.kind === 'record' ? r.bins.find((b) => binNameBytes(b.name) > 15) : undefined;
   if (long !== undefined) return new RecordWriteError(r, ResultCode.BIN_NAME, `bin name ${JSON.stringify(long.name)} is longer than 15 bytes (record ${r.digest.toString('base64')})`);
   const over = ttlOverLimit(ttl, extraTtl);
   if (over !== undefined) return new RecordWriteError(r, ResultCode.PARAMETER, `record ${r.digest.toString('base64')} (set ${JSON.stringify(r.set)}) ${over}`);
@@ -232,7 +246,7 @@ export interface WriteContext {
    * admit: counts a record read and says whether it is written, and with what TTL
    * (undefined: skipped and counted); throws the refusal of a record that stops the run.
    */
-  admit(r: RecordItem): number | undefined;
+  admit(r: WriteItem): number | undefined;
 }
 
 /** Window: the writes (or batches) in flight, and a wait until few enough are. */
@@ -263,8 +277,8 @@ export class Window {
  * next input batch is awaited.
  */
 export async function eachAdmitted(
-  ctx: WriteContext, batches: AsyncIterable<RecordItem[]>, stop: () => boolean,
-  each: (r: RecordItem, ns: string, ttl: number) => Promise<void> | undefined, onInputWait?: () => void,
+  ctx: WriteContext, batches: AsyncIterable<WriteItem[]>, stop: () => boolean,
+  each: (r: WriteItem, ns: string, ttl: number) => Promise<void> | undefined, onInputWait?: () => void,
 ): Promise<Error | undefined> {
   const target = ctx.o.namespace;
   for await (const batch of batches) {
@@ -290,7 +304,9 @@ export async function eachAdmitted(
  * transient code with retries left); throws RecordWriteError for a rejection that stops
  * the run. `resent`: an earlier send of it may have been applied.
  */
-export function judge(ctx: Pick<WriteContext, 'o' | 'counts' | 'maxRetries'>, r: RecordItem, code: number, node: Node, resent: boolean, attempt: number): boolean {
+export function judge<T>(
+  ctx: Pick<WriteContext, 'o' | 'counts' | 'maxRetries'>, subject: T, recordOf: (s: T) => WriteItem, code: number, node: Node, resent: boolean, attempt: number,
+): boolean {
   const { o, counts } = ctx;
   if (code === ResultCode.OK) {
     counts.inserted++;
@@ -304,6 +320,8 @@ export function judge(ctx: Pick<WriteContext, 'o' | 'counts' | 'maxRetries'>, r:
     return true;
   }
   if (isTransient(code) && attempt < ctx.maxRetries) return false;
+  // Only a record that is not counted is looked at (a batch row's is built for it).
+  const r = recordOf(subject);
   const what = `record ${r.digest.toString('base64')} (set ${JSON.stringify(r.set)}) rejected by ${node.address}: ${resultName(code)} (${code})`;
   if (isRecordError(code) && o.ignoreRecordError) {
     counts.ignored++;
@@ -313,13 +331,15 @@ export function judge(ctx: Pick<WriteContext, 'o' | 'counts' | 'maxRetries'>, r:
   throw new RecordWriteError(r, code, what);
 }
 
+const itself = (r: WriteItem): WriteItem => r;
+
 /**
  * writeRecords: writes every record and resolves with the counts once all answers are in.
  * Rejects on the first record that fails (after the writes in flight have finished): a
  * rejected record without --ignore-record-error, an unknown namespace, or a connection
  * that kept failing after maxRetries retries.
  */
-export async function writeRecords(cluster: Cluster, batches: AsyncIterable<RecordItem[]>, opts: WriteOptions = {}): Promise<WriteCounts> {
+export async function writeRecords(cluster: Cluster, batches: AsyncIterable<WriteItem[]>, opts: WriteOptions = {}): Promise<WriteCounts> {
   const counts = opts.counts ?? newCounts();
   const bits = writeBits(opts);
   const now = opts.now ?? wallClock;
@@ -354,7 +374,7 @@ export async function writeRecords(cluster: Cluster, batches: AsyncIterable<Reco
     admit: (r) => {
       counts.read++;
       // The server would answer PARAMETER to a put with no bins: skip, as asrestore does.
-      if (r.bins.length === 0) { counts.skippedNoBins++; return undefined; }
+      if (binCount(r) === 0) { counts.skippedNoBins++; return undefined; }
       const ttl = ttlFor(r.voidTime, nowClSeconds(now()), extraTtl);
       if (ttl === undefined) { counts.expired++; return undefined; }
       const refused = refusal(r, ttl, extraTtl);
@@ -380,7 +400,7 @@ export async function writeRecords(cluster: Cluster, batches: AsyncIterable<Reco
     return best;
   };
 
-  const put = async (r: RecordItem, ns: string, frame: Buffer): Promise<void> => {
+  const put = async (r: WriteItem, ns: string, frame: Buffer): Promise<void> => {
     const pid = partitionId(r.digest);
     // An earlier attempt may have been applied: its answer was lost, or it timed out.
     let maybeApplied = false;
@@ -430,7 +450,7 @@ export async function writeRecords(cluster: Cluster, batches: AsyncIterable<Reco
         await cluster.refresh().catch(() => undefined);
         continue;
       }
-      if (judge(ctx, r, code, node, resent, attempt)) return;
+      if (judge(ctx, r, itself, code, node, resent, attempt)) return;
       // A server timeout may come after the write was applied (a replica was slow).
       if (code === ResultCode.TIMEOUT) maybeApplied = true;
       opts.log?.(`retrying a write (${attempt + 1}/${maxRetries}) after ${retryDelayMs(attempt + 1, scaleUs)} ms: ${node.address} answered ${resultName(code)} (${code})`);

@@ -5,7 +5,7 @@ import { AsError } from '../errors.js';
 import { digestModulo } from '../protocol/digest.js';
 import { SAMPLE_MODULUS } from '../protocol/expression.js';
 import { UsageError } from '../errors.js';
-import type { StreamItem, WireBatch } from '../records/types.js';
+import type { RecordItem, StreamItem, WireBatch } from '../records/types.js';
 
 /** What to keep. Times are ms since the Unix epoch. */
 export interface FilterOptions {
@@ -30,6 +30,41 @@ export interface FilterOptions {
   noUdfs?: boolean;
 }
 
+/** The part of a record a filter judges besides its bins. */
+type RecordMeta = Pick<RecordItem, 'set' | 'digest' | 'voidTime' | 'lastUpdate'>;
+
+/** filtersBins: whether a selection keeps only some bins of a record (or none). */
+export function filtersBins(opts: FilterOptions): boolean {
+  return opts.noBins === true || (opts.bins?.length ?? 0) > 0 || (opts.excludeBins?.length ?? 0) > 0;
+}
+
+/**
+ * recordFilter: whether a record is kept, judged by all of a selection but its bins
+ * (-R drops every record): its set, its digest (--percent), its TTL and its last-update
+ * time.
+ */
+export function recordFilter(opts: FilterOptions): (r: RecordMeta) => boolean {
+  const sets = opts.sets && opts.sets.length > 0 ? new Set(opts.sets) : undefined;
+  const excludeSets = opts.excludeSets && opts.excludeSets.length > 0 ? new Set(opts.excludeSets) : undefined;
+  const threshold = opts.percent !== undefined && opts.percent < 100 ? Math.round(opts.percent * (SAMPLE_MODULUS / 100)) : undefined;
+  const window = opts.modifiedAfter !== undefined || opts.modifiedBefore !== undefined;
+  return (item) => {
+    if (opts.noRecords) return false;
+    if ((sets && !sets.has(item.set)) || excludeSets?.has(item.set)) return false;
+    if (threshold !== undefined && digestModulo(item.digest, SAMPLE_MODULUS) >= threshold) return false;
+    if (opts.noTtlOnly && item.voidTime !== 0) return false;
+    if (window) {
+      const lut = item.lastUpdate;
+      if (lut === undefined) {
+        throw new AsError('NO_LAST_UPDATE', `record ${item.digest.toString('base64')} has no lastUpdate, so --modified-after/--modified-before cannot judge it: scans and .asb files do not carry a record's last-update time; select by time on the server with as-scan -a/-b instead`, { value: item.digest.toString('base64') });
+      }
+      if (opts.modifiedAfter !== undefined && lut < opts.modifiedAfter) return false;
+      if (opts.modifiedBefore !== undefined && lut >= opts.modifiedBefore) return false;
+    }
+    return true;
+  };
+}
+
 /**
  * filterItems: a function returning the item to keep (possibly with fewer bins) or
  * undefined to drop it. A record without a known last-update time cannot be judged by a
@@ -42,8 +77,7 @@ export function filterItems(opts: FilterOptions): (item: StreamItem) => StreamIt
   const excludeBins = opts.excludeBins && opts.excludeBins.length > 0 ? new Set(opts.excludeBins) : undefined;
   const bins = opts.bins && opts.bins.length > 0 ? new Set(opts.bins.filter((b) => !excludeBins?.has(b))) : undefined;
   const keepBin = bins ? (name: string) => bins.has(name) : excludeBins ? (name: string) => !excludeBins.has(name) : undefined;
-  const threshold = opts.percent !== undefined && opts.percent < 100 ? Math.round(opts.percent * (SAMPLE_MODULUS / 100)) : undefined;
-  const window = opts.modifiedAfter !== undefined || opts.modifiedBefore !== undefined;
+  const keepRecord = recordFilter(opts);
   return (item) => {
     switch (item.kind) {
       case 'sindex':
@@ -52,18 +86,7 @@ export function filterItems(opts: FilterOptions): (item: StreamItem) => StreamIt
       case 'udf':
         return opts.noUdfs ? undefined : item;
       case 'record': {
-        if (opts.noRecords) return undefined;
-        if ((sets && !sets.has(item.set)) || excludeSets?.has(item.set)) return undefined;
-        if (threshold !== undefined && digestModulo(item.digest, SAMPLE_MODULUS) >= threshold) return undefined;
-        if (opts.noTtlOnly && item.voidTime !== 0) return undefined;
-        if (window) {
-          const lut = item.lastUpdate;
-          if (lut === undefined) {
-            throw new AsError('NO_LAST_UPDATE', `record ${item.digest.toString('base64')} has no lastUpdate, so --modified-after/--modified-before cannot judge it: scans and .asb files do not carry a record's last-update time; select by time on the server with as-scan -a/-b instead`, { value: item.digest.toString('base64') });
-          }
-          if (opts.modifiedAfter !== undefined && lut < opts.modifiedAfter) return undefined;
-          if (opts.modifiedBefore !== undefined && lut >= opts.modifiedBefore) return undefined;
-        }
+        if (!keepRecord(item)) return undefined;
         if (opts.noBins) return item.bins.length === 0 ? item : { ...item, bins: [] };
         if (keepBin) {
           const kept = item.bins.filter((b) => keepBin(b.name));

@@ -3,7 +3,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeAsb, type AsbEvent, type AsbHeader, type DecodedItem } from '../../lib/asb/decode.js';
+import assert from 'node:assert/strict';
+import { decodeAsb, decodeAsbOpsBatches, type AsbEvent, type AsbHeader, type AsbOpsEvent, type DecodedItem } from '../../lib/asb/decode.js';
+import type { OpsRecordItem, StreamItem, WriteItem } from '../../lib/records/types.js';
+import { recordParts, writeRecordParts } from '../../lib/restore/writer.js';
 
 /** repoRoot: the nearest directory above this (compiled) file that holds package.json. */
 export const repoRoot: string = (() => {
@@ -28,22 +31,67 @@ export function chunked(data: Buffer, size: number): Buffer[] {
   return out;
 }
 
-/** decodeAll: every event of a buffer, decoded from chunks of `chunk` bytes. */
+/**
+ * decodeAll: every event of a buffer, decoded from chunks of `chunk` bytes. Every call also
+ * decodes the buffer as asrestore does (decodeAsbOpsBatches) and checks that the two agree:
+ * the same events, and each record decoded as ops writes the very bytes its bins as objects
+ * write. So every decoder test covers both decoders.
+ */
 export async function decodeAll(data: Buffer, name = 'test.asb', chunk = 1 << 20): Promise<{ header: AsbHeader; items: DecodedItem[] }> {
   const events: AsbEvent[] = [];
   for await (const ev of decodeAsb(chunked(data, chunk), name)) events.push(ev);
   const [header, ...items] = events;
+  const ops: AsbOpsEvent[] = [];
+  for await (const batch of decodeAsbOpsBatches(chunked(data, chunk), name)) ops.push(...batch);
+  assert.equal(ops.length, events.length, 'the ops decoder gives as many events');
+  assert.deepEqual(ops[0], header);
+  for (let i = 1; i < events.length; i++) assertSameWrite((ops[i] as DecodedItem<StreamItem | OpsRecordItem>), events[i] as DecodedItem);
   return { header: header as AsbHeader, items: items as DecodedItem[] };
 }
 
-/** decodeError: the ParseError a buffer fails with (or undefined when it decodes). */
-export async function decodeError(data: Buffer | string, chunk = 1 << 20): Promise<{ message: string; line: number; column: number } | undefined> {
-  try {
-    await decodeAll(typeof data === 'string' ? Buffer.from(data, 'latin1') : data, 'bad.asb', chunk);
-    return undefined;
-  } catch (e) {
-    const pe = e as { code?: string; message: string; line: number; column: number };
-    if (pe.code !== 'PARSE') throw e;
-    return { message: pe.message, line: pe.line, column: pe.column };
+/** assertSameWrite: an event of the ops decoder against the object decoder's. */
+function assertSameWrite(o: DecodedItem<StreamItem | OpsRecordItem>, e: DecodedItem): void {
+  assert.deepEqual([o.start, o.end, o.line], [e.start, e.end, e.line]);
+  if (o.item.kind !== 'record-ops') {
+    assert.deepEqual(o.item, e.item);
+    return;
   }
+  const r = e.item;
+  assert.equal(r.kind, 'record');
+  if (r.kind !== 'record') return;
+  const { ops: _ops, binCount, kind: _kind, ...meta } = o.item;
+  const { bins, kind: _k, ...want } = r;
+  assert.deepEqual(meta, want);
+  assert.equal(binCount, bins.length);
+  const write = (x: WriteItem): Buffer => {
+    const parts = recordParts(x, 'ns');
+    const buf = Buffer.alloc(parts.size);
+    assert.equal(writeRecordParts(buf, 0, x, parts, false), parts.size);
+    return buf;
+  };
+  assert.equal(write(o.item).toString('hex'), write(r).toString('hex'), `record at line ${e.line}: its ops are the bytes of its bins`);
+}
+
+/** decodeError: the ParseError a buffer fails with (or undefined when it decodes); both decoders fail alike. */
+export async function decodeError(data: Buffer | string, chunk = 1 << 20): Promise<{ message: string; line: number; column: number } | undefined> {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
+  const failure = async (decode: () => Promise<unknown>): Promise<{ message: string; line: number; column: number } | undefined> => {
+    try {
+      await decode();
+      return undefined;
+    } catch (e) {
+      const pe = e as { code?: string; message: string; line: number; column: number };
+      if (pe.code !== 'PARSE') throw e;
+      return { message: pe.message, line: pe.line, column: pe.column };
+    }
+  };
+  const objects = await failure(async () => {
+    for await (const _ of decodeAsb(chunked(bytes, chunk), 'bad.asb'));
+  });
+  const ops = await failure(async () => {
+    for await (const _ of decodeAsbOpsBatches(chunked(bytes, chunk), 'bad.asb'));
+  });
+  assert.deepEqual(ops, objects, 'the ops decoder fails as the object decoder does');
+  if (objects === undefined) await decodeAll(bytes, 'bad.asb', chunk);
+  return objects;
 }
