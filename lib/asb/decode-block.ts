@@ -248,14 +248,10 @@ function parseRecordOps(c: AsbCursor, a: OpsArena): OpsRecordItem | undefined {
             return undefined;
           }
           for (let j = 0; j < binCount; j++) {
-            const name = binOp(c, 2 + j, a);
-            for (let k = 0; k < j; k++) {
-              if (binNames[k] === name) {
-                a.used = a.start;
-                return undefined;
-              }
+            if (binOp(c, 2 + j, a, j)) {
+              a.used = a.start;
+              return undefined;
             }
-            binNames[j] = name;
           }
           break;
         }
@@ -274,14 +270,19 @@ function parseRecordOps(c: AsbCursor, a: OpsArena): OpsRecordItem | undefined {
   }
 }
 
-// The bin names of the record being decoded, to find a repeated one.
-const binNames: string[] = new Array<string>(64);
+// Where the names of the record's bins are (from the record's start) and their lengths, to
+// find a repeated one.
+const nameAts = new Int32Array(64);
+const nameLengths = new Int32Array(64);
+// Room for a plain name: the server's longest (a longer one is read with token() and refused).
+const NAME_ROOM = BIN_NAME_MAX + 1;
 
 /**
- * binOp: one bin line (parseBin's grammar, checks and messages) written as a WRITE op at
- * the arena's end. Returns the bin's name.
+ * binOp: bin line j of a record (parseBin's grammar, checks and messages) written as a
+ * WRITE op at the arena's end. Returns true when its name repeats an earlier bin's (the
+ * record is then decoded as objects).
  */
-function binOp(c: AsbCursor, slot: number, a: OpsArena): string {
+function binOp(c: AsbCursor, slot: number, a: OpsArena, j: number): boolean {
   c.expect(MINUS);
   c.expect(SP);
   const at = c.p;
@@ -290,20 +291,33 @@ function binOp(c: AsbCursor, slot: number, a: OpsArena): string {
   const compact = c.peek() === BANG;
   if (compact) c.p++;
   c.expect(SP);
-  const name = c.token(true, MAX_TOKEN_SIZE, !c.legacy, slot);
-  // The name as UTF-8: the input bytes themselves when ASCII without escapes, else encoded
-  // from the token as parseBin's writer does (bytes that are not UTF-8 become U+FFFD).
-  let nameFrom = c.tokenFrom;
-  for (let i = nameFrom; i >= 0 && i < c.p; i++) if (c.b[i]! >= 0x80) nameFrom = -1;
-  const nameBytes = nameFrom >= 0 ? undefined : Buffer.from(name, 'utf8');
-  const nameLength = nameBytes === undefined ? c.p - nameFrom : nameBytes.length;
   // The op's header and name, then room for a value of up to 8 bytes; a longer value
-  // makes its own room (the op moves with the record).
-  a.room(OP_HEADER_SIZE + nameLength + 8);
+  // makes its own room (the op moves with the record). A plain name is copied as it is;
+  // any other is read as parseBin reads it and written as its writer does (UTF-8, bytes
+  // that are not UTF-8 as U+FFFD).
+  a.room(OP_HEADER_SIZE + NAME_ROOM + 8);
   const nameAt = a.used + OP_HEADER_SIZE;
-  if (nameBytes !== undefined) nameBytes.copy(a.buf, nameAt);
-  else for (let i = 0; i < nameLength; i++) a.buf[nameAt + i] = c.b[nameFrom + i]!;
-  a.used = nameAt + nameLength;
+  let nameLength = c.nameInto(a.buf, nameAt, NAME_ROOM);
+  let name: string | undefined;
+  if (nameLength < 0) {
+    name = c.token(true, MAX_TOKEN_SIZE, !c.legacy, slot);
+    const bytes = Buffer.from(name, 'utf8');
+    nameLength = bytes.length;
+    a.room(OP_HEADER_SIZE + nameLength + 8);
+    bytes.copy(a.buf, a.used + OP_HEADER_SIZE);
+  }
+  a.used += OP_HEADER_SIZE + nameLength;
+  // A repeated name (compared as the bytes written, which decide it for the object decoder too).
+  const from = a.used - nameLength;
+  for (let k = 0; k < j; k++) {
+    if (nameLengths[k] !== nameLength) continue;
+    const other = a.start + nameAts[k]!;
+    let i = 0;
+    while (i < nameLength && a.buf[other + i] === a.buf[from + i]) i++;
+    if (i === nameLength) return true;
+  }
+  nameAts[j] = from - a.start;
+  nameLengths[j] = nameLength;
   let size = 0; // the value's bytes, at a.used
   let type: number;
   if (label === 0x4e /* N */) {
@@ -354,12 +368,13 @@ function binOp(c: AsbCursor, slot: number, a: OpsArena): string {
     }
   }
   c.expect(LF);
-  if (name.length > BIN_NAME_MAX / 3 && nameLength > BIN_NAME_MAX) {
+  if (nameLength > BIN_NAME_MAX) {
+    name ??= a.buf.toString('utf8', a.used - nameLength, a.used);
     throw c.error(`Error while setting bin ${name}: name longer than ${BIN_NAME_MAX} bytes`, c.p - 1);
   }
   writeOpHeader(a.buf, a.used - nameLength - OP_HEADER_SIZE, OpType.WRITE, type, nameLength, size);
   a.used += size;
-  return name;
+  return false;
 }
 
 /** rawOp: `SP <n raw bytes>` as a value at the arena's end, after `zeros` zero bytes; returns its size. */

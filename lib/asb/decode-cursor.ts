@@ -140,6 +140,29 @@ export class AsbCursor {
   }
 
   /**
+   * nameInto: a bin name as token(true) reads it, written as its bytes into out[at..] (room
+   * for `room` bytes) instead of made a string: the restore's way for the plain names most
+   * records have. Returns the length; -1 when the name is not plain (a backslash to undo,
+   * a byte above 0x7f, longer than `room`), having consumed nothing: read it with token().
+   */
+  nameInto(out: Buffer, at: number, room: number): number {
+    const b = this.b;
+    const e = b.length;
+    const s = this.p;
+    let p = s;
+    for (;;) {
+      if (p >= e) this.short(p);
+      const c = b[p]!;
+      if (c === LF || c === SP) break;
+      if ((c === BACKSLASH && !this.legacy) || c >= 0x80 || p - s === room) return -1;
+      out[at + p - s] = c;
+      p++;
+    }
+    this.p = p;
+    return p - s;
+  }
+
+  /**
    * Where the last token's bytes start in `b` (they end at `p`) when they are its UTF-8
    * bytes as they are; -1 when it had escapes.
    */
@@ -286,9 +309,21 @@ export class AsbCursor {
   rawInto(out: Buffer, at: number, len: number): void {
     const p = this.p;
     const b = this.b;
-    this.skipRaw(len);
-    if (len > 64) b.copy(out, at, p, p + len);
-    else for (let i = 0; i < len; i++) out[at + i] = b[p + i]!;
+    if (len > 64) {
+      this.skipRaw(len);
+      b.copy(out, at, p, p + len);
+      return;
+    }
+    // Short values: copied and their LFs counted in one pass.
+    if (b.length - p < len) this.short(b.length, p + len + 1);
+    let nl = 0;
+    for (let i = 0; i < len; i++) {
+      const c = b[p + i]!;
+      if (c === LF) nl++;
+      out[at + i] = c;
+    }
+    this.nl += nl;
+    this.p = p + len;
   }
 
   // Consumes `len` raw bytes, counting the LFs among them.

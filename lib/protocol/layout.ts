@@ -194,7 +194,11 @@ export function opSize(nameLength: number, valueLength: number): number {
 
 /** writeOpHeader: an op's header (flags 0: clients never send a LUT); returns where its name goes. */
 export function writeOpHeader(buf: Buffer, at: number, op: number, type: number, nameLength: number, valueLength: number): number {
-  buf.writeUInt32BE(4 + nameLength + valueLength, at);
+  const size = 4 + nameLength + valueLength;
+  buf[at] = size >>> 24;
+  buf[at + 1] = size >>> 16;
+  buf[at + 2] = size >>> 8;
+  buf[at + 3] = size;
   buf[at + 4] = op;
   buf[at + 5] = type;
   buf[at + 6] = 0;

@@ -82,9 +82,9 @@ export class BatchCommand {
    * add: appends a record's row, numbered in order: its digest, a write row type byte
    * (INFO|GEN|TTL), info1 0, info2 WRITE|RESPOND_ALL_OPS and the policy bits, info3, the
    * backed-up generation (with GENERATION_GT), the TTL, then the fields and ops of a put (no
-   * DIGEST field: the row carries it). Returns where the row is and its size.
+   * DIGEST field: the row carries it). Returns where the row starts (it ends at `used`).
    */
-  add(r: WriteItem, ns: string, ttl: number, bits: WriteContext['bits']): { at: number; size: number } {
+  add(r: WriteItem, ns: string, ttl: number, bits: WriteContext['bits']): number {
     const parts = recordParts(r, ns);
     const size = BATCH_WRITE_ROW_HEAD_SIZE + parts.size;
     const at = this.used;
@@ -100,7 +100,7 @@ export class BatchCommand {
     if (end !== at + size) throw new ProtocolError(`batch row measured ${size} bytes, wrote ${end - at}`);
     this.used = end;
     this.rows++;
-    return { at, size };
+    return at;
   }
 
   /** frame: the whole command of the rows added, as sent. */
@@ -230,7 +230,8 @@ export async function writeBatches(ctx: WriteContext, batches: AsyncIterable<Wri
   const gather = (node: Node, r: WriteItem, ns: string, ttl: number, pid: number): Promise<void> | undefined => {
     let g = gathering.get(node);
     if (g === undefined) gathering.set(node, (g = { command: new BatchCommand(spare.pop()), rows: [] }));
-    const { at, size } = g.command.add(r, ns, ttl, ctx.bits);
+    const at = g.command.add(r, ns, ttl, ctx.bits);
+    const size = g.command.used - at;
     // The record itself is let go: its bins, key and digest live on in the row's bytes.
     g.rows.push({
       namespace: r.namespace, set: r.set, generation: r.generation, voidTime: r.voidTime, command: g.command, at, size, ns, pid, attempt: 0, mayHaveApplied: false, resent: false,

@@ -180,7 +180,7 @@ export function writeRecordParts(buf: Buffer, at: number, r: WriteItem, p: Recor
   if (withDigest) at = writeField(buf, at, FieldType.DIGEST, r.digest);
   if (r.key !== undefined) at = writeKeyField(buf, at, r.key.type, r.key.data);
   if (r.kind === 'record-ops') {
-    r.ops.copy(buf, at);
+    buf.set(r.ops, at); // a plain typed-array copy: cheaper than Buffer.copy's argument handling
     return at + r.ops.length;
   }
   for (let i = 0; i < r.bins.length; i++) {
@@ -245,8 +245,11 @@ export interface WriteContext {
   /**
    * admit: counts a record read and says whether it is written, and with what TTL
    * (undefined: skipped and counted); throws the refusal of a record that stops the run.
+   * `nowCl`: the clock (seconds since 2010) the TTL is computed from.
    */
-  admit(r: WriteItem): number | undefined;
+  admit(r: WriteItem, nowCl: number): number | undefined;
+  /** clock: the time now in seconds since 2010 (read once per run of records taken without a wait). */
+  clock(): number;
 }
 
 /** Window: the writes (or batches) in flight, and a wait until few enough are. */
@@ -282,17 +285,22 @@ export async function eachAdmitted(
 ): Promise<Error | undefined> {
   const target = ctx.o.namespace;
   for await (const batch of batches) {
+    // The clock is read again after every wait, so no TTL is computed from a stale time.
+    let nowCl = ctx.clock();
     for (const r of batch) {
       if (stop()) return undefined;
       let ttl: number | undefined;
       try {
-        ttl = ctx.admit(r);
+        ttl = ctx.admit(r, nowCl);
       } catch (e) {
         return e as Error;
       }
       if (ttl === undefined) continue;
       const wait = each(r, target ?? r.namespace, ttl);
-      if (wait !== undefined) await wait;
+      if (wait !== undefined) {
+        await wait;
+        nowCl = ctx.clock();
+      }
     }
     onInputWait?.();
   }
@@ -371,11 +379,12 @@ export async function writeRecords(cluster: Cluster, batches: AsyncIterable<Writ
   const moved = new Set<string>();
   const ctx: WriteContext = {
     cluster, o: opts, counts, bits, maxRetries, scaleUs, timeoutMs, txnTtl, wait, budgetMs, monotonic, moved, pause, nodeLost,
-    admit: (r) => {
+    clock: () => nowClSeconds(now()),
+    admit: (r, nowCl) => {
       counts.read++;
       // The server would answer PARAMETER to a put with no bins: skip, as asrestore does.
       if (binCount(r) === 0) { counts.skippedNoBins++; return undefined; }
-      const ttl = ttlFor(r.voidTime, nowClSeconds(now()), extraTtl);
+      const ttl = ttlFor(r.voidTime, nowCl, extraTtl);
       if (ttl === undefined) { counts.expired++; return undefined; }
       const refused = refusal(r, ttl, extraTtl);
       if (refused !== undefined) {

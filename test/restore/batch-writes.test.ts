@@ -90,7 +90,10 @@ describe('restore with batch writes', () => {
     const recs = [makeRecord(1, rng), makeRecord(2, rng, { key: undefined, generation: 7 })];
     // A small first buffer: the command grows while rows are added, and keeps them whole.
     const cmd = new BatchCommand(Buffer.alloc(64));
-    const placed = recs.map((r, i) => cmd.add(r, 'test', 100 + i, writeBits({})));
+    const placed = recs.map((r, i) => {
+      const at = cmd.add(r, 'test', 100 + i, writeBits({}));
+      return { at, size: cmd.used - at };
+    });
     const f = cmd.frame(1234);
     // Rows sent again are framed anew from the same bytes: the same command for all of them,
     // and the second alone is numbered 0.
