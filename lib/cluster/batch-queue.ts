@@ -14,15 +14,21 @@ export class BatchQueue {
   private finished = false;
   private aborted = false;
 
-  constructor(private readonly max: number) {}
+  // Bytes of the wire-form batches queued.
+  private bytes = 0;
+
+  /** At most `max` batches, and (once one is queued) `maxBytes` of wire-form frames. */
+  constructor(private readonly max: number, private readonly maxBytes = Infinity) {}
 
   /** True when producers should wait before reading more. */
   get full(): boolean {
-    return this.items.length - this.head >= this.max && !this.aborted;
+    const n = this.items.length - this.head;
+    return (n >= this.max || (n > 0 && this.bytes >= this.maxBytes)) && !this.aborted;
   }
 
   push(batch: Batch): void {
     if (this.aborted) return;
+    this.bytes += sizeOf(batch);
     this.items.push(batch);
     const c = this.consumer;
     this.consumer = undefined;
@@ -40,6 +46,7 @@ export class BatchQueue {
       if (this.head < this.items.length) {
         const b = this.items[this.head]!;
         this.items[this.head++] = undefined as unknown as Batch;
+        this.bytes -= sizeOf(b);
         if (this.head > 1024) {
           this.items = this.items.slice(this.head);
           this.head = 0;
@@ -65,6 +72,7 @@ export class BatchQueue {
     this.aborted = true;
     this.items = [];
     this.head = 0;
+    this.bytes = 0;
     this.wakeProducers();
     this.finish();
   }
@@ -75,4 +83,9 @@ export class BatchQueue {
     this.producers = [];
     for (const p of ps) p();
   }
+}
+
+// A wire-form batch's frame body; batches of objects count by number only.
+function sizeOf(b: Batch): number {
+  return Array.isArray(b) ? 0 : b.body.length;
 }

@@ -268,7 +268,9 @@ class Round {
 
   constructor(private ns: string, private opts: ScanOptions, private round: number, private byPid: Array<Part | undefined>, private remaining: number, private wire: boolean,
     private socketMs: number, private totalMs: number) {
-    this.queue = new BatchQueue(16);
+    // 16 frames, but no more than 4 MiB of them: a server's scan frames run to 1 MiB each,
+    // and 16 of them were the largest part of a backup's memory.
+    this.queue = new BatchQueue(16, 4 * 1024 * 1024);
   }
 
   async run(groups: Map<Node, Part[]>): Promise<void> {
