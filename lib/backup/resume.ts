@@ -14,6 +14,7 @@ import { FileEncoder } from '../codec/encoder.js';
 import { PLAIN } from '../codec/codec.js';
 import { isS3Url } from '../storage/s3-url.js';
 import { OutputFile, PART, localFileTarget } from '../stages/output.js';
+import { inlineHash } from '../stages/file-hash.js';
 import { isFileOf, isSpecialFile, type AsbBatch, type Checkpoints, type DurableFile, type WriteResult } from '../stages/files.js';
 import type { Logger } from '../log.js';
 import type { EncodeCounts } from './encode.js';
@@ -203,5 +204,5 @@ export async function reopenFile(s: BackupSettings, plan: GoingOn, log: Logger):
     iv0 = decryptHeader(codec.encrypt.algorithm, codec.encrypt.key, head);
   }
   const encoder = codec.compress || codec.encrypt ? new FileEncoder(codec, iv0, { stored: f.size }) : undefined;
-  return new OutputFile(await localFileTarget(file, { append: true }), codec, { hash: plan.hash, encoder, stored: f.size });
+  return new OutputFile(await localFileTarget(file, { append: true }), codec, { hash: plan.hash === undefined ? undefined : inlineHash(plan.hash), encoder, stored: f.size });
 }

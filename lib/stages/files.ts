@@ -5,7 +5,6 @@
 // the whole backup succeeded, so a failed or interrupted run never leaves a file that
 // looks like a complete backup.
 import { readdirSync, renameSync, rmSync, rmdirSync, existsSync, statSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { AsError, UsageError } from '../errors.js';
 import { fsReason, makeDirectory, statOf } from '../paths.js';
@@ -15,6 +14,7 @@ import type { Codec } from '../codec/codec.js';
 import type { RecordMarks } from '../records/types.js';
 import { isOutputClosed, outputClosed } from './write-chunk.js';
 import { OutputFile, PART, localDirectory, localFileTarget, stdoutTarget, type DirectoryPlace, type StreamTail, type Target } from './output.js';
+import { threadHash } from './file-hash.js';
 
 /** One encoded block of an .asb file and what it holds. */
 export interface AsbChunk {
@@ -334,12 +334,12 @@ export async function writeDirectory(batches: AsyncIterable<AsbBatch>, opts: Dir
     await f.close();
     stored += f.size;
     result.stored = stored;
-    await cp?.durable({ name: basename(f.name), size: f.size, records: f.records, sha256: f.sha256()! }, result);
+    await cp?.durable({ name: basename(f.name), size: f.size, records: f.records, sha256: (await f.sha256())! }, result);
   };
   const next = async () => {
     if (file) await closeFile(file);
     const n = earlier.length + files.length;
-    file = new OutputFile(await place.create(fileName(prefix, n)), opts.codec, cp ? { hash: createHash('sha256') } : {});
+    file = new OutputFile(await place.create(fileName(prefix, n)), opts.codec, cp ? { hash: threadHash() } : {});
     files.push(file);
     result.files.push(file.name);
     opts.onFile?.(file.name);
@@ -473,7 +473,7 @@ export async function writeSingleFile(batches: AsyncIterable<AsbBatch>, opts: Fi
     file = opts.resumed;
   } else {
     const target = opts.target ?? (stream ? stdoutTarget(opts.stdout) : await localFileTarget(opts.path, { inPlace: isSpecialFile(opts.path) }));
-    file = new OutputFile(target, opts.codec, cp ? { hash: createHash('sha256') } : {});
+    file = new OutputFile(target, opts.codec, cp ? { hash: threadHash() } : {});
     file.add(header);
     result.bytes += header.length;
   }
@@ -485,7 +485,7 @@ export async function writeSingleFile(batches: AsyncIterable<AsbBatch>, opts: Fi
     await file.checkpoint();
     durableAt = file.size;
     result.stored = file.size;
-    await cp!.durable({ name: basename(opts.path), size: file.size, records: result.records, sha256: file.sha256()! }, result);
+    await cp!.durable({ name: basename(opts.path), size: file.size, records: result.records, sha256: (await file.sha256())! }, result);
   };
   try {
     for await (const batch of batches) {
@@ -506,7 +506,7 @@ export async function writeSingleFile(batches: AsyncIterable<AsbBatch>, opts: Fi
     await file.close();
     result.stored = file.size;
     // Whole: the state says so before the file gets its name.
-    await cp?.durable({ name: basename(opts.path), size: file.size, records: result.records, sha256: file.sha256()! }, result);
+    await cp?.durable({ name: basename(opts.path), size: file.size, records: result.records, sha256: (await file.sha256())! }, result);
     await file.commit();
   } catch (e) {
     if (cp !== undefined && !isOutputError(e) && result.records > 0) {

@@ -10,7 +10,6 @@
 // whole backup is, which makes it visible; abort() when the run fails, which leaves nothing
 // under the final name. A Target says how each step happens where the bytes go.
 import { renameSync } from 'node:fs';
-import type { Hash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -19,6 +18,7 @@ import { fsReason } from '../paths.js';
 import { isPlain, PLAIN, type Codec } from '../codec/codec.js';
 import { FileEncoder } from '../codec/encoder.js';
 import { writeChunk } from './write-chunk.js';
+import type { FileHash } from './file-hash.js';
 
 /** PART: the suffix of a local backup file until the backup succeeded. */
 export const PART = '.part';
@@ -79,20 +79,28 @@ export class OutputFile {
   delivered = { records: 0, bytes: 0 };
   /** Records added so far. */
   records = 0;
-  private readonly hash: Hash | undefined;
+  private readonly hash: FileHash | undefined;
 
   /**
-   * `o.hash` is fed every stored byte (a resumable backup's SHA-256 of the file); a resumed
-   * file continues an `encoder` at `stored` bytes (see FileEncoder's resume).
+   * `o.hash` is fed every stored byte, as it is written (a resumable backup's SHA-256 of the
+   * file); a resumed file continues an `encoder` at `stored` bytes (see FileEncoder's resume).
    */
-  constructor(readonly target: Target, codec: Codec = PLAIN, o: { hash?: Hash; encoder?: FileEncoder; stored?: number } = {}) {
+  constructor(readonly target: Target, codec: Codec = PLAIN, o: { hash?: FileHash; encoder?: FileEncoder; stored?: number } = {}) {
     this.name = target.name;
     this.encoder = o.encoder ?? (isPlain(codec) ? undefined : new FileEncoder(codec));
     this.hash = o.hash;
     this.stored = o.stored ?? 0;
     this.flushAt = target.stream ? STREAM_FLUSH_AT : FLUSH_AT;
-    this.out = Buffer.allocUnsafeSlow(2 * this.flushAt);
-    this.spare = target.stream ? undefined : Buffer.allocUnsafeSlow(2 * this.flushAt);
+    // A hash on its own thread reads the buffers in place: they are shared memory then.
+    this.shared = o.hash?.shared === true;
+    this.out = this.buffer(2 * this.flushAt);
+    this.spare = target.stream ? undefined : this.buffer(2 * this.flushAt);
+  }
+
+  private readonly shared: boolean;
+
+  private buffer(n: number): Buffer {
+    return this.shared ? Buffer.from(new SharedArrayBuffer(n)) : Buffer.allocUnsafeSlow(n);
   }
 
   /** size: bytes of the file so far as stored, after compression and encryption. */
@@ -120,7 +128,6 @@ export class OutputFile {
       } else {
         this.overflow.push(owned ? b : Buffer.from(b));
       }
-      this.hash?.update(b);
       this.stored += b.length;
       this.pendingBytes += b.length;
     }
@@ -133,14 +140,17 @@ export class OutputFile {
     await this.writing;
     const parts = this.used > 0 ? [this.out.subarray(0, this.used), ...this.overflow] : this.overflow;
     if (this.spare !== undefined) [this.out, this.spare] = [this.spare, this.out];
-    else this.out = Buffer.allocUnsafeSlow(this.out.length);
+    else this.out = this.buffer(this.out.length);
     this.used = 0;
     this.overflow = [];
     const records = this.pendingRecords;
     const bytes = this.pendingBytes;
     this.pendingRecords = 0;
     this.pendingBytes = 0;
-    this.writing = this.target.write(parts).then(() => {
+    // A buffer is reused once its bytes are both written and hashed.
+    const hashed = this.hash?.update(parts);
+    const written = this.target.write(parts);
+    this.writing = (hashed === undefined ? written : Promise.all([written, hashed])).then(() => {
       this.delivered.records += records;
       this.delivered.bytes += bytes;
     });
@@ -159,9 +169,10 @@ export class OutputFile {
     await this.target.sync?.();
   }
 
-  /** sha256: the SHA-256 (hex) of the bytes stored so far, when hashed. */
-  sha256(): string | undefined {
-    return this.hash?.copy().digest('hex');
+  /** sha256: the SHA-256 (hex) of the bytes stored so far, when hashed (after a flush, checkpoint or close: of every byte). */
+  async sha256(): Promise<string | undefined> {
+    await this.writing;
+    return this.hash?.hex();
   }
 
   /** close: the file's last bytes (the codec's end), all written; not yet visible. */
@@ -182,6 +193,7 @@ export class OutputFile {
     if (this.state !== 'closed') throw new AsError('INTERNAL', `internal: ${this.name} committed while ${this.state}`, { value: this.name });
     await this.target.commit();
     this.state = 'committed';
+    this.hash?.end();
   }
 
   /** abort: a failed run: nothing of this file stays under its final name; never throws. */
@@ -189,6 +201,7 @@ export class OutputFile {
     if (this.state === 'aborted') return;
     const was = this.state;
     this.state = 'aborted';
+    this.hash?.end();
     try {
       if (was === 'committed') return await this.target.uncommit();
       await this.writing;

@@ -1,0 +1,116 @@
+// The SHA-256 of a backup file (its state and manifest record it), computed on a thread of
+// its own. On the main thread it cost a backup 0.25-0.3 µs a record, on the path every
+// record takes: measured against a real server, a backup of 3 M records ran at 426 k rec/s
+// hashing there and at 500-550 k without. The thread reads the file's write buffers where
+// they are (they are shared memory), so nothing is copied; a buffer is reused only once it
+// is both written and hashed.
+import { Worker } from 'node:worker_threads';
+import { createHash, type Hash } from 'node:crypto';
+import { AsError } from '../errors.js';
+
+/** FileHash: the SHA-256 of a file's bytes, fed in the order they are stored. */
+export interface FileHash {
+  /** update: the next bytes; resolved once they are hashed (their buffers may then be reused). */
+  update(parts: readonly Buffer[]): Promise<void> | undefined;
+  /** hex: the SHA-256 (hex) of the bytes so far. */
+  hex(): Promise<string>;
+  /** Whether update() reads shared memory in place (the writer then allocates its buffers so). */
+  readonly shared: boolean;
+  /** end: the file is done (its hash may be forgotten). */
+  end(): void;
+}
+
+/** inlineHash: a FileHash on this thread (a resumed file's hash goes on from its prefix's). */
+export function inlineHash(hash: Hash = createHash('sha256')): FileHash {
+  return {
+    shared: false,
+    update(parts) {
+      for (const p of parts) hash.update(p);
+      return undefined;
+    },
+    hex: async () => hash.copy().digest('hex'),
+    end() {},
+  };
+}
+
+// The thread: one Hash per file id, fed views of the parent's shared buffers.
+const THREAD = `
+const { parentPort } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const hashes = new Map();
+parentPort.on('message', (m) => {
+  let h = hashes.get(m.file);
+  if (h === undefined) hashes.set(m.file, (h = createHash('sha256')));
+  if (m.parts !== undefined) {
+    for (const p of m.parts) h.update(new Uint8Array(p.buffer, p.offset, p.length));
+    parentPort.postMessage({ id: m.id });
+  } else if (m.end) {
+    hashes.delete(m.file);
+  } else {
+    parentPort.postMessage({ id: m.id, hex: h.copy().digest('hex') });
+  }
+});
+`;
+
+interface Waiting { resolve: (hex: string | undefined) => void; reject: (e: Error) => void }
+
+/** HashThread: the one thread hashing every file of this process (a thread, hence a class). */
+class HashThread {
+  private readonly worker: Worker;
+  private readonly waiting = new Map<number, Waiting>();
+  private next = 1;
+  private files = 0;
+  private failed: Error | undefined;
+
+  constructor() {
+    this.worker = new Worker(THREAD, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 2 } });
+    this.worker.unref();
+    this.worker.on('message', (m: { id: number; hex?: string }) => {
+      const w = this.waiting.get(m.id);
+      this.waiting.delete(m.id);
+      if (this.waiting.size === 0) this.worker.unref();
+      w?.resolve(m.hex);
+    });
+    this.worker.on('error', (e) => this.fail(e));
+    this.worker.on('exit', (code) => this.fail(new AsError('INTERNAL', `internal: the hashing thread ended (exit code ${code})`, { value: code })));
+  }
+
+  private fail(e: Error): void {
+    this.failed ??= e;
+    for (const w of this.waiting.values()) w.reject(this.failed);
+    this.waiting.clear();
+  }
+
+  private ask(m: { file: number; parts?: Array<{ buffer: ArrayBufferLike; offset: number; length: number }> }): Promise<string | undefined> {
+    if (this.failed !== undefined) return Promise.reject(this.failed);
+    const id = this.next++;
+    // Answers keep the process alive only while some are awaited.
+    if (this.waiting.size === 0) this.worker.ref();
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.worker.postMessage({ id, ...m });
+    });
+  }
+
+  open(): FileHash {
+    const file = this.files++;
+    return {
+      shared: true,
+      update: (parts) => this.ask({
+        file,
+        // Shared memory goes as it is; anything else (a write larger than the buffers) is copied.
+        parts: parts.map((p) => (p.buffer instanceof SharedArrayBuffer ? { buffer: p.buffer, offset: p.byteOffset, length: p.length } : { buffer: Uint8Array.from(p).buffer, offset: 0, length: p.length })),
+      }).then(() => undefined),
+      hex: async () => (await this.ask({ file }))!,
+      end: () => this.worker.postMessage({ id: 0, file, end: true }),
+    };
+  }
+}
+
+let thread: HashThread | undefined;
+
+/** threadHash: a FileHash computed on the hashing thread (started on first use). */
+export function threadHash(): FileHash {
+  thread ??= new HashThread();
+  return thread.open();
+}
