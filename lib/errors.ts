@@ -269,8 +269,8 @@ export const ERRORS = {
   },
   RECORD_REJECTED: {
     title: 'The server rejected a record',
-    cause: 'A write of one record was refused with a record-level result code (too big, bad bin name, key mismatch...).',
-    remedy: 'Add --ignore-record-error to count such records and go on.',
+    cause: 'A write of one record was refused with a record-level result code (too big, bad bin name, key mismatch...). "forbidden (22)" for a record that expires: its namespace has nsup-period 0 (and allow-ttl-without-nsup false), so it refuses every record with a TTL.',
+    remedy: 'Add --ignore-record-error to count such records and go on; for forbidden (22) with a TTL, give the namespace an nsup-period (or allow-ttl-without-nsup true) first.',
     exit: 1,
   },
   PROTOCOL: {

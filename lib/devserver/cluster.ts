@@ -83,6 +83,8 @@ export interface ClusterOptions {
   migrationMs?: number;
   /** service batch-index-threads (DevServerOptions.batchIndexThreads). */
   batchIndexThreads?: number;
+  /** Every namespace's nsup-period (DevServerOptions.nsupPeriod). */
+  nsupPeriod?: number;
 }
 
 /** The largest rack id a server accepts. */
@@ -134,6 +136,8 @@ export class Cluster {
   readonly migrationMs: number;
   /** service batch-index-threads: 0 refuses batch commands (result 150). */
   batchIndexThreads: number;
+  /** Every namespace's nsup-period (s): 0 refuses writes of records that expire (FORBIDDEN). */
+  readonly nsupPeriod: number;
   /** service batch-max-requests: rows one batch may hold. */
   readonly batchMaxRequests = 5000;
   /** Every node has started once (startDevServer): later changes are a running cluster's. */
@@ -159,6 +163,7 @@ export class Cluster {
     this.nodeTimeoutMs = Math.max(0, opts.nodeTimeoutMs ?? 0);
     this.migrationMs = Math.max(0, opts.migrationMs ?? 0);
     this.batchIndexThreads = opts.batchIndexThreads ?? availableParallelism();
+    this.nsupPeriod = Math.max(0, opts.nsupPeriod ?? 120);
     this.log = opts.log;
     for (let i = 0; i < opts.nodes; i++) {
       const id = 'BB9' + (i + 1).toString(16).toUpperCase().padStart(12, '0');

@@ -211,6 +211,9 @@ function runSingle(conn: Connection, msg: MsgHeader & { ops: Op[] }, fields: Map
   else if (ttl === 0xfffffffe) voidTime = existing ? existing.voidTime : 0;
   else if (ttl > MAX_TTL) throw new Reply(ResultCode.PARAMETER);
   else voidTime = clepochSeconds(now) + ttl;
+  // A namespace without nsup never expires records, so it refuses records that would
+  // (allow-ttl-without-nsup is false here).
+  if (voidTime !== 0 && ttl !== 0xfffffffe && conn.cluster.nsupPeriod === 0) throw new Reply(ResultCode.FORBIDDEN);
 
   const replace = (msg.info3 & (Info3.REPLACE_ONLY | Info3.CREATE_OR_REPLACE)) !== 0;
   let bins: StoredBin[] = existing && !replace ? existing.bins.slice() : [];

@@ -46,6 +46,12 @@ export interface DevServerOptions {
    * the number of CPUs, as the server's.
    */
   batchIndexThreads?: number;
+  /**
+   * Every namespace's nsup-period (s, default 120). With 0 (and allow-ttl-without-nsup
+   * false, as here), the server refuses to write a record with a TTL: FORBIDDEN (22), as a
+   * real 8.1 server does (rw_utils.h is_ttl_disallowed).
+   */
+  nsupPeriod?: number;
 }
 
 export interface DevBin {
@@ -135,6 +141,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     nodeTimeoutMs: opts.nodeTimeoutMs,
     migrationMs: opts.migrationMs,
     batchIndexThreads: opts.batchIndexThreads,
+    nsupPeriod: opts.nsupPeriod,
   });
   try {
     for (const n of cluster.nodes) await n.start();

@@ -144,7 +144,7 @@ function namespaceValue(cluster: Cluster, node: NodeState, ns: string): string {
     ['default-ttl', 0],
     ['disallow-null-setname', false],
     ['max-record-size', 1048576],
-    ['nsup-period', 120],
+    ['nsup-period', cluster.nsupPeriod],
     ['partition-tree-sprigs', 256],
     ['rack-id', node.rack],
     ['replication-factor', cluster.rf],

@@ -330,7 +330,12 @@ export function judge<T>(
   if (isTransient(code) && attempt < ctx.maxRetries) return false;
   // Only a record that is not counted is looked at (a batch row's is built for it).
   const r = recordOf(subject);
-  const what = `record ${r.digest.toString('base64')} (set ${JSON.stringify(r.set)}) rejected by ${node.address}: ${resultName(code)} (${code})`;
+  // The one refusal a whole backup can meet record after record: a namespace whose records
+  // never expire (nsup-period 0) refuses every record with a TTL.
+  const why = code === ResultCode.FORBIDDEN && r.voidTime !== 0
+    ? ': the record expires, and a namespace with nsup-period 0 (and allow-ttl-without-nsup false) refuses such records; set nsup-period, or restore with --ignore-record-error to skip them'
+    : '';
+  const what = `record ${r.digest.toString('base64')} (set ${JSON.stringify(r.set)}) rejected by ${node.address}: ${resultName(code)} (${code})${why}`;
   if (isRecordError(code) && o.ignoreRecordError) {
     counts.ignored++;
     o.log?.(`ignored: ${what}`);
