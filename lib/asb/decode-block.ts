@@ -141,19 +141,27 @@ function parseKey(c: AsbCursor): UserKey {
   return key;
 }
 
+/**
+ * recordLine: the letter of a record's `+` line i of the fixed sequence k n d s g t b, with
+ * its spaces; returns the line it is (at k an `n` skips k, at s a `g` skips s).
+ */
+function recordLine(c: AsbCursor, i: number): number {
+  c.expect(SP);
+  const at = c.p;
+  const ch = c.char();
+  if (i === 0 && ch === LETTER[1]) i = 1;
+  else if (i === 3 && ch === LETTER[4]) i = 4;
+  else if (ch !== LETTER[i]) {
+    throw c.error(`Unexpected character ${printChar(ch)} in backup block, expected ${printChar(LETTER[i]!)}`, at);
+  }
+  c.expect(SP);
+  return i;
+}
+
 function parseRecord(c: AsbCursor): RecordItem {
   const rec: RecordItem = { kind: 'record', namespace: '', set: '', digest: Buffer.alloc(0), generation: 0, voidTime: 0, bins: [] };
-  // The fixed sequence k n d s g t b; at k an `n` skips k, at s a `g` skips s.
   for (let i = 0; i < 7; i++) {
-    c.expect(SP);
-    const at = c.p;
-    const ch = c.char();
-    if (i === 0 && ch === LETTER[1]) i = 1;
-    else if (i === 3 && ch === LETTER[4]) i = 4;
-    else if (ch !== LETTER[i]) {
-      throw c.error(`Unexpected character ${printChar(ch)} in backup block, expected ${printChar(LETTER[i]!)}`, at);
-    }
-    c.expect(SP);
+    i = recordLine(c, i);
     switch (i) {
       case 0: rec.key = parseKey(c); break;
       case 1: rec.namespace = c.token(false, NAMESPACE_TOKEN_SIZE, !c.legacy, 0); c.expect(LF); break;
@@ -219,15 +227,7 @@ function parseRecordOps(c: AsbCursor, a: OpsArena): OpsRecordItem | undefined {
     let voidTime = 0;
     let binCount = 0;
     for (let i = 0; i < 7; i++) {
-      c.expect(SP);
-      const at = c.p;
-      const ch = c.char();
-      if (i === 0 && ch === LETTER[1]) i = 1;
-      else if (i === 3 && ch === LETTER[4]) i = 4;
-      else if (ch !== LETTER[i]) {
-        throw c.error(`Unexpected character ${printChar(ch)} in backup block, expected ${printChar(LETTER[i]!)}`, at);
-      }
-      c.expect(SP);
+      i = recordLine(c, i);
       switch (i) {
         case 0: key = parseKey(c); break;
         case 1: namespace = c.token(false, NAMESPACE_TOKEN_SIZE, !c.legacy, 0); c.expect(LF); break;

@@ -25,9 +25,8 @@ export interface UserKey {
   data: Buffer;
 }
 
-/** One record of a namespace. */
-export interface RecordItem {
-  kind: 'record';
+/** What a record is besides its bins. */
+export interface RecordMeta {
   namespace: string;
   /** '' when the record has no set. */
   set: string;
@@ -38,8 +37,13 @@ export interface RecordItem {
   generation: number;
   /** Expiry in seconds since 2010-01-01T00:00:00Z; 0 = never expires. */
   voidTime: number;
-  /** Last-update time in ms since the Unix epoch, when known. */
+  /** Last-update time in ms since the Unix epoch, when known (never from an .asb file). */
   lastUpdate?: number;
+}
+
+/** One record of a namespace. */
+export interface RecordItem extends RecordMeta {
+  kind: 'record';
   /** Bins in the order the server sent them; empty for metadata-only scans. */
   bins: Bin[];
 }
@@ -79,16 +83,8 @@ export type StreamItem = RecordItem | SindexItem | UdfItem;
  * lib/protocol/layout.ts, values as a client sends them), back to back in `ops`. No object
  * per bin: the restore's hot path (lib/asb/decode-block.ts parseRecordOps).
  */
-export interface OpsRecordItem {
+export interface OpsRecordItem extends RecordMeta {
   kind: 'record-ops';
-  namespace: string;
-  set: string;
-  digest: Buffer;
-  key?: UserKey;
-  generation: number;
-  voidTime: number;
-  /** Never known from an .asb file; here for the filter, as on RecordItem. */
-  lastUpdate?: number;
   /** Bins, that is WRITE ops in `ops`. */
   binCount: number;
   ops: Buffer;

@@ -5,7 +5,7 @@ import { AsError } from '../errors.js';
 import { digestModulo } from '../protocol/digest.js';
 import { SAMPLE_MODULUS } from '../protocol/expression.js';
 import { UsageError } from '../errors.js';
-import type { RecordItem, StreamItem, WireBatch } from '../records/types.js';
+import type { RecordMeta, StreamItem, WireBatch } from '../records/types.js';
 
 /** What to keep. Times are ms since the Unix epoch. */
 export interface FilterOptions {
@@ -29,9 +29,6 @@ export interface FilterOptions {
   noIndexes?: boolean;
   noUdfs?: boolean;
 }
-
-/** The part of a record a filter judges besides its bins. */
-type RecordMeta = Pick<RecordItem, 'set' | 'digest' | 'voidTime' | 'lastUpdate'>;
 
 /** filtersBins: whether a selection keeps only some bins of a record (or none). */
 export function filtersBins(opts: FilterOptions): boolean {
