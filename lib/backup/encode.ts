@@ -4,6 +4,7 @@ import { recycleFrameBody } from '../protocol/frame.js';
 import type { EncodePool } from '../stages/encode-pool.js';
 import { batchRecords, type AsbBatch, type AsbChunk } from '../stages/files.js';
 import { partitionId } from '../protocol/digest.js';
+import { viewOf } from '../asb/writer.js';
 import type { RecordBatch, RecordMarks, StreamItem, WireBatch } from '../records/types.js';
 
 /** Counts of what was encoded besides records. */
@@ -39,11 +40,18 @@ function marksOf(batch: StreamItem[] | WireBatch): RecordMarks {
     const pids = new Uint16Array(at.length);
     const digests = Buffer.allocUnsafe(at.length * 20);
     const body = batch.body;
+    // 20 bytes per record as five 4-byte moves: a fraction of a Buffer.copy call, and of a byte loop.
+    const from = viewOf(body);
+    const to = viewOf(digests);
     for (let i = 0; i < at.length; i++) {
       const a = at[i]!;
       pids[i] = partitionId(body, a);
-      // 20 bytes per record: a loop costs a fraction of a Buffer.copy call.
-      for (let k = 0, o = i * 20; k < 20; k++) digests[o + k] = body[a + k]!;
+      const o = i * 20;
+      to.setUint32(o, from.getUint32(a));
+      to.setUint32(o + 4, from.getUint32(a + 4));
+      to.setUint32(o + 8, from.getUint32(a + 8));
+      to.setUint32(o + 12, from.getUint32(a + 12));
+      to.setUint32(o + 16, from.getUint32(a + 16));
     }
     return { pids, digests, done: batch.done ?? [] };
   }
