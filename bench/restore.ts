@@ -22,7 +22,7 @@ export async function benchRestore(port: number, ns: string, file: string): Prom
   try {
     const start = process.hrtime.bigint();
     const counts = newCounts();
-    const items = (async function* () { for await (const b of readBackupFiles([file])) yield b.map((s) => s.item); })();
+    const items = (async function* () { for await (const b of readBackupFiles([file], { ops: true })) yield b.items; })();
     const records = recordsOf(items, { filter: {}, cluster, metadata: {}, counts, meta: newMetadataCounts() });
     // Generation ignored (-g) so a rerun into the same namespace writes again.
     await writeRecords(cluster, records, { namespace: ns, noGeneration: true, extraTtl: 10 * 365 * 86400, counts });

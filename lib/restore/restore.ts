@@ -10,7 +10,7 @@ import { throttle } from '../stages/throttle.js';
 import { filtersBins } from '../stages/filter.js';
 import { connectUnlessStopped, untilStopped } from '../stages/stop.js';
 import type { OpsRecordItem, SindexItem, StreamItem } from '../records/types.js';
-import { openBackupSource, readBackupFiles, checkHeaders, totalSize, type BackupSource, type SourceItem, type SourcePaths } from './source.js';
+import { openBackupSource, readBackupFiles, checkHeaders, totalSize, type BackupSource, type SourceBatch, type SourcePaths } from './source.js';
 import { checkManifest, manifestsBeside } from '../backup/state.js';
 import { isPlain, PLAIN } from '../codec/codec.js';
 import { isS3Url } from '../storage/s3-url.js';
@@ -108,7 +108,7 @@ async function restoreFrom(source: BackupSource, o: RestoreSettings, ctx: Restor
     }
     reading = true;
     const filter = { sets: o.setList, bins: o.binList, excludeSets: o.excludeSets, excludeBins: o.excludeBins, noRecords: o.noRecords, noIndexes: o.noIndexes, noUdfs: o.noUdfs };
-    let items: AsyncIterable<SourceItem[]> = untilStopped(readBackupFiles(files, {
+    let items: AsyncIterable<SourceBatch> = untilStopped(readBackupFiles(files, {
       namespace: o.namespace?.source,
       noRecords: o.noRecords,
       codec,
@@ -118,7 +118,7 @@ async function restoreFrom(source: BackupSource, o: RestoreSettings, ctx: Restor
       onFile: (f) => log.info(`${o.validate ? 'validating' : 'restoring'} ${f}`),
     }), ctx.signal);
     if (o.nice && (o.nice.bandwidth > 0 || o.nice.tps > 0)) {
-      items = throttle(items, (b) => b.reduce((n, s) => n + s.bytes, 0), { bytesPerSecond: o.nice.bandwidth * MiB, itemsPerSecond: o.nice.tps, countOf: (b) => b.length });
+      items = throttle(items, (b) => b.bytes, { bytesPerSecond: o.nice.bandwidth * MiB, itemsPerSecond: o.nice.tps, countOf: (b) => b.items.length });
     }
     const deferred: SindexItem[] = [];
     const compose: ComposeOptions = {
@@ -178,18 +178,9 @@ function sourcePaths(o: RestoreSettings): SourcePaths {
 }
 
 // Counts bytes and records for the progress lines as the decoder hands them on.
-async function* counted(batches: AsyncIterable<SourceItem[]>, onBatch: (records: number, bytes: number) => void): AsyncGenerator<Array<StreamItem | OpsRecordItem>> {
+async function* counted(batches: AsyncIterable<SourceBatch>, onBatch: (records: number, bytes: number) => void): AsyncGenerator<Array<StreamItem | OpsRecordItem>> {
   for await (const batch of batches) {
-    const items: Array<StreamItem | OpsRecordItem> = new Array(batch.length);
-    let records = 0;
-    let bytes = 0;
-    for (let i = 0; i < batch.length; i++) {
-      const s = batch[i]!;
-      items[i] = s.item;
-      if (s.item.kind === 'record' || s.item.kind === 'record-ops') records++;
-      bytes += s.bytes;
-    }
-    onBatch(records, bytes);
-    yield items;
+    onBatch(batch.records, batch.bytes);
+    yield batch.items;
   }
 }

@@ -12,12 +12,14 @@ import { decoded, localInput, readAsb, stdinInput, type BackupInput } from '../s
 import type { S3Settings } from '../storage/options.js';
 import { isS3Url } from '../storage/s3-url.js';
 
-/** SourceItem: a decoded item, its byte size in the file and where it starts. */
-export interface SourceItem {
-  item: StreamItem | OpsRecordItem;
+/**
+ * SourceBatch: decoded items of one file, in order, with their bytes in the file (for
+ * throttling and progress) and how many are records. No object per item beyond the item.
+ */
+export interface SourceBatch {
+  items: Array<StreamItem | OpsRecordItem>;
   bytes: number;
-  file: string;
-  line: number;
+  records: number;
 }
 
 /**
@@ -171,33 +173,38 @@ export interface ReadOptions {
  * readBackupFiles: the items of each file in turn, in batches. A string is a local path
  * ('-' is stdin).
  */
-export async function* readBackupFiles(files: ReadonlyArray<string | BackupInput>, o: ReadOptions = {}): AsyncGenerator<SourceItem[]> {
+export async function* readBackupFiles(files: ReadonlyArray<string | BackupInput>, o: ReadOptions = {}): AsyncGenerator<SourceBatch> {
   for (const f of files) {
     const file = typeof f !== 'string' ? f : f === '-' ? stdinInput(process.stdin) : localInput(f);
     const name = file.name;
     o.onFile?.(name);
     let stop = false;
-    let header = 0; // the header's bytes count with the first block, so progress reaches 100 %
+    let carry = 0; // bytes of a batch without items (the header), counted with the next
     const decode = (bytes: AsyncIterable<Buffer>): AsyncIterable<AsbOpsEvent[]> => (o.ops ? decodeAsbOpsBatches(bytes, name) : decodeAsbBatches(bytes, name));
     for await (const events of readAsb(file, o.codec ?? PLAIN, decode, o.onStored)) {
-      const out: SourceItem[] = [];
-      for (const ev of events) {
+      // The header's bytes count with the first block, so progress reaches 100 %.
+      const out: SourceBatch = { items: [], bytes: carry, records: 0 };
+      for (let i = 0; i < events.length; i++) { // indexed: see recordsOf
+        const ev = events[i]!;
+        const size = ev.end - ev.start;
         if (ev.kind !== 'item') {
-          header = ev.end - ev.start;
+          out.bytes += size;
           continue;
         }
         const item = ev.item;
         if (item.kind === 'record' || item.kind === 'record-ops') {
           if (o.noRecords) { stop = true; break; }
           if (o.namespace !== undefined && item.namespace !== o.namespace) {
-            if (out.length > 0) yield out; // what came before the bad record is valid
+            if (out.items.length > 0) yield out; // what came before the bad record is valid
             throw new ParseError(`Invalid namespace ${item.namespace} in backup record, expected: ${o.namespace}`, name, ev.line, 1);
           }
+          out.records++;
         }
-        out.push({ item, bytes: ev.end - ev.start + header, file: name, line: ev.line });
-        header = 0;
+        out.bytes += size;
+        out.items.push(item);
       }
-      if (out.length > 0) yield out;
+      carry = out.items.length > 0 ? 0 : out.bytes;
+      if (out.items.length > 0) yield out;
       if (stop) break;
     }
   }

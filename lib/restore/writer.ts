@@ -287,7 +287,8 @@ export async function eachAdmitted(
   for await (const batch of batches) {
     // The clock is read again after every wait, so no TTL is computed from a stale time.
     let nowCl = ctx.clock();
-    for (const r of batch) {
+    for (let i = 0; i < batch.length; i++) { // indexed: see recordsOf
+      const r = batch[i]!;
       if (stop()) return undefined;
       let ttl: number | undefined;
       try {
