@@ -1,6 +1,6 @@
 // npm run bench:versus: ours beside the official asbackup/asrestore on one server, as issue
 // #13 measures them: N records of ~380 B, backup of the namespace to a directory, restore
-// of one file into an empty namespace, best of --runs alternating runs. For each run: wall
+// of one file into an empty namespace, best and median of --runs alternating runs. For each run: wall
 // time, records/s, the client's CPU per record and peak RSS (from GNU time, so both tools
 // are measured alike), and the server's CPU per record when --server-pid names it (from
 // /proc). Without --official only our rows are printed.
@@ -107,12 +107,14 @@ async function main(): Promise<void> {
     backups.push({ what: 'ours asbackup -d --scans-per-node 4', cmd: process.execPath, args: [...ours('asbackup'), '-h', `${host}:${port}`, '-n', ns, '-d', dir, '--scans-per-node', '4'], before: clean });
 
     const best = new Map<string, Run>();
+    const all = new Map<string, Run[]>();
     const measure = async (jobs: Job[]): Promise<void> => {
       for (let i = 0; i < runs; i++) {
         for (const j of jobs) {
           await j.before?.();
           const r = await run(j.cmd, j.args, serverPid);
           process.stderr.write(`  run ${i + 1}: ${line(j.what, n, r)}\n`);
+          all.set(j.what, [...(all.get(j.what) ?? []), r]);
           const b = best.get(j.what);
           if (b === undefined || r.seconds < b.seconds) best.set(j.what, r);
         }
@@ -126,6 +128,20 @@ async function main(): Promise<void> {
     for (const group of [restores, backups]) {
       const base = official ? best.get(group[0]!.what) : undefined;
       for (const j of group) process.stdout.write(line(j.what, n, best.get(j.what)!, j.cmd === process.execPath ? base : undefined) + '\n');
+    }
+    // Runs vary on a shared machine (the official restore by ±10 %): the medians too.
+    const median = (what: string): number => {
+      const s = all.get(what)!.map((r) => r.seconds).sort((a, b) => a - b);
+      return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+    };
+    process.stdout.write(`\n${'median of each'.padEnd(44)} ${'rate'.padStart(15)}${official ? '  speed vs official' : ''}\n`);
+    for (const group of [restores, backups]) {
+      const base = official ? median(group[0]!.what) : undefined;
+      for (const j of group) {
+        const m = median(j.what);
+        const ratio = base !== undefined && j.cmd === process.execPath ? `  ${(base / m).toFixed(2)}x` : '';
+        process.stdout.write(`${j.what.padEnd(44)} ${Math.round(n / m).toLocaleString('en-US').padStart(9)} rec/s${ratio}\n`);
+      }
     }
     process.stdout.write(`\nlast backup: ${(outBytes / 1024 / 1024).toFixed(1)} MiB in ${readdirSync(dir).length} file(s)\n`);
   } finally {
