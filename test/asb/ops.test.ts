@@ -3,8 +3,11 @@
 // test); here the records it must hand over as objects, and names that are not plain ASCII.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { decodeAsbOpsBatches } from '../../lib/asb/decode.js';
-import { decodeAll, chunked } from './helpers.js';
+import { withSeed } from '../helpers.js';
+import { decodeAll, decodeError, chunked, vectorsDir } from './helpers.js';
 
 const HEAD = 'Version 3.1\n# namespace test\n# first-file\n';
 const record = (digest: string, bins: string[]): string => `+ n test\n+ d ${digest}\n+ s demo\n+ g 1\n+ t 0\n+ b ${bins.length}\n${bins.join('')}`;
@@ -52,4 +55,22 @@ describe('records decoded as ops', () => {
       assert.equal(items.length, 2);
     }
   });
+
+  it('damaged files: both decoders fail alike, or decode alike, wherever the damage is (seeded)', () => withSeed(async (rng) => {
+    const file = readFileSync(join(vectorsDir, 'official-vec.asb'));
+    // Bytes that matter to the grammar, and some that never belong.
+    const pick = Buffer.from('0123456789 \n+-=\\ABZSIDGLMXNk!/\xff\x00', 'latin1');
+    for (let n = 0; n < 150; n++) {
+      let b = Buffer.from(file);
+      for (let k = 1 + rng.int(3); k > 0; k--) {
+        const at = 12 + rng.int(b.length - 12); // the version line stays: past it is the part both decode
+        const what = rng.int(3);
+        const c = Buffer.from([pick[rng.int(pick.length)]!]);
+        if (what === 0) b[at] = c[0]!;
+        else if (what === 1) b = Buffer.concat([b.subarray(0, at), b.subarray(at + 1)]);
+        else b = Buffer.concat([b.subarray(0, at), c, b.subarray(at)]);
+      }
+      await decodeError(b, [7, 100, 1 << 20][rng.int(3)]); // asserts the two decoders agree
+    }
+  }));
 });
