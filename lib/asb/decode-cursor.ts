@@ -112,15 +112,11 @@ export class AsbCursor {
     const e = b.length;
     const s = this.p;
     let p = s;
-    this.tokenFrom = s;
     for (;;) {
       if (p >= e) this.short(p);
       const c = b[p]!;
       if (c === LF || (sp && c === SP)) break;
-      if (c === BACKSLASH && unesc) {
-        this.tokenFrom = -1;
-        return this.tokenSlow(sp, size);
-      }
+      if (c === BACKSLASH && unesc) return this.tokenSlow(sp, size);
       if (p - s === size - 1) throw this.error('Buffer overflow while reading token in backup block', p);
       p++;
     }
@@ -161,12 +157,6 @@ export class AsbCursor {
     this.p = p;
     return p - s;
   }
-
-  /**
-   * Where the last token's bytes start in `b` (they end at `p`) when they are its UTF-8
-   * bytes as they are; -1 when it had escapes.
-   */
-  tokenFrom = -1;
 
   /** The token cache: per slot, the last name's bytes and string. */
   private names: ({ bytes: Buffer; str: string } | undefined)[] = [];

@@ -7,9 +7,9 @@ import { AsError } from '../errors.js';
 import { filterItems, filtersBins, recordFilter, type FilterOptions } from '../stages/filter.js';
 import type { OpsRecordItem, SindexItem, StreamItem, WriteItem } from '../records/types.js';
 import { applySindex, applyUdf, type MetadataCounts, type MetadataOptions } from './metadata.js';
-import { nowClSeconds, ttlFor } from './write-policy.js';
+import { nowClSeconds } from './write-policy.js';
 import { wallClock } from '../clock.js';
-import { binCount, refusal, type WriteCounts } from './writer.js';
+import { admitRecord, type WriteCounts } from './writer.js';
 
 /** Options of recordsOf. */
 export interface ComposeOptions {
@@ -95,19 +95,9 @@ export async function applyIndex(s: SindexItem, o: Pick<ComposeOptions, 'cluster
  */
 export async function countRecords(batches: AsyncIterable<WriteItem[]>, counts: WriteCounts, extraTtl = 0, now: () => number = wallClock, ignoreRecordError = false): Promise<WriteCounts> {
   for await (const batch of batches) {
+    const nowCl = nowClSeconds(now());
     for (let i = 0; i < batch.length; i++) {
-      const r = batch[i]!;
-      counts.read++;
-      if (binCount(r) === 0) { counts.skippedNoBins++; continue; }
-      const ttl = ttlFor(r.voidTime, nowClSeconds(now()), extraTtl);
-      if (ttl === undefined) { counts.expired++; continue; }
-      const refused = refusal(r, ttl, extraTtl);
-      if (refused === undefined) counts.inserted++;
-      else if (ignoreRecordError) counts.ignored++;
-      else {
-        counts.failed++;
-        throw refused;
-      }
+      if (admitRecord(batch[i]!, nowCl, counts, { extraTtl, ignoreRecordError }) !== undefined) counts.inserted++;
     }
   }
   return counts;

@@ -348,6 +348,30 @@ export function judge<T>(
 const itself = (r: WriteItem): WriteItem => r;
 
 /**
+ * admitRecord: counts a record read and says whether it is written, and with what TTL
+ * (undefined: skipped and counted: no bins, expired, or refused under
+ * --ignore-record-error); throws the refusal of a record that stops the run. The writer
+ * and --validate judge records alike through it.
+ */
+export function admitRecord(
+  r: WriteItem, nowCl: number, counts: WriteCounts, o: { extraTtl: number; ignoreRecordError?: boolean; log?: (msg: string) => void },
+): number | undefined {
+  counts.read++;
+  // The server would answer PARAMETER to a put with no bins: skip, as asrestore does.
+  if (binCount(r) === 0) { counts.skippedNoBins++; return undefined; }
+  const ttl = ttlFor(r.voidTime, nowCl, o.extraTtl);
+  if (ttl === undefined) { counts.expired++; return undefined; }
+  const refused = refusal(r, ttl, o.extraTtl);
+  if (refused !== undefined) {
+    if (!o.ignoreRecordError) { counts.failed++; throw refused; }
+    counts.ignored++;
+    o.log?.(`ignored: ${refused.message}`);
+    return undefined;
+  }
+  return ttl;
+}
+
+/**
  * writeRecords: writes every record and resolves with the counts once all answers are in.
  * Rejects on the first record that fails (after the writes in flight have finished): a
  * rejected record without --ignore-record-error, an unknown namespace, or a connection
@@ -386,21 +410,7 @@ export async function writeRecords(cluster: Cluster, batches: AsyncIterable<Writ
   const ctx: WriteContext = {
     cluster, o: opts, counts, bits, maxRetries, scaleUs, timeoutMs, txnTtl, wait, budgetMs, monotonic, moved, pause, nodeLost,
     clock: () => nowClSeconds(now()),
-    admit: (r, nowCl) => {
-      counts.read++;
-      // The server would answer PARAMETER to a put with no bins: skip, as asrestore does.
-      if (binCount(r) === 0) { counts.skippedNoBins++; return undefined; }
-      const ttl = ttlFor(r.voidTime, nowCl, extraTtl);
-      if (ttl === undefined) { counts.expired++; return undefined; }
-      const refused = refusal(r, ttl, extraTtl);
-      if (refused !== undefined) {
-        if (!opts.ignoreRecordError) { counts.failed++; throw refused; }
-        counts.ignored++;
-        opts.log?.(`ignored: ${refused.message}`);
-        return undefined;
-      }
-      return ttl;
-    },
+    admit: (r, nowCl) => admitRecord(r, nowCl, counts, { extraTtl, ignoreRecordError: opts.ignoreRecordError, log: opts.log }),
   };
 
   const laneFor = (node: Node): Lane => {
