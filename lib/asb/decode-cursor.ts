@@ -8,7 +8,7 @@
 // costs one refill, not one per chunk.
 import { ParseError } from '../errors.js';
 import { BACKSLASH, LF, MAX_SIZE, MAX_TOKEN_SIZE, SP } from './constants.js';
-import { isDoublePrefix, parseDouble } from './double.js';
+import { decimalAt, isDoublePrefix, parseDouble } from './double.js';
 
 // Node's Buffer has utf8Slice (the body of toString('utf8', s, e)); calling it directly skips
 // toString's argument checks, which matter for many short names.
@@ -268,7 +268,9 @@ export class AsbCursor {
         while (b[p]! >= 48 && b[p]! <= 57) p++;
       }
       if (b[p] === LF && p - this.p < MAX_TOKEN_SIZE) {
-        out.writeDoubleBE(Number(b.toString('latin1', this.p, p)), off);
+        let v = decimalAt(b, this.p, p);
+        if (v !== v) v = Number(b.toString('latin1', this.p, p));
+        out.writeDoubleBE(v, off);
         this.p = p;
         return;
       }

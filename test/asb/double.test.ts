@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { formatDouble, parseDouble } from '../../lib/asb/double.js';
+import { decimalAt, formatDouble, parseDouble } from '../../lib/asb/double.js';
 
 function bits(hex: string): Buffer {
   return Buffer.from(hex, 'hex');
@@ -120,4 +120,55 @@ test('positive: parseDouble accepts what the C reader accepts', () => {
   for (const tok of ['1E5', '0x10', '1e', '-', '.', 'nanx', 'inff', '1.2.3', '1e5e5', ' 1', '1_0', 'e5']) {
     assert.equal(parseDouble(tok), undefined, tok);
   }
+});
+
+test('positive: decimalAt reads back every %.17g it writes, and any decimal as Number() does', () => {
+  let seed = 0x2545f491;
+  const rnd = (): number => {
+    seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5;
+    return (seed >>>= 0);
+  };
+  const f = new Float64Array(1);
+  const u = new Uint32Array(f.buffer);
+  const read = (s: string): number => {
+    const b = Buffer.from(`x${s}\n`); // the token inside a larger buffer, as the decoder sees it
+    return decimalAt(b, 1, b.length - 1);
+  };
+  let taken = 0;
+  for (let i = 0; i < 400_000; i++) {
+    u[0] = rnd();
+    u[1] = rnd();
+    if (i % 3 === 1) u[1] = (u[1] & 0x800fffff) | ((1023 + (rnd() % 80) - 25) << 20); // around 1e-8..1e16
+    if (i % 3 === 2) f[0] = rnd() / (1 + (rnd() % 1000)); // prices, ratios
+    const v = f[0]!;
+    if (!Number.isFinite(v)) continue;
+    const s = formatDouble(v);
+    const got = read(s);
+    const a = Math.abs(v);
+    // The writer's own doubles between 1e-6 and 1e17 never need the slow path.
+    if (a === 0 || (a >= 1e-6 && a < 1e17)) assert.ok(got === got, `${s} left to Number()`);
+    if (got === got) {
+      taken++;
+      assert.ok(Object.is(got, v), `${s}: decimalAt ${got}, wrote ${v}`);
+    }
+    // Decimals of any length and exponent: taken or not, never a different double.
+    let t = '';
+    for (let n = 1 + (rnd() % 22); n > 0; n--) t += String(rnd() % 10);
+    const point = rnd() % (t.length + 1);
+    if (point < t.length) t = `${t.slice(0, point) || '0'}.${t.slice(point)}`;
+    if (rnd() % 3 === 0) t += `e${rnd() % 2 ? '-' : '+'}${rnd() % 30}`;
+    for (const tok of [t, `-${t}`]) {
+      const r = read(tok);
+      if (r === r) assert.ok(Object.is(r, Number(tok)), `${tok}: decimalAt ${r}, Number ${Number(tok)}`);
+    }
+  }
+  assert.ok(taken > 250_000, `only ${taken} doubles took the fast path`);
+  for (const tok of ['0', '-0', '0.000', '1', '9007199254740993', '9007199254740995', '9007199254740993e-5', '1e22', '1e23', '0.30000000000000004',
+    '2251799813685246.2', '2251799813685246.25', '123456789012345678', '12345678901234567800', '99999999999999999', '0.99999999999999999',
+    '1.7976931348623157e+308', '4.9406564584124654e-324', '1.0000000000000001e-05', '1e-7', '1.5e+16', '5e-324', '1e-400', '1e+400']) {
+    const r = read(tok);
+    if (r === r) assert.ok(Object.is(r, Number(tok)), `${tok}: decimalAt ${r}, Number ${Number(tok)}`);
+  }
+  assert.ok(Object.is(read('-0'), -0));
+  assert.equal(read('0.33333333333333331'), 1 / 3);
 });
