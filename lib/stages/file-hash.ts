@@ -4,14 +4,23 @@
 // hashing there and at 500-550 k without. The thread reads the file's write buffers where
 // they are (they are shared memory), so nothing is copied; a buffer is reused only once it
 // is both written and hashed.
+//
+// A local file's bytes are also written by that thread, just before it hashes them: one
+// wake-up of one thread per buffer instead of two (libuv's pool for the write, this one
+// for the hash), which on a busy 2-core machine costs the main thread less (median of 8
+// backups of 1 M records to tmpfs: 2.06 -> 1.99 s, 123 -> 113 MiB peak RSS).
 import { Worker } from 'node:worker_threads';
 import { createHash, type Hash } from 'node:crypto';
 import { AsError } from '../errors.js';
 
 /** FileHash: the SHA-256 of a file's bytes, fed in the order they are stored. */
 export interface FileHash {
-  /** update: the next bytes; resolved once they are hashed (their buffers may then be reused). */
-  update(parts: readonly Buffer[]): Promise<void> | undefined;
+  /**
+   * update: the next bytes; resolved once they are hashed (their buffers may then be
+   * reused). With `fd` (only when `shared`), they are first written there, in order; a
+   * failed write rejects with its errno error.
+   */
+  update(parts: readonly Buffer[], fd?: number): Promise<void> | undefined;
   /** hex: the SHA-256 (hex) of the bytes so far. */
   hex(): Promise<string>;
   /** Whether update() reads shared memory in place (the writer then allocates its buffers so). */
@@ -37,12 +46,22 @@ export function inlineHash(hash: Hash = createHash('sha256')): FileHash {
 const THREAD = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
+const { writeSync } = require('node:fs');
 const hashes = new Map();
 parentPort.on('message', (m) => {
   let h = hashes.get(m.file);
   if (h === undefined) hashes.set(m.file, (h = createHash('sha256')));
   if (m.parts !== undefined) {
-    for (const p of m.parts) h.update(new Uint8Array(p.buffer, p.offset, p.length));
+    const views = m.parts.map((p) => new Uint8Array(p.buffer, p.offset, p.length));
+    if (m.fd !== undefined) {
+      try {
+        for (const v of views) for (let at = 0; at < v.length; ) at += writeSync(m.fd, v, at);
+      } catch (e) {
+        parentPort.postMessage({ id: m.id, error: { message: e.message, code: e.code } });
+        return;
+      }
+    }
+    for (const v of views) h.update(v);
     parentPort.postMessage({ id: m.id });
   } else if (m.end) {
     hashes.delete(m.file);
@@ -65,11 +84,12 @@ class HashThread {
   constructor() {
     this.worker = new Worker(THREAD, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 2 } });
     this.worker.unref();
-    this.worker.on('message', (m: { id: number; hex?: string }) => {
+    this.worker.on('message', (m: { id: number; hex?: string; error?: { message: string; code?: string } }) => {
       const w = this.waiting.get(m.id);
       this.waiting.delete(m.id);
       if (this.waiting.size === 0) this.worker.unref();
-      w?.resolve(m.hex);
+      if (m.error !== undefined) w?.reject(Object.assign(new Error(m.error.message), { code: m.error.code }));
+      else w?.resolve(m.hex);
     });
     this.worker.on('error', (e) => this.fail(e));
     this.worker.on('exit', (code) => this.fail(new AsError('INTERNAL', `internal: the hashing thread ended (exit code ${code})`, { value: code })));
@@ -81,7 +101,7 @@ class HashThread {
     this.waiting.clear();
   }
 
-  private ask(m: { file: number; parts?: Array<{ buffer: ArrayBufferLike; offset: number; length: number }> }): Promise<string | undefined> {
+  private ask(m: { file: number; fd?: number; parts?: Array<{ buffer: ArrayBufferLike; offset: number; length: number }> }): Promise<string | undefined> {
     if (this.failed !== undefined) return Promise.reject(this.failed);
     const id = this.next++;
     // Answers keep the process alive only while some are awaited.
@@ -96,8 +116,9 @@ class HashThread {
     const file = this.files++;
     return {
       shared: true,
-      update: (parts) => this.ask({
+      update: (parts, fd) => this.ask({
         file,
+        fd,
         // Shared memory goes as it is; anything else (a write larger than the buffers) is copied.
         parts: parts.map((p) => (p.buffer instanceof SharedArrayBuffer ? { buffer: p.buffer, offset: p.byteOffset, length: p.length } : { buffer: Uint8Array.from(p).buffer, offset: 0, length: p.length })),
       }).then(() => undefined),

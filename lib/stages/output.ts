@@ -40,6 +40,12 @@ export interface Target {
    */
   readonly keepsAborted?: boolean;
   write(parts: Buffer[]): Promise<void>;
+  /**
+   * A local file also written by plain write(2) calls at its end: the hashing thread may
+   * write its bytes instead of write() (lib/stages/file-hash.ts); `error` names the file
+   * in such a write's failure.
+   */
+  readonly direct?: { fd: number; error(e: unknown): AsError };
   /** Every byte written is stored; the file is whole but not yet visible under its name. */
   close(): Promise<void>;
   /** Every byte written so far survives a crash (fsync); for a resume point. */
@@ -147,10 +153,12 @@ export class OutputFile {
     const bytes = this.pendingBytes;
     this.pendingRecords = 0;
     this.pendingBytes = 0;
-    // A buffer is reused once its bytes are both written and hashed.
-    const hashed = this.hash?.update(parts);
-    const written = this.target.write(parts);
-    this.writing = (hashed === undefined ? written : Promise.all([written, hashed])).then(() => {
+    // A buffer is reused once its bytes are both written and hashed; a hashing thread that
+    // reads shared buffers in place writes a local file's bytes too.
+    const direct = this.shared ? this.target.direct : undefined;
+    const hashed = this.hash?.update(parts, direct?.fd);
+    const written = direct !== undefined ? hashed!.catch((e: unknown) => { throw direct.error(e); }) : this.target.write(parts);
+    this.writing = (hashed === undefined || direct !== undefined ? written : Promise.all([written, hashed])).then(() => {
       this.delivered.records += records;
       this.delivered.bytes += bytes;
     });
@@ -277,6 +285,7 @@ export async function localFileTarget(path: string, o: { inPlace?: boolean; appe
   return {
     name: path,
     keepsAborted: true,
+    direct: { fd: handle.fd, error: (e) => outputError('write', at, e) },
     async write(parts) {
       try {
         await handle.writev(parts);

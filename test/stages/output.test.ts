@@ -1,12 +1,14 @@
 // OutputFile and its local targets (lib/stages/output.ts), on real files in a temp dir: what
 // is on disk after add, checkpoint, close, commit and abort, with and without the codec,
-// and commitAll taking back the files it made visible when one commit fails.
+// written by libuv or by the hashing thread (with its SHA-256 of the bytes on disk), and commitAll taking back the files it made visible when one commit fails.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import type { AsError } from '../../lib/errors.js';
+import { threadHash } from '../../lib/stages/file-hash.js';
 import type { Codec } from '../../lib/codec/codec.js';
 import { decodeFile } from '../../lib/codec/decoder.js';
 import { commitAll } from '../../lib/stages/files.js';
@@ -15,6 +17,7 @@ import { seededRng, tempDir } from '../helpers.js';
 
 const rng = seededRng(7);
 const SEED = `seed ${rng.seed}`;
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const text = (n: number): Buffer => Buffer.from(Array.from({ length: n }, (_, i) => `+ k S ${i} ${rng.int(1e9)}\n`).join(''), 'latin1');
 
 async function decodeAll(bytes: Buffer, codec: Codec): Promise<Buffer> {
@@ -28,10 +31,10 @@ const CODECS: Array<[string, Codec]> = [
   ['-z zstd -y aes256', { compress: { level: 3 }, encrypt: { algorithm: 'aes256', key: randomBytes(32) } }],
 ];
 
-for (const [name, codec] of CODECS) {
+for (const [name, codec, hashed] of CODECS.flatMap(([n, c]) => [[n, c, false], [`${n}, written and hashed by the hashing thread`, c, true]] as const)) {
   test(`positive: ${name}: a local file is written as .part, checkpoint() leaves bytes that decode on their own, commit() renames it (${SEED})`, async () => {
     const path = join(tempDir(), 'f.asb');
-    const f = new OutputFile(await localFileTarget(path), codec);
+    const f = new OutputFile(await localFileTarget(path), codec, hashed ? { hash: threadHash() } : {});
     const header = Buffer.from('Version 3.1\n# namespace test\n');
     const a = text(20000);
     const b = text(30000);
@@ -43,14 +46,38 @@ for (const [name, codec] of CODECS) {
     await f.checkpoint();
     assert.ok(existsSync(path + '.part') && !existsSync(path));
     assert.ok((await decodeAll(readFileSync(path + '.part'), codec)).equals(Buffer.concat([header, a])), 'the checkpoint decodes to what was added');
+    if (hashed) assert.equal(await f.sha256(), sha256(readFileSync(path + '.part')), 'the hash of the checkpoint is of the bytes on disk');
     f.add(b);
     await f.close();
     assert.equal(f.size, statSync(path + '.part').size, 'size is the size on disk');
+    if (hashed) assert.equal(await f.sha256(), sha256(readFileSync(path + '.part')), 'the hash of the closed file is of its bytes on disk');
     await f.commit();
     assert.ok(existsSync(path) && !existsSync(path + '.part'));
     assert.ok((await decodeAll(readFileSync(path), codec)).equals(Buffer.concat([header, a, b])));
   });
 }
+
+test('negative: a write that fails on the hashing thread fails the file with one line naming it, and nothing looks whole', async () => {
+  const path = join(tempDir(), 'f.asb');
+  const target = await localFileTarget(path);
+  // The thread is handed a descriptor it cannot write (read-only): as a full or failing disk would.
+  const readOnly = openSync(path + '.part', 'r');
+  try {
+    const failing: Target = { ...target, direct: { fd: readOnly, error: target.direct!.error } };
+    const f = new OutputFile(failing, {}, { hash: threadHash() });
+    f.add(text(5000), 5000);
+    await f.flush();
+    await assert.rejects(f.close(), (e: AsError) => {
+      assert.equal(e.code, 'OUTPUT');
+      assert.match(e.message, new RegExp(`^cannot write ${path}\\.part: `));
+      return true;
+    });
+    await f.abort();
+    assert.ok(!existsSync(path), 'no file under the final name');
+  } finally {
+    closeSync(readOnly);
+  }
+});
 
 test('positive: an aborted local file keeps its .part with what was added; an aborted stream gets the records still buffered', async () => {
   const path = join(tempDir(), 'f.asb');
