@@ -326,9 +326,14 @@ function binOp(c: AsbCursor, slot: number, a: OpsArena, j: number): boolean {
     c.expect(SP);
     switch (label) {
       case 0x5a: { // Z: boolean
-        const tok = c.token(false);
-        const b = tok.length === 1 ? tok.charCodeAt(0) : 0;
-        if (b !== BOOL_TRUE && b !== BOOL_FALSE) throw c.error(`Unknown boolean value encoding: "${tok}"`, c.p);
+        // `T` or `F` then LF, read in place; anything else goes the token's way (and its errors).
+        let b = c.p + 1 < c.b.length && c.b[c.p + 1] === LF ? c.b[c.p]! : 0;
+        if (b === BOOL_TRUE || b === BOOL_FALSE) c.p++;
+        else {
+          const tok = c.token(false);
+          b = tok.length === 1 ? tok.charCodeAt(0) : 0;
+          if (b !== BOOL_TRUE && b !== BOOL_FALSE) throw c.error(`Unknown boolean value encoding: "${tok}"`, c.p);
+        }
         a.buf[a.used] = b === BOOL_TRUE ? 1 : 0;
         type = P.BOOL;
         size = 1;
