@@ -55,11 +55,11 @@ export class RecordParser {
    * offsets: like parse, but records stay in the frame: pushes the offset of each record's
    * AS_MSG (validated) instead of building RecordItems (the backup fast path).
    */
-  offsets(body: Buffer, out: number[]): boolean {
+  offsets(body: Buffer, out: { push(at: number): unknown }): boolean {
     return this.walk(body, out, true);
   }
 
-  private walk(body: Buffer, out: RecordItem[] | number[], wire: boolean): boolean {
+  private walk(body: Buffer, out: RecordItem[] | { push(at: number): unknown }, wire: boolean): boolean {
     const len = body.length;
     let at = 0;
     while (at < len) {
@@ -111,7 +111,7 @@ export class RecordParser {
       this.sink.record(partitionId(body, digestAt), body, digestAt);
       at = p;
       if (wire) {
-        (out as number[]).push(msgAt);
+        (out as { push(at: number): unknown }).push(msgAt);
         continue;
       }
       const rec: RecordItem = {

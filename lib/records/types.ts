@@ -102,11 +102,12 @@ export interface WireBatch {
   kind: 'wire';
   namespace: string;
   body: Buffer;
-  offsets: number[];
+  /** Where each record's AS_MSG starts in `body`. */
+  offsets: Uint32Array;
   /** Number of records (offsets.length). */
   length: number;
   /** Where each record's digest starts in `body` (as the scan's parser found it). */
-  digestAt?: number[];
+  digestAt?: Uint32Array;
   /** Partitions the server finished in this frame: every record of theirs is at or before its end. */
   done?: number[];
 }

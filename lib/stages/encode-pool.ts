@@ -79,7 +79,7 @@ export class EncodePool {
     const memory = moveFrameMemory(body);
     const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer;
     const bytes = memory !== undefined ? new Uint8Array(memory, 0, body.length) : own ? body : Uint8Array.prototype.slice.call(body);
-    const job: EncodeJob = { id, namespace: batch.namespace, body: bytes, offsets: Uint32Array.from(batch.offsets), pooled: memory !== undefined };
+    const job: EncodeJob = { id, namespace: batch.namespace, body: bytes, offsets: batch.offsets.slice(), pooled: memory !== undefined };
     const moved = [bytes.buffer as ArrayBuffer, job.offsets.buffer as ArrayBuffer];
     const spare = this.spares.pop();
     if (spare !== undefined) moved.push((job.spare = spare));
