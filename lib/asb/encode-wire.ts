@@ -149,16 +149,18 @@ let slabView = viewOf(slab);
 /**
  * encodeWireRun: the .asb blocks of records still in their wire form, back to back in one
  * run, byte for byte what encodeItem gives for each record. The run is a view of a reused
- * slab: valid only until the next run, so a consumer copies it at once.
+ * slab: valid only until the next run, so a consumer copies it at once. With `into`, the
+ * run is written there instead (a bigger buffer of its own when it does not fit), for a
+ * caller that keeps it.
  */
-export function encodeWireRun(batch: { namespace: string; body: Buffer; offsets: ArrayLike<number> }, compact = false): AsbRun {
+export function encodeWireRun(batch: { namespace: string; body: Buffer; offsets: ArrayLike<number> }, compact = false, into?: Buffer): AsbRun {
   headOf(batch.namespace);
   const { body, offsets } = batch;
   const n = offsets.length;
   const ends = new Uint32Array(n);
   const bv = viewOf(body);
-  let out = slab;
-  let ov = slabView;
+  let out = into ?? slab;
+  let ov = into === undefined ? slabView : viewOf(into);
   let p = 0;
   for (let i = 0; i < n; i++) {
     const at = offsets[i]!;
@@ -170,8 +172,12 @@ export function encodeWireRun(batch: { namespace: string; body: Buffer; offsets:
     if (need > out.length) {
       const bigger = Buffer.allocUnsafeSlow(Math.max(2 * out.length, need));
       out.copy(bigger, 0, 0, p);
-      out = slab = bigger;
-      ov = slabView = viewOf(bigger);
+      out = bigger;
+      ov = viewOf(bigger);
+      if (into === undefined) {
+        slab = bigger;
+        slabView = ov;
+      }
     }
     p = writeWireRecord(out, ov, p, body, bv, at, compact);
     // A typed array drops writes past its end: a wrong bound must fail, never cut text.

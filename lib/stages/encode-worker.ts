@@ -10,13 +10,12 @@ port.on('message', (job: EncodeJob) => {
   let reply: EncodeReply;
   try {
     const body = Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength);
-    const run = encodeWireRun({ namespace: job.namespace, body, offsets: job.offsets }, compact);
-    // The run is a view of the reused scratch slab: hand back a copy the parent can own, in
-    // the memory of an earlier run when it fits (new memory in 64 KiB steps, so it will).
-    const n = run.bytes.length;
-    const bytes = job.spare !== undefined && job.spare.byteLength >= n ? new Uint8Array(job.spare, 0, n) : new Uint8Array(new ArrayBuffer(Math.ceil((n + 1) / 65536) * 65536), 0, n);
-    bytes.set(run.bytes);
-    reply = { id: job.id, bytes, ends: run.ends };
+    // The run is written straight into memory the parent will own: an earlier run's, or new
+    // memory with room for text a quarter longer than the records' wire bytes (in 64 KiB
+    // steps, so later runs fit it); the encoder moves to a bigger buffer if not.
+    const into = Buffer.from(job.spare ?? new ArrayBuffer(Math.ceil((body.length * 1.25 + 1) / 65536) * 65536));
+    const run = encodeWireRun({ namespace: job.namespace, body, offsets: job.offsets }, compact, into);
+    reply = { id: job.id, bytes: run.bytes, ends: run.ends };
   } catch (e) {
     const err = e as Error & { code?: string; value?: unknown };
     reply = { id: job.id, error: { code: err.code ?? 'ASB_ENCODE', message: err.message, value: err.value } };
