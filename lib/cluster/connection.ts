@@ -44,7 +44,9 @@ const LOW_WATER = 512 * 1024;
 /**
  * Plain TCP sockets read into one buffer of this size per connection (net's `onread`),
  * which the frame reader copies out of at once: no buffer is allocated per read, so a long
- * scan makes no garbage on its way in.
+ * scan makes no garbage on its way in. While at least this much of a frame body is still
+ * to come, the socket reads straight into the body instead (a scan's ~1 MiB frames): no
+ * copy at all (about 0.05 µs a record of a backup).
  */
 const READ_BUFFER_SIZE = 64 * 1024;
 
@@ -99,8 +101,10 @@ export class Connection {
     // spoken to) wait in `early`.
     let conn: Connection | undefined;
     const early: Buffer[] = [];
+    const scratch = Buffer.allocUnsafeSlow(READ_BUFFER_SIZE);
     const onread = {
-      buffer: Buffer.allocUnsafeSlow(READ_BUFFER_SIZE),
+      // Asked after each read (once its callback ran) where the next one goes.
+      buffer: (): Uint8Array => conn?.readRoom() ?? scratch,
       callback: (n: number, buf: Uint8Array): boolean => {
         const chunk = Buffer.from(buf.buffer, buf.byteOffset, n);
         if (conn !== undefined) conn.onData(chunk);
@@ -147,6 +151,11 @@ export class Connection {
   /** True while the socket is usable and nothing unread is left over. */
   get healthy(): boolean {
     return !this.closed && this.error === undefined && this.frames.length === 0 && this.reader.pending === 0;
+  }
+
+  /** readRoom: where the socket's next read may go in place (FrameReader.room), if anywhere. */
+  readRoom(): Buffer | undefined {
+    return this.closed ? undefined : this.reader.room(READ_BUFFER_SIZE);
   }
 
   private onData(chunk: Buffer): void {

@@ -105,8 +105,9 @@ function keep(ab: ArrayBuffer): void {
  * FrameReader: collects socket chunks and returns every whole frame they complete. A bad
  * version, an unknown type or an absurd size is a ProtocolError: the caller closes that
  * connection, because nothing after it can be trusted. Bytes are copied out of each chunk
- * before push returns, so a reader may reuse its read buffer; bodies come from `alloc`
- * (pooledBody for our client's connections).
+ * before push returns, so a reader may reuse its read buffer, except for a chunk read
+ * into room(), which is in place already; bodies come from `alloc` (pooledBody for our
+ * client's connections).
  */
 export class FrameReader {
   private readonly head = Buffer.alloc(PROTO_HEADER_SIZE);
@@ -121,6 +122,17 @@ export class FrameReader {
   /** Bytes held that do not yet form a whole frame. */
   get pending(): number {
     return this.headFill + this.bodyFill;
+  }
+
+  /**
+   * room: the rest of the body being filled, when at least `min` bytes of it are missing: a
+   * socket may read straight into it (a chunk pushed from there is not copied). Else
+   * undefined, and the caller reads into a buffer of its own.
+   */
+  room(min: number): Buffer | undefined {
+    const body = this.body;
+    if (body === undefined || body.length - this.bodyFill < min) return undefined;
+    return body.subarray(this.bodyFill);
   }
 
   /** push: adds a chunk; returns the frames it completes, in order. */
@@ -151,7 +163,9 @@ export class FrameReader {
       }
       const body = this.body;
       const k = Math.min(body.length - this.bodyFill, n - i);
-      if (k > 64) chunk.copy(body, this.bodyFill, i, i + k);
+      if (chunk.buffer === body.buffer && chunk.byteOffset + i === body.byteOffset + this.bodyFill) {
+        // Read in place (room()): the bytes are already where they belong.
+      } else if (k > 64) chunk.copy(body, this.bodyFill, i, i + k);
       else for (let j = 0; j < k; j++) body[this.bodyFill + j] = chunk[i + j]!;
       this.bodyFill += k;
       i += k;
