@@ -1,6 +1,6 @@
 // One `.asb` block -> StreamItem: a record (`+` lines then `-` bin lines), a `* i` sindex or
 // a `* u` UDF, read with the C reader's grammar, limits and messages (dec_text.c).
-import { ParticleType as P, BIN_NAME_MAX, OpType } from '../protocol/constants.js';
+import { ParticleType as P, BIN_NAME_MAX, DIGEST_SIZE, OpType } from '../protocol/constants.js';
 import { ParseError } from '../errors.js';
 import { GEOJSON_HEADER_SIZE, geojsonParticle } from '../protocol/geojson.js';
 import { OP_HEADER_SIZE, writeOpHeader } from '../protocol/layout.js';
@@ -211,6 +211,23 @@ export class OpsArena {
 const DIGEST_ROOM = 21;
 
 /**
+ * OpsRecord: an OpsRecordItem whose digest stays in the arena: a view of it is made only
+ * when something asks for `digest` (an error message, --percent), not for every record.
+ */
+class OpsRecord implements OpsRecordItem {
+  readonly kind = 'record-ops';
+  declare key?: UserKey;
+  constructor(
+    public namespace: string, public set: string, readonly arena: Buffer, readonly digestAt: number,
+    public generation: number, public voidTime: number, public binCount: number, public ops: Buffer,
+  ) {}
+
+  get digest(): Buffer {
+    return this.arena.subarray(this.digestAt, this.digestAt + DIGEST_SIZE);
+  }
+}
+
+/**
  * parseRecordOps: parseRecord, with the bins written as WRITE ops into the arena (the same
  * bytes lib/restore/writer.ts writes for the bins of a RecordItem, GeoJSON as a client
  * sends it), and the same checks, messages and positions. Undefined when the record must be
@@ -259,9 +276,7 @@ function parseRecordOps(c: AsbCursor, a: OpsArena): OpsRecordItem | undefined {
       if (i < 6) c.expect(PLUS);
     }
     const { buf, start } = a;
-    const item: OpsRecordItem = {
-      kind: 'record-ops', namespace, set, digest: buf.subarray(start, start + 20), generation, voidTime, binCount, ops: buf.subarray(start + DIGEST_ROOM, a.used),
-    };
+    const item = new OpsRecord(namespace, set, buf, start, generation, voidTime, binCount, buf.subarray(start + DIGEST_ROOM, a.used));
     if (key !== undefined) item.key = key;
     return item;
   } catch (e) {

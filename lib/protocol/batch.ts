@@ -78,17 +78,18 @@ export function writeBatchHead(buf: Buffer, total: number, rows: number, flags: 
 }
 
 /**
- * writeBatchRow: a row's head: index, digest, type byte, then (unless REPEAT) info1,
+ * writeBatchRow: a row's head: index, digest (20 bytes at digest[digestAt..]), type byte, then (unless REPEAT) info1,
  * info2/info3, info4, generation and TTL as the type byte announces, n_fields and n_ops.
  * The caller writes the fields (namespace first, then set) and ops next. Returns where
  * they go.
  */
 export function writeBatchRow(
-  buf: Buffer, at: number, index: number, digest: Buffer, rowInfo: number, info1: number, info2: number, info3: number, info4: number,
+  buf: Buffer, at: number, index: number, digest: Buffer, digestAt: number, rowInfo: number, info1: number, info2: number, info3: number, info4: number,
   generation: number, ttl: number, nFields: number, nOps: number,
 ): number {
   buf.writeUInt32BE(index >>> 0, at);
-  digest.copy(buf, at + 4, 0, DIGEST_SIZE);
+  // 20 bytes from digest[digestAt..]: a loop, no view of them made (Buffer.copy from an offset makes one).
+  for (let i = 0; i < DIGEST_SIZE; i++) buf[at + 4 + i] = digest[digestAt + i]!;
   at += 4 + DIGEST_SIZE;
   buf[at++] = rowInfo;
   if (rowInfo & BatchRowInfo.REPEAT) return at;

@@ -85,6 +85,13 @@ export type StreamItem = RecordItem | SindexItem | UdfItem;
  */
 export interface OpsRecordItem extends RecordMeta {
   kind: 'record-ops';
+  /**
+   * The decoder's memory holding the digest, at `digestAt`: the restore's hot path reads it
+   * there (digestBuffer/digestOffset of lib/restore/writer.ts); `digest` makes a view of it
+   * only when asked, so no Buffer object is made per record.
+   */
+  arena: Buffer;
+  digestAt: number;
   /** Bins, that is WRITE ops in `ops`. */
   binCount: number;
   ops: Buffer;

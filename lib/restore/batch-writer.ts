@@ -18,7 +18,9 @@ import { partitionId } from '../protocol/digest.js';
 import { isTransient, resultName } from '../protocol/result-codes.js';
 import type { WriteItem } from '../records/types.js';
 import { AnswerLost } from './pipeline.js';
-import { binCount, eachAdmitted, fieldCount, judge, recordParts, retryDelayMs, Window, writeRecordParts, type WriteContext } from './writer.js';
+import {
+  binCount, digestBuffer, digestOffset, eachAdmitted, fieldCount, judge, recordParts, retryDelayMs, Window, writeRecordParts, type WriteContext,
+} from './writer.js';
 
 /** Default rows per batch command (the official asrestore's --batch-size with batch writes). */
 export const DEFAULT_BATCH_SIZE = 128;
@@ -94,7 +96,7 @@ export class BatchCommand {
       this.buf = grown;
     }
     const end = writeRecordParts(this.buf, writeBatchRow(
-      this.buf, at, this.rows, r.digest, BATCH_WRITE_ROW, 0, bits.info2 | Info2.RESPOND_ALL_OPS, bits.info3, 0, bits.sendGeneration ? r.generation : 0, ttl,
+      this.buf, at, this.rows, digestBuffer(r), digestOffset(r), BATCH_WRITE_ROW, 0, bits.info2 | Info2.RESPOND_ALL_OPS, bits.info3, 0, bits.sendGeneration ? r.generation : 0, ttl,
       fieldCount(r, false), binCount(r),
     ), r, parts, false);
     if (end !== at + size) throw new ProtocolError(`batch row measured ${size} bytes, wrote ${end - at}`);
@@ -244,7 +246,7 @@ export async function writeBatches(ctx: WriteContext, batches: AsyncIterable<Wri
   try {
     const refused = await eachAdmitted(ctx, batches, () => failure !== undefined, (r, ns, ttl) => {
       awaitingInput = false;
-      const pid = partitionId(r.digest);
+      const pid = partitionId(digestBuffer(r), digestOffset(r));
       const node = cluster.masterOf(ns, pid);
       if (node !== undefined) return gather(node, r, ns, ttl, pid);
       return ctx.wait.master(ns, pid).then((n) => gather(n, r, ns, ttl, pid), (e: unknown) => fail(e, 1));

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cluster } from '../cluster/cluster.js';
 import type { Node } from '../cluster/node.js';
 import { AsError, ConnectError, type ErrorCode } from '../errors.js';
-import { FieldType, MSG_HEADER_SIZE, OpType, ParticleType, PROTO_HEADER_SIZE, ProtoType, ResultCode } from '../protocol/constants.js';
+import { DIGEST_SIZE, FieldType, MSG_HEADER_SIZE, OpType, ParticleType, PROTO_HEADER_SIZE, ProtoType, ResultCode } from '../protocol/constants.js';
 import { writeProtoHeader } from '../protocol/frame.js';
 import { fieldSize, keyFieldSize, opSize, writeField, writeKeyField, writeMsgHeader, writeOp } from '../protocol/layout.js';
 import { partitionId } from '../protocol/digest.js';
@@ -144,6 +144,16 @@ export interface RecordParts {
 
 const NO_VALUES: Buffer[] = [];
 
+/** digestBuffer: the memory holding a record's digest (the decoder's arena for a record decoded as ops: no view made). */
+export function digestBuffer(r: WriteItem): Buffer {
+  return r.kind === 'record-ops' ? r.arena : r.digest;
+}
+
+/** digestOffset: where the digest starts in digestBuffer(r). */
+export function digestOffset(r: WriteItem): number {
+  return r.kind === 'record-ops' ? r.digestAt : 0;
+}
+
 /** binCount: the bins a record writes. */
 export function binCount(r: WriteItem): number {
   return r.kind === 'record' ? r.bins.length : r.binCount;
@@ -197,7 +207,7 @@ export function writeRecordParts(buf: Buffer, at: number, r: WriteItem, p: Recor
  */
 export function putFrame(r: WriteItem, ns: string, bits: ReturnType<typeof writeBits>, ttl: number, transactionTtl = 0): Buffer {
   const p = recordParts(r, ns);
-  const size = MSG_HEADER_SIZE + p.size + fieldSize(r.digest.length);
+  const size = MSG_HEADER_SIZE + p.size + fieldSize(DIGEST_SIZE);
   const buf = Buffer.allocUnsafe(PROTO_HEADER_SIZE + size);
   writeProtoHeader(buf, 0, ProtoType.MSG, size);
   const at = writeMsgHeader(
@@ -426,7 +436,7 @@ export async function writeRecords(cluster: Cluster, batches: AsyncIterable<Writ
   };
 
   const put = async (r: WriteItem, ns: string, frame: Buffer): Promise<void> => {
-    const pid = partitionId(r.digest);
+    const pid = partitionId(digestBuffer(r), digestOffset(r));
     // An earlier attempt may have been applied: its answer was lost, or it timed out.
     let maybeApplied = false;
     let resent = false;

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { decodeAsb, decodeAsbOpsBatches, type AsbEvent, type AsbHeader, type AsbOpsEvent, type DecodedItem } from '../../lib/asb/decode.js';
 import type { OpsRecordItem, StreamItem, WriteItem } from '../../lib/records/types.js';
-import { recordParts, writeRecordParts } from '../../lib/restore/writer.js';
+import { digestBuffer, digestOffset, recordParts, writeRecordParts } from '../../lib/restore/writer.js';
 
 /** repoRoot: the nearest directory above this (compiled) file that holds package.json. */
 export const repoRoot: string = (() => {
@@ -59,9 +59,12 @@ function assertSameWrite(o: DecodedItem<StreamItem | OpsRecordItem>, e: DecodedI
   const r = e.item;
   assert.equal(r.kind, 'record');
   if (r.kind !== 'record') return;
-  const { ops: _ops, binCount, kind: _kind, ...meta } = o.item;
+  const { ops: _ops, binCount, kind: _kind, arena: _arena, digestAt: _digestAt, ...meta } = o.item;
   const { bins, kind: _k, ...want } = r;
-  assert.deepEqual(meta, want);
+  assert.deepEqual({ ...meta, digest: o.item.digest }, want);
+  // The digest where the writer reads it (in the arena, no view made) is the record's.
+  const at = digestOffset(o.item);
+  assert.ok(digestBuffer(o.item).subarray(at, at + 20).equals(r.digest), `record at line ${e.line}: the digest in the arena`);
   assert.equal(binCount, bins.length);
   const write = (x: WriteItem): Buffer => {
     const parts = recordParts(x, 'ns');
