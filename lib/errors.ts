@@ -394,6 +394,12 @@ export const ERRORS = {
     remedy: 'Take the backup again with -r; do not restore from the altered file.',
     exit: 1,
   },
+  BACKUP_FILE_UNLISTED: {
+    title: 'A backup file its directory\'s manifest does not list',
+    cause: 'asrestore --validate found an .asb file in a directory whose manifest(s) list the files of the backup there, and none of them lists this one: it is not part of that backup (left from another backup, or copied in), yet a restore of the directory would read it too.',
+    remedy: 'Move the file out of the directory, or restore only the files you mean with -i/--input-file.',
+    exit: 1,
+  },
   INTERNAL: {
     title: 'A bug',
     cause: 'The program reached a state it should never be in.',

@@ -3,8 +3,8 @@
 // or, with -L, after all records. The programs (lib/cli/asrestore.ts) parse options and
 // print; this runs the restore and can be called in-process.
 import type { Cluster } from '../cluster/cluster.js';
-import { join } from 'node:path';
-import { ServerError, UsageError } from '../errors.js';
+import { basename, join } from 'node:path';
+import { AsError, ServerError, UsageError } from '../errors.js';
 import { silentLogger, type Logger, type ProgressSink } from '../log.js';
 import { throttle } from '../stages/throttle.js';
 import { filtersBins } from '../stages/filter.js';
@@ -64,9 +64,25 @@ export async function restore(o: RestoreSettings, ctx: RestoreContext): Promise<
   // unaltered (the official tools cannot tell a damaged backup from a whole one).
   if (o.validate) {
     try {
-      for (const m of manifestsBeside({ directories: paths.directories?.filter((d) => !isS3Url(d)), file: paths.files?.[0] !== undefined && !isS3Url(paths.files[0]) ? paths.files[0] : undefined })) {
+      const directories = paths.directories?.filter((d) => !isS3Url(d)) ?? [];
+      const listed = new Map<string, { names: Set<string>; manifests: string[] }>();
+      for (const m of manifestsBeside({ directories, file: paths.files?.[0] !== undefined && !isS3Url(paths.files[0]) ? paths.files[0] : undefined })) {
         const files = await checkManifest(m.path, m.dir);
         log.info(`${m.path}: ${files.length} file(s), each with its recorded size and SHA-256`);
+        let l = listed.get(m.dir);
+        if (l === undefined) listed.set(m.dir, (l = { names: new Set(), manifests: [] }));
+        for (const f of files) l.names.add(f.name);
+        l.manifests.push(basename(m.path));
+      }
+      // A directory with manifests holds their backups only: a restore of it reads every
+      // .asb file there, so one that no manifest lists is not part of what was checked.
+      for (const dir of directories) {
+        const l = listed.get(dir);
+        if (l === undefined) continue;
+        const stray = source.inputs.map((i) => i.name).find((name) => join(dir, basename(name)) === name && !l.names.has(basename(name)));
+        if (stray !== undefined) {
+          throw new AsError('BACKUP_FILE_UNLISTED', `--validate: ${stray} is not listed in ${l.manifests.join(', ')} of ${dir}: it is not part of that backup, yet a restore of ${dir} would read it`, { value: stray });
+        }
       }
     } catch (e) {
       source.close();

@@ -343,11 +343,18 @@ test('positive: newer selection options, prefixes, ports and verbosity', async (
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /--scans-per-node/);
   });
-  await t.test('--output-file-prefix names the files', async () => {
+  await t.test('--output-file-prefix names the files; slices of one directory validate together', async () => {
     const dir = join(tempDir(), 'p');
     const r = await runProgram('asbackup', ['-h', host, '-n', 'test', '-d', dir, '--output-file-prefix', 'nightly']);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(readdirSync(dir).sort(), ['nightly.asb.manifest', 'nightly_00000.asb']);
+    // Two slices share the directory: each manifest lists its own files, together all of them.
+    const w = await runProgram('asbackup', ['-h', host, '-n', 'test', '-d', dir, '--output-file-prefix', 'weekly']);
+    assert.equal(w.code, 0, w.stderr);
+    const v = await runProgram('asrestore', ['-d', dir, '--validate', '--no-config-file']);
+    assert.equal(v.code, 0, v.stderr);
+    assert.match(v.stderr, /nightly\.asb\.manifest: 1 file/);
+    assert.match(v.stderr, /weekly\.asb\.manifest: 1 file/);
   });
 });
 

@@ -367,7 +367,7 @@ test('SIGINT: the state is written, the exact command to resume is printed, exit
   assertSame(recordBlocks([readFileSync(file)]), ref, 'resumed after SIGINT');
 });
 
-test('asrestore --validate checks a backup against its manifest: a missing, cut short or altered file is an error naming it', async () => {
+test('asrestore --validate checks a backup against its manifest: a missing, cut short, altered or unlisted file is an error naming it', async () => {
   await referenceBlocks();
   const copy = (): string => {
     const dir = join(tempDir(), 'v');
@@ -396,6 +396,10 @@ test('asrestore --validate checks a backup against its manifest: a missing, cut 
   altered[at] = altered[at] === 0x31 ? 0x32 : 0x31;
   writeFileSync(join(dir, names[2]!), altered);
   assert.ok(assertFailure(await runProgram('asrestore', ['-d', dir, '--validate', '--no-config-file']), 1, 'BACKUP_FILE_ALTERED').includes(names[2]!));
+  // A file no manifest lists (another backup's, copied in) would be restored with the rest.
+  dir = copy();
+  copyFileSync(join(dir, names[0]!), join(dir, 'other_00000.asb'));
+  assert.ok(assertFailure(await runProgram('asrestore', ['-d', `${dir}/`, '--validate', '--no-config-file']), 1, 'BACKUP_FILE_UNLISTED').includes('other_00000.asb'));
   // A garbled manifest is no manifest to trust.
   dir = copy();
   writeFileSync(join(dir, 'test.asb.manifest'), '{"format": "asbackup-manifest"');
