@@ -71,7 +71,7 @@ const backupOnly: OptionSpec[] = [
   },
   { long: 'nice', short: 'N', type: 'number', group: 'Output', arg: '<MiB/s>', describe: 'Limit the write bandwidth to the backup file(s).', validate: intRange(1) },
   {
-    long: 'encoder-threads', type: 'number', default: defaultEncoderThreads(), defaultText: 'none below 4 cores, else one per core beyond two, at most 3', group: 'Output', arg: '<n>',
+    long: 'encoder-threads', type: 'number', default: defaultEncoderThreads(), defaultText: 'none below 4 cores, else one per core beyond two, at most 2', group: 'Output', arg: '<n>',
     describe: 'Threads that format .asb text beside the one reading sockets.', validate: intRange(0, 16),
   },
   ...codecWriteOptions,

@@ -29,11 +29,12 @@ export type EncodeReply =
 /**
  * defaultEncoderThreads: none on fewer than 4 cores, where the threads only compete for the
  * same cores (measured: slower on 2 cores beside the server); else one per core beyond two,
- * at most 3.
+ * at most 2: each thread costs 10-15 MiB of RSS (an isolate and its share of the runs in
+ * flight), and with 3 a backup of 1 M records peaked at 154-165 MiB, over the 150 MiB a
+ * backup should stay under; more are there to ask for.
  */
-export function defaultEncoderThreads(): number {
-  const cores = availableParallelism();
-  return cores < 4 ? 0 : Math.min(3, cores - 2);
+export function defaultEncoderThreads(cores = availableParallelism()): number {
+  return cores < 4 ? 0 : Math.min(2, cores - 2);
 }
 
 interface Pending {
@@ -98,7 +99,8 @@ export class EncodePool {
    */
   reuse(run: AsbRun): void {
     const ab = run.bytes.buffer;
-    if (ab instanceof ArrayBuffer && this.made.delete(ab) && this.spares.length < 2 * this.workers.length + 2) this.spares.push(ab);
+    // One spare per thread, and one more, covers the jobs in flight (2 per thread, and their runs come back in turn).
+    if (ab instanceof ArrayBuffer && this.made.delete(ab) && this.spares.length < this.workers.length + 1) this.spares.push(ab);
   }
 
   private answer(m: EncodeReply): void {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { filterItems } from '../../lib/stages/filter.js';
 import { throttle } from '../../lib/stages/throttle.js';
+import { defaultEncoderThreads } from '../../lib/stages/encode-pool.js';
 import { prepareDirectory, prepareOutputFile, writeDirectory, writeSingleFile, type AsbChunk } from '../../lib/stages/files.js';
 import type { AsbRun } from '../../lib/asb/encode.js';
 import { digestModulo } from '../../lib/protocol/digest.js';
@@ -161,4 +162,9 @@ test('positive: -o to a special file (a FIFO, /dev/null) writes in place and nev
   assert.ok(statSync(fifo).isFIFO(), 'still a FIFO');
   assert.equal(Buffer.concat(got).toString('latin1'), 'Version 3.1\n# namespace test\n# first-file\n' + 'A'.repeat(15));
   assert.deepEqual(readdirSync(dir), ['pipe']);
+});
+
+test('positive: encoder threads by default: none below 4 cores, then one per core beyond two, never more than 2 (memory)', () => {
+  const got = [1, 2, 3, 4, 5, 8, 64].map((cores) => defaultEncoderThreads(cores));
+  assert.deepEqual(got, [0, 0, 0, 2, 2, 2, 2]);
 });
