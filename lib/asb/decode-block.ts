@@ -165,7 +165,13 @@ function parseRecord(c: AsbCursor): RecordItem {
     switch (i) {
       case 0: rec.key = parseKey(c); break;
       case 1: rec.namespace = c.token(false, NAMESPACE_TOKEN_SIZE, !c.legacy, 0); c.expect(LF); break;
-      case 2: rec.digest = c.base64(DIGEST_B64_SIZE).subarray(0, 20); c.expect(LF); break; // 7 groups: 21 bytes
+      case 2: { // 7 groups: 21 bytes, of which the first 20 are the digest whatever '=' the line holds (as the C reader and parseRecordOps take it)
+        const d = Buffer.allocUnsafe(DIGEST_ROOM);
+        c.base64Into(d, 0, DIGEST_B64_SIZE);
+        rec.digest = d.subarray(0, DIGEST_SIZE);
+        c.expect(LF);
+        break;
+      }
       case 3: rec.set = c.token(false, SET_TOKEN_SIZE, !c.legacy, 1); c.expect(LF); break;
       case 4: rec.generation = ranged(c, 'generation count', MAX_GENERATION); c.expect(LF); break;
       case 5: rec.voidTime = ranged(c, 'expiration time', MAX_VOID_TIME); c.expect(LF); break;
