@@ -16,6 +16,9 @@ import { AsbCursor, printChar } from './decode-cursor.js';
 const LABEL_OK = new Uint8Array(256);
 for (const ch of BIN_LABELS) LABEL_OK[ch.charCodeAt(0)] = 1;
 const LETTER = Array.from(RECORD_LETTERS, (ch) => ch.charCodeAt(0)); // k n d s g t b
+// A digest line as base64 decodes it (28 characters, 21 bytes): the room before a record's
+// ops in the arena, and the digest's first 20 bytes.
+const DIGEST_ROOM = 21;
 
 /**
  * parseBlock: the block at the cursor (its first byte decides the kind). With `ops`, a
@@ -212,9 +215,6 @@ export class OpsArena {
     this.used = written;
   }
 }
-
-// Bytes before a record's ops in the arena: its digest as base64 decodes it (28 characters, 21 bytes).
-const DIGEST_ROOM = 21;
 
 /**
  * OpsRecord: an OpsRecordItem whose digest stays in the arena: a view of it is made only

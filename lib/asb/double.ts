@@ -46,6 +46,12 @@ const DIGITS = new Uint8Array(17);
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k); // exact doubles up to 10^22
 const SPLIT = 134217729; // 2^27 + 1, Veltkamp's splitter
 
+// A double's bits (its binary exponent; one ulp up or down), and the decimal exponent from
+// the binary one.
+const STEP = new DataView(new ArrayBuffer(8));
+const LOG10_2 = 0.3010299956639812;
+const TENS = Array.from({ length: 25 }, (_, i) => 10 ** (i - 7)); // 10^-7 .. 10^17
+
 /**
  * exactDigits: for 1e-6 <= a < 1e17, the 17 significant digits of a, rounded half to even
  * as glibc does, into DIGITS; returns the decimal exponent, or NaN to leave it to the slow
@@ -74,9 +80,6 @@ function exactDigits(a: number): number {
   }
   return e;
 }
-
-const LOG10_2 = 0.3010299956639812;
-const TENS = Array.from({ length: 25 }, (_, i) => 10 ** (i - 7)); // 10^-7 .. 10^17
 
 // scaled17's result: the 17 significant digits as HIGH (the first 8) and LOW (the last 9).
 let HIGH = 0;
@@ -201,8 +204,6 @@ function layout(e: number, out: Buffer, pos: number): number {
   return pos;
 }
 
-// decimalAt's scratch: a view to step a double by one unit in the last place.
-const STEP = new DataView(new ArrayBuffer(8));
 const TWO_53 = 9007199254740992;
 
 /** nextAfter: the double `ulps` units in the last place above a finite positive a (below when negative). */

@@ -19,6 +19,11 @@ export interface ParseSink {
   partitionDone(pid: number, resultCode: number): void;
 }
 
+/** OffsetSink: where offsets() puts each record's offset (an array, or the scan's typed list). */
+export interface OffsetSink {
+  push(at: number): unknown;
+}
+
 /** ScanResultError: a stream-level result code (error before streaming, or LAST with an error). */
 export class ScanResultError extends ServerError {
   constructor(resultCode: number) {
@@ -55,11 +60,11 @@ export class RecordParser {
    * offsets: like parse, but records stay in the frame: pushes the offset of each record's
    * AS_MSG (validated) instead of building RecordItems (the backup fast path).
    */
-  offsets(body: Buffer, out: { push(at: number): unknown }): boolean {
+  offsets(body: Buffer, out: OffsetSink): boolean {
     return this.walk(body, out, true);
   }
 
-  private walk(body: Buffer, out: RecordItem[] | { push(at: number): unknown }, wire: boolean): boolean {
+  private walk(body: Buffer, out: RecordItem[] | OffsetSink, wire: boolean): boolean {
     const len = body.length;
     let at = 0;
     while (at < len) {
@@ -111,7 +116,7 @@ export class RecordParser {
       this.sink.record(partitionId(body, digestAt), body, digestAt);
       at = p;
       if (wire) {
-        (out as { push(at: number): unknown }).push(msgAt);
+        (out as OffsetSink).push(msgAt);
         continue;
       }
       const rec: RecordItem = {

@@ -153,12 +153,18 @@ export class OutputFile {
     const bytes = this.pendingBytes;
     this.pendingRecords = 0;
     this.pendingBytes = 0;
-    // A buffer is reused once its bytes are both written and hashed; a hashing thread that
-    // reads shared buffers in place writes a local file's bytes too.
+    // A buffer is reused once its bytes are both written and hashed. A hashing thread that
+    // reads shared buffers in place writes a local file's bytes too, then hashes them.
     const direct = this.shared ? this.target.direct : undefined;
-    const hashed = this.hash?.update(parts, direct?.fd);
-    const written = direct !== undefined ? hashed!.catch((e: unknown) => { throw direct.error(e); }) : this.target.write(parts);
-    this.writing = (hashed === undefined || direct !== undefined ? written : Promise.all([written, hashed])).then(() => {
+    let stored: Promise<unknown>;
+    if (direct !== undefined) {
+      stored = this.hash!.update(parts, direct.fd)!.catch((e: unknown) => { throw direct.error(e); });
+    } else {
+      const hashed = this.hash?.update(parts);
+      const written = this.target.write(parts);
+      stored = hashed === undefined ? written : Promise.all([written, hashed]);
+    }
+    this.writing = stored.then(() => {
       this.delivered.records += records;
       this.delivered.bytes += bytes;
     });
