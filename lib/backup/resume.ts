@@ -66,10 +66,10 @@ export class Journal {
     return this.doc.counters;
   }
 
-  /** write: the state file as it is now, atomically. */
-  write(): void {
+  /** write: the state file as it is now (or with the partitions of a durable point), atomically. */
+  write(partitions = this.progress.toJSON()): void {
     this.doc.updated = nowIso();
-    this.doc.partitions = this.progress.toJSON();
+    this.doc.partitions = partitions;
     writeJsonAtomically(this.path, this.doc);
   }
 
@@ -83,12 +83,17 @@ export class Journal {
       ended: (b: AsbBatch) => {
         if (b.marks !== undefined) this.progress.ended(b.marks);
       },
-      durable: async (file: DurableFile, r: WriteResult) => {
-        if (directory) this.doc.files.push(file);
-        else this.doc.files = [file];
-        this.doc.counters = { records: r.records, bytes: r.bytes, stored: r.stored ?? r.bytes, indexes: counts.indexes, udfs: counts.udfs };
-        this.doc.metadata = true;
-        this.write();
+      point: (file: DurableFile, r: WriteResult) => {
+        // Taken now: records may go on into the next file before this point is saved.
+        const partitions = this.progress.toJSON();
+        const counters = { records: r.records, bytes: r.bytes, stored: r.stored ?? r.bytes, indexes: counts.indexes, udfs: counts.udfs };
+        return async () => {
+          if (directory) this.doc.files.push(file);
+          else this.doc.files = [file];
+          this.doc.counters = counters;
+          this.doc.metadata = true;
+          this.write(partitions);
+        };
       },
     };
   }

@@ -73,8 +73,12 @@ export interface Checkpoints {
   wrote(batch: AsbBatch, from: number, to: number): void;
   /** All of `batch` went in. */
   ended(batch: AsbBatch): void;
-  /** Everything written so far is durable: -d in the closed files, -o in `file` up to its size. */
-  durable(file: DurableFile, result: WriteResult): Promise<void>;
+  /**
+   * point: the durable point that everything written so far makes (-d: the closed files; -o:
+   * `file` up to its size), taken now; the returned function saves it, called once those
+   * bytes are synced (-d syncs a closed file while the next one fills).
+   */
+  point(file: DurableFile, result: WriteResult): () => Promise<void>;
   /** -o: bytes stored between durable points. */
   interval: number;
 }
@@ -325,19 +329,31 @@ export async function writeDirectory(batches: AsyncIterable<AsbBatch>, opts: Dir
   const files: OutputFile[] = [];
   let stored = result.stored ?? 0; // bytes of the files already closed
   let file: OutputFile | undefined;
-  // A file close: every byte of it stored (S3: every part uploaded); a resumable backup
-  // notes it as durable.
+  // A file close: every byte of it stored (S3: every part uploaded) and synced; a resumable
+  // backup notes it as durable. At a roll-over, a local file is synced while the next one
+  // fills (`settling`; one at a time, in order): a backup need not stall on each fsync
+  // (~0.1 s for a file of 256 MiB here). Its durable point is taken when its last byte is
+  // written, before the next file's first record, and saved once it is synced.
   const closedNow = new Set<OutputFile>();
-  const closeFile = async (f: OutputFile): Promise<void> => {
+  let settling: Promise<void> = Promise.resolve();
+  let settleFailure: { e: unknown } | undefined;
+  const closeFile = async (f: OutputFile, background = false): Promise<void> => {
     if (closedNow.has(f)) return; // once only: a failure after the close must not list it twice
     closedNow.add(f);
-    await f.close();
+    await f.end();
     stored += f.size;
     result.stored = stored;
-    await cp?.durable({ name: basename(f.name), size: f.size, records: f.records, sha256: (await f.sha256())! }, result);
+    const save = cp?.point({ name: basename(f.name), size: f.size, records: f.records, sha256: (await f.sha256())! }, result);
+    await settling;
+    settling = f.close().then(save);
+    if (background && f.target.syncsAside === true) {
+      settling.catch((e: unknown) => { settleFailure ??= { e }; });
+      return;
+    }
+    await settling;
   };
   const next = async () => {
-    if (file) await closeFile(file);
+    if (file) await closeFile(file, true);
     const n = earlier.length + files.length;
     file = new OutputFile(await place.create(fileName(prefix, n)), opts.codec, cp ? { hash: threadHash() } : {});
     files.push(file);
@@ -350,6 +366,7 @@ export async function writeDirectory(batches: AsyncIterable<AsbBatch>, opts: Dir
   // Before a record: a new file when there is none yet (a resumed backup opens its first
   // file only for something to write) or when this one is full.
   const room = async (): Promise<void> => {
+    if (settleFailure !== undefined) throw settleFailure.e;
     if (file === undefined || (file.size >= opts.fileLimit && result.records > 0)) await next();
   };
   // A run goes in whole slices: as many records as start before the file's limit.
@@ -396,6 +413,7 @@ export async function writeDirectory(batches: AsyncIterable<AsbBatch>, opts: Dir
     if (file !== undefined) await closeFile(file);
     result.stored = stored;
   } catch (e) {
+    await settling.catch(() => undefined);
     result.stored = stored + (file?.size ?? 0);
     // Stopped (a signal, a scan that failed): what was written is a resume point, so the
     // open file is closed as a durable one, once records came (before them the index and
@@ -485,7 +503,7 @@ export async function writeSingleFile(batches: AsyncIterable<AsbBatch>, opts: Fi
     await file.checkpoint();
     durableAt = file.size;
     result.stored = file.size;
-    await cp!.durable({ name: basename(opts.path), size: file.size, records: result.records, sha256: (await file.sha256())! }, result);
+    await cp!.point({ name: basename(opts.path), size: file.size, records: result.records, sha256: (await file.sha256())! }, result)();
   };
   try {
     for await (const batch of batches) {
@@ -506,7 +524,7 @@ export async function writeSingleFile(batches: AsyncIterable<AsbBatch>, opts: Fi
     await file.close();
     result.stored = file.size;
     // Whole: the state says so before the file gets its name.
-    await cp?.durable({ name: basename(opts.path), size: file.size, records: result.records, sha256: (await file.sha256())! }, result);
+    await cp?.point({ name: basename(opts.path), size: file.size, records: result.records, sha256: (await file.sha256())! }, result)();
     await file.commit();
   } catch (e) {
     if (cp !== undefined && !isOutputError(e) && result.records > 0) {
