@@ -57,6 +57,31 @@ for (const [name, codec, hashed] of CODECS.flatMap(([n, c]) => [[n, c, false], [
   });
 }
 
+test(`positive: tens of MiB through the hashing thread, several writes under way at once and synced ahead: the file holds every byte in order (${SEED})`, async () => {
+  const path = join(tempDir(), 'f.asb');
+  const f = new OutputFile(await localFileTarget(path), {}, { hash: threadHash() });
+  const pieces: Buffer[] = [];
+  let flushes = 0;
+  // Pieces of varied sizes, some larger than a write buffer (they go as overflow).
+  for (let n = 0; n < 40 << 20; ) {
+    const piece = randomBytes(rng.int(3) === 0 ? rng.int(3 << 20) + 1 : rng.int(200_000) + 1);
+    pieces.push(piece);
+    n += piece.length;
+    if (f.add(piece)) {
+      await f.flush();
+      flushes++;
+    }
+  }
+  await f.close();
+  const all = Buffer.concat(pieces);
+  const disk = readFileSync(path + '.part');
+  assert.ok(flushes > 20, `${flushes} flushes`);
+  assert.equal(disk.length, all.length);
+  assert.ok(disk.equals(all), 'the bytes on disk are the bytes added, in order');
+  assert.equal(await f.sha256(), sha256(all));
+  await f.commit();
+});
+
 test('negative: a write that fails on the hashing thread fails the file with one line naming it, and nothing looks whole', async () => {
   const path = join(tempDir(), 'f.asb');
   const target = await localFileTarget(path);
