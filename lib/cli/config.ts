@@ -11,10 +11,16 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parse, TomlError } from 'smol-toml';
+import { createRequire } from 'node:module';
 import { UsageError } from '../errors.js';
 import { fsReason } from '../paths.js';
 import { checkValue, defaultValues, keyOf, parseArgs, sectionOf, type OptionSpec, type OptionTable, type ParseOptions } from './options.js';
+
+// The TOML parser is loaded for the first config file found only: most runs have none,
+// and every module loaded adds to each command's start-up.
+type Toml = typeof import('smol-toml');
+let tomlModule: Toml | undefined;
+const toml = (): Toml => (tomlModule ??= createRequire(import.meta.url)('smol-toml') as Toml);
 
 /** ConfigEnv: where the default files are; injectable so tests never read the real ones. */
 export interface ConfigEnv {
@@ -83,9 +89,9 @@ function readToml(path: string, required: boolean): Record<string, unknown> | un
     throw new UsageError(`cannot read config file ${path}: ${fsReason(e)}`, path, 'CONFIG');
   }
   try {
-    return parse(text) as Record<string, unknown>;
+    return toml().parse(text) as Record<string, unknown>;
   } catch (e) {
-    if (e instanceof TomlError) {
+    if (e instanceof toml().TomlError) {
       const msg = e.message.split('\n')[0].replace(/^Invalid TOML document: /, '');
       throw new UsageError(`${path}:${e.line}:${e.column}: TOML syntax error: ${msg}`, path, 'CONFIG');
     }

@@ -4,7 +4,6 @@
 import { Cluster } from '../cluster/cluster.js';
 import type { ConnectionOptions } from '../cluster/connection.js';
 import { Authenticator } from '../cluster/auth.js';
-import { tlsConnection } from '../cluster/tls.js';
 import { ServerError, UsageError } from '../errors.js';
 import { ResultCode } from '../protocol/constants.js';
 import { parseHostList } from './parse-values.js';
@@ -21,6 +20,8 @@ export async function connectionSetup(o: ConnectionValues, log: Logger): Promise
   const keyPassword = takeSecret(o, 'tlsKeyfilePassword') as string | true | undefined;
   const connection: ConnectionOptions = {};
   if (o.tlsEnable) {
+    // node:tls and the certificate checks load only for TLS: a plain run starts sooner.
+    const { tlsConnection } = await import('../cluster/tls.js');
     Object.assign(connection, tlsConnection({
       tlsName: o.tlsName,
       cafile: o.tlsCafile,

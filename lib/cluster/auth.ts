@@ -1,12 +1,18 @@
 // Login (admin protocol, proto type 2): LOGIN once per node for a session token, then
 // AUTHENTICATE with that token on every new connection to it; log in again when the
 // session expired or the node no longer knows the token. Result 52 = no security there.
-import bcrypt from 'bcryptjs';
+import { createRequire } from 'node:module';
 import { AdminCommand, AdminField, ProtoType, ResultCode } from '../protocol/constants.js';
 import { authenticateRequest, decodeAdmin, encodeAdmin, PASSWORD_SALT, type AdminMessage } from '../protocol/admin.js';
 import { resultName } from '../protocol/result-codes.js';
 import { ProtocolError, ServerError } from '../errors.js';
 import type { Connection } from './connection.js';
+
+// bcryptjs is loaded by the first login only: most runs have no user, and every module
+// loaded adds to each command's start-up.
+type Bcrypt = typeof import('bcryptjs');
+let bcryptModule: Bcrypt | undefined;
+const bcrypt = (): Bcrypt => (bcryptModule ??= createRequire(import.meta.url)('bcryptjs') as Bcrypt);
 
 /** Authentication modes of -A/--auth. */
 export type AuthMode = 'INTERNAL' | 'EXTERNAL' | 'EXTERNAL_INSECURE' | 'PKI';
@@ -60,7 +66,7 @@ export class Authenticator {
     this.log = opts.log ?? (() => {});
     // The server compares bcrypt(password) with a fixed salt; the hash is all we keep, and
     // non-enumerable so no inspection or JSON dump shows it.
-    const hash = this.mode === 'PKI' ? '' : bcrypt.hashSync(opts.password ?? '', PASSWORD_SALT);
+    const hash = this.mode === 'PKI' ? '' : bcrypt().hashSync(opts.password ?? '', PASSWORD_SALT);
     Object.defineProperty(this, 'credential', { value: hash, enumerable: false });
     // The clear password only for EXTERNAL (LDAP) modes, which send it (over TLS).
     const clear = this.mode === 'EXTERNAL' || this.mode === 'EXTERNAL_INSECURE' ? opts.password ?? '' : undefined;
