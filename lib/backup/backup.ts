@@ -177,7 +177,7 @@ async function backupTo(dest: Destination | undefined, s: BackupSettings, ctx: B
     };
     let chunks: AsyncIterable<AsbBatch> = encodeBatches(untilStopped(source.items, ctx.signal), s.compact, counts, pool, onBatch, journal !== undefined);
     if (s.nice) chunks = throttle(chunks, batchBytes, { bytesPerSecond: s.nice * MiB });
-    const written: WriteResult = before === undefined ? { files: [], bytes: 0, records: 0 } : {
+    const written: WriteResult = before === undefined ? { files: [], bytes: 0, records: 0, stored: undefined } : {
       files: s.directory !== undefined ? plan!.state.files.map((f) => join(s.directory!, f.name)) : [], bytes: before.bytes, records: before.records, stored: before.stored,
     };
     const summary = (): BackupSummary => ({

@@ -15,7 +15,7 @@ import type { Cluster } from './cluster.js';
 import type { Connection } from './connection.js';
 import type { Node } from './node.js';
 import { BatchQueue, type Batch } from './batch-queue.js';
-import { RecordParser, ScanResultError } from '../protocol/record-parser.js';
+import { RecordParser, ScanResultError, type ParseSink } from '../protocol/record-parser.js';
 
 /** retryBackoffMs: the default wait before retry round `round` (2, 3, ...): 100 ms doubling, at most 2 s. */
 export function retryBackoffMs(round: number): number {
@@ -168,11 +168,50 @@ class U32List {
   }
 }
 
+/**
+ * wireBatch: a frame's records as a WireBatch, every field set (`done` too): batches of one
+ * shape keep the code that reads them optimized. A `done` added to some frames only gave
+ * them another hidden class, and each reader was compiled again once it met both.
+ */
+function wireBatch(namespace: string, body: Buffer, offsets: Uint32Array, digestAt: Uint32Array, done: number[] | undefined): WireBatch {
+  return { kind: 'wire', namespace, body, offsets, length: offsets.length, digestAt, done };
+}
+
+/**
+ * FrameSink: what a stream's parser reports of a frame: where each record's digest is and
+ * its partition, and the partitions the frame finished (their failures are noted on the
+ * partition). A class, so every stream's parser calls the same methods: closures made per
+ * stream were a new call target each time, and the parser was compiled again.
+ */
+class FrameSink implements ParseSink {
+  readonly digests = new U32List();
+  readonly pids = new U32List();
+  doneNow: number[] = [];
+
+  constructor(private readonly byPid: Array<Part | undefined>, private readonly round: number, private readonly node: Node) {}
+
+  record(pid: number, _body: Buffer, at: number): void {
+    this.digests.push(at);
+    this.pids.push(pid);
+  }
+
+  partitionDone(pid: number, rc: number): void {
+    const p = this.byPid[pid];
+    if (p === undefined) return;
+    if (rc === 0) {
+      if (!p.done && !this.doneNow.includes(pid)) this.doneNow.push(pid);
+    } else {
+      p.failedRound = this.round;
+      p.failedOn = this.node;
+      p.error = `${this.node.address}: partition ${pid}: ${resultName(rc)} (${rc})`;
+    }
+  }
+}
+
 function cut(batch: Batch, n: number): Batch {
   if (Array.isArray(batch)) return batch.slice(0, n);
-  const offsets = batch.offsets.slice(0, n);
   // The partitions of the frame are not finished by the records kept.
-  return { ...batch, offsets, length: offsets.length, digestAt: batch.digestAt?.slice(0, n), done: undefined };
+  return wireBatch(batch.namespace, batch.body, batch.offsets.slice(0, n), batch.digestAt!.slice(0, n), undefined);
 }
 
 async function* scanAny(cluster: Cluster, opts: ScanOptions, wire: boolean): AsyncGenerator<Batch> {
@@ -362,27 +401,9 @@ class Round {
       // Per frame: where each record's digest is, and the partitions it finished.
       // A frame's resume points and finished partitions count only once the whole frame
       // parsed and went to the queue: a frame that fails half-way is read again whole.
-      const digestList = new U32List();
-      const pidList = new U32List();
       const offsetList = new U32List();
-      let doneNow: number[] = [];
-      const parser = new RecordParser(this.ns, {
-        record(pid, _body, at) {
-          digestList.push(at);
-          pidList.push(pid);
-        },
-        partitionDone(pid, rc) {
-          const p = byPid[pid];
-          if (p === undefined) return;
-          if (rc === 0) {
-            if (!p.done && !doneNow.includes(pid)) doneNow.push(pid);
-          } else {
-            p.failedRound = round;
-            p.failedOn = node;
-            p.error = `${node.address}: partition ${pid}: ${resultName(rc)} (${rc})`;
-          }
-        },
-      });
+      const sink = new FrameSink(byPid, round, node);
+      const parser = new RecordParser(this.ns, sink);
       const timeout = this.socketMs > 0 ? this.socketMs + 5000 : NO_LIMIT_MS;
       for (;;) {
         const f = await conn.readFrame(what, timeout);
@@ -397,16 +418,16 @@ class Round {
         let digestAt: Uint32Array;
         if (this.wire) {
           end = parser.offsets(body, offsetList);
-          const offsets = offsetList.take();
-          digestAt = digestList.take();
-          batch = { kind: 'wire', namespace: this.ns, body, offsets, length: offsets.length, digestAt };
+          digestAt = sink.digests.take();
+          batch = wireBatch(this.ns, body, offsetList.take(), digestAt, undefined);
         } else {
           const records: RecordBatch = [];
           end = parser.parse(body, records);
           batch = records;
-          digestAt = digestList.take();
+          digestAt = sink.digests.take();
         }
-        const pidsNow = pidList.take();
+        const pidsNow = sink.pids.take();
+        const doneNow = sink.doneNow;
         if (doneNow.length > 0) batch.done = doneNow;
         for (let i = 0; i < pidsNow.length; i++) {
           // A partition's resume point is its last record in the frame: its records come
@@ -426,14 +447,14 @@ class Round {
           this.queue.push(batch);
           if (this.queue.full) await this.queue.waitSpace();
         }
-        doneNow = [];
+        sink.doneNow = [];
         if (end) break;
       }
       // A stream that ended well finished its partitions, said or not: the consumer learns
       // it after the stream's last records.
       const unsaid = parts.filter((p) => p.failedRound !== round && !p.done).map((p) => p.pid);
       for (const p of parts) if (p.failedRound !== round) p.done = true;
-      if (unsaid.length > 0) this.queue.push(this.wire ? { kind: 'wire', namespace: this.ns, body: Buffer.alloc(0), offsets: new Uint32Array(0), length: 0, digestAt: new Uint32Array(0), done: unsaid } : Object.assign([], { done: unsaid }));
+      if (unsaid.length > 0) this.queue.push(this.wire ? wireBatch(this.ns, Buffer.alloc(0), new Uint32Array(0), new Uint32Array(0), unsaid) : Object.assign([], { done: unsaid }));
       this.conns.delete(conn);
       node.release(conn);
     } catch (e) {

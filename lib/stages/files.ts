@@ -323,7 +323,7 @@ export async function commitAll(files: OutputFile[]): Promise<void> {
 export async function writeDirectory(batches: AsyncIterable<AsbBatch>, opts: DirectoryOptions): Promise<WriteResult> {
   const place = opts.place ?? localDirectory(opts.dir!);
   const prefix = opts.prefix ?? opts.namespace;
-  const result: WriteResult = opts.result ?? { files: [], bytes: 0, records: 0 };
+  const result: WriteResult = opts.result ?? { files: [], bytes: 0, records: 0, stored: undefined };
   const cp = opts.checkpoints;
   const earlier = opts.closed ?? [];
   const files: OutputFile[] = [];
@@ -483,7 +483,7 @@ export interface FileOptions {
  */
 export async function writeSingleFile(batches: AsyncIterable<AsbBatch>, opts: FileOptions): Promise<WriteResult> {
   const header = opts.header ?? encodeHeader(opts.namespace, true);
-  const result: WriteResult = opts.result ?? { files: [], bytes: 0, records: 0 };
+  const result: WriteResult = opts.result ?? { files: [], bytes: 0, records: 0, stored: undefined };
   const stream = opts.target === undefined && opts.path === '-';
   const cp = opts.checkpoints;
   let file: OutputFile;
