@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { filterItems } from '../../lib/stages/filter.js';
 import { throttle } from '../../lib/stages/throttle.js';
 import { defaultEncoderThreads } from '../../lib/stages/encode-pool.js';
-import { prepareDirectory, prepareOutputFile, writeDirectory, writeSingleFile, type AsbChunk } from '../../lib/stages/files.js';
+import { prepareDirectory, prepareOutputFile, writeDirectory, writeSingleFile, type AsbChunk, type Checkpoints } from '../../lib/stages/files.js';
+import { localFileTarget, type DirectoryPlace, type Target } from '../../lib/stages/output.js';
 import type { AsbRun } from '../../lib/asb/encode.js';
 import { digestModulo } from '../../lib/protocol/digest.js';
 import { particle } from '../../lib/protocol/particle.js';
@@ -119,6 +120,89 @@ test('positive: runs of records split into files exactly as record-by-record chu
     }
     if (fileLimit === 1) assert.equal(a.files.length, blocks.length, 'a limit of 1 byte puts each record in its own file');
   }
+});
+
+// A local directory whose files' closing fsync goes through `sync` (which calls the real
+// one, or not), noting each file created.
+function watchedDirectory(dir: string, created: string[], sync: (name: string, t: Target) => Promise<void>): DirectoryPlace {
+  return {
+    name: dir,
+    create: async (name) => {
+      created.push(name);
+      const t = await localFileTarget(join(dir, name));
+      return { ...t, sync: () => sync(name, t) };
+    },
+  };
+}
+
+// Checkpoints that note each durable point as taken (records so far) and as saved.
+function notedPoints(saved: Array<{ name: string; records: number; synced: boolean }>, synced: Set<string>): Checkpoints {
+  return {
+    interval: 0,
+    wrote() {},
+    ended() {},
+    point: (file, result) => {
+      const records = result.records;
+      return async () => { saved.push({ name: file.name, records, synced: synced.has(file.name) }); };
+    },
+  };
+}
+
+test('positive: at a roll-over the full file syncs while the next fills; its durable point holds its records only, saved after the sync', async () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'asb-')), 'out');
+  prepareDirectory(dir, false);
+  const created: string[] = [];
+  const synced = new Set<string>();
+  const events: string[] = [];
+  let nextFileStarted: () => void = () => {};
+  const started = new Promise<void>((res) => { nextFileStarted = res; });
+  const place = watchedDirectory(dir, created, async (name, t) => {
+    events.push(`sync ${name}`);
+    // The first file's sync waits for the second file's first records (2 s at most: a
+    // writer that waited for this sync would never get there).
+    if (name === 'test_00000.asb') await Promise.race([started, new Promise((res) => setTimeout(res, 2000))]);
+    await t.sync!();
+    synced.add(name);
+    events.push(`synced ${name}`);
+  });
+  const saved: Array<{ name: string; records: number; synced: boolean }> = [];
+  async function* records() {
+    for (let i = 0; i < 30; i++) {
+      if (created.length === 2) { events.push('record in test_00001.asb'); nextFileStarted(); }
+      yield [r(10)];
+    }
+  }
+  const res = await writeDirectory(records(), { place, namespace: 'test', fileLimit: 200, checkpoints: notedPoints(saved, synced) });
+  assert.equal(res.records, 30);
+  assert.ok(events.indexOf('record in test_00001.asb') < events.indexOf('synced test_00000.asb'), `the next file filled while the first synced: ${events.join(', ')}`);
+  // Each point: the records of the files closed so far, saved once its file is synced, in order.
+  const perFile = readdirSync(dir).filter((f) => f.endsWith('.asb')).sort().map((f) => (readFileSync(join(dir, f), 'latin1').match(/A{10}/g) ?? []).length);
+  assert.equal(perFile.length, created.length);
+  assert.deepEqual(saved.map((p) => p.name), created);
+  assert.deepEqual(saved.map((p) => p.records), perFile.map((_, i) => perFile.slice(0, i + 1).reduce((a, b) => a + b, 0)));
+  assert.ok(saved.every((p) => p.synced), 'no point saved before its file was synced');
+});
+
+test('negative: a rolled-over file whose sync fails fails the backup naming it; nothing is made visible and its point is never saved', async () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'asb-')), 'out');
+  prepareDirectory(dir, false);
+  const created: string[] = [];
+  const synced = new Set<string>();
+  // The first file's descriptor is closed under it: its fsync fails as a failing disk's would.
+  const place = watchedDirectory(dir, created, async (name, t) => {
+    if (name === 'test_00000.asb') await t.close();
+    await t.sync!();
+    synced.add(name);
+  });
+  const saved: Array<{ name: string; records: number; synced: boolean }> = [];
+  async function* records() { for (let i = 0; i < 60; i++) yield [r(10)]; }
+  await assert.rejects(writeDirectory(records(), { place, namespace: 'test', fileLimit: 200, checkpoints: notedPoints(saved, synced) }), (e: AsError) => {
+    assert.equal(e.code, 'OUTPUT');
+    assert.match(e.message, new RegExp(`^cannot sync ${join(dir, 'test_00000.asb.part').replace(/[.]/g, '\\.')}: `));
+    return true;
+  });
+  assert.deepEqual(saved, [], 'no durable point saved');
+  assert.deepEqual(readdirSync(dir).filter((f) => !f.endsWith('.part')), [], 'no file under its final name');
 });
 
 test('negative: a directory with a backup is refused without -r; -r removes only .asb files', () => {
