@@ -5,7 +5,7 @@ import type { Writable } from 'node:stream';
 import type { Cluster } from '../cluster/cluster.js';
 import { silentLogger, type Logger, type ProgressSink } from '../log.js';
 import { throttle } from '../stages/throttle.js';
-import { batchBytes, writeDirectory, writeSingleFile, type AsbBatch, type Removed, type WriteResult } from '../stages/files.js';
+import { batchBytes, writeDirectory, writeSingleFile, type AsbBatch, type Removed, type WriteResult, type WriteRoom } from '../stages/files.js';
 import { openDestination, removeDestination, type Destination, type DestinationSettings } from '../stages/destination.js';
 import type { StreamTail } from '../stages/output.js';
 import { EncodePool } from '../stages/encode-pool.js';
@@ -175,7 +175,8 @@ async function backupTo(dest: Destination | undefined, s: BackupSettings, ctx: B
       records += n;
       ctx.progress?.add(n, bytes);
     };
-    let chunks: AsyncIterable<AsbBatch> = encodeBatches(untilStopped(source.items, ctx.signal), s.compact, counts, pool, onBatch, journal !== undefined);
+    const writeRoom: WriteRoom = {};
+    let chunks: AsyncIterable<AsbBatch> = encodeBatches(untilStopped(source.items, ctx.signal), s.compact, counts, pool, onBatch, journal !== undefined, writeRoom);
     if (s.nice) chunks = throttle(chunks, batchBytes, { bytesPerSecond: s.nice * MiB });
     const written: WriteResult = before === undefined ? { files: [], bytes: 0, records: 0, stored: undefined } : {
       files: s.directory !== undefined ? plan!.state.files.map((f) => join(s.directory!, f.name)) : [], bytes: before.bytes, records: before.records, stored: before.stored,
@@ -189,12 +190,12 @@ async function backupTo(dest: Destination | undefined, s: BackupSettings, ctx: B
       if (s.directory !== undefined) {
         await writeDirectory(chunks, {
           place: dest!.place, namespace: s.namespace, fileLimit: s.fileLimit * MiB, prefix: s.outputFilePrefix, codec: s.codec,
-          onFile: (f) => log.verbose(`Opened ${f}`), result: written, checkpoints, closed: plan?.state.files.map((f) => f.name),
+          onFile: (f) => log.verbose(`Opened ${f}`), result: written, checkpoints, closed: plan?.state.files.map((f) => f.name), writeRoom,
         });
       } else {
         await writeSingleFile(chunks, {
           path: s.outputFile!, target: await dest?.target?.(), namespace: s.namespace, codec: s.codec, stdout: ctx.stdout, tail: ctx.stdoutTail, result: written,
-          checkpoints, resumed,
+          checkpoints, resumed, writeRoom,
         });
       }
     } catch (e) {

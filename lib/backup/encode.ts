@@ -2,7 +2,7 @@
 import { encodeItem, encodeWireRun } from '../asb/encode.js';
 import { recycleFrameBody } from '../protocol/frame.js';
 import type { EncodePool } from '../stages/encode-pool.js';
-import { batchRecords, type AsbBatch, type AsbChunk } from '../stages/files.js';
+import { batchRecords, type AsbBatch, type AsbChunk, type WriteRoom } from '../stages/files.js';
 import { partitionId } from '../protocol/digest.js';
 import { viewOf } from '../asb/writer.js';
 import type { RecordBatch, RecordMarks, StreamItem, WireBatch } from '../records/types.js';
@@ -66,14 +66,25 @@ function marksOf(batch: StreamItem[] | WireBatch): RecordMarks {
 }
 
 /**
+ * textRoom: room asked for a frame's text: a record's text is mostly under 1.5 times its
+ * wire size (~1.05 for the bench's records); a run that outgrows it moves to a buffer of its
+ * own (encodeWireRun), which costs an allocation and a copy, not correctness.
+ */
+function textRoom(wireBytes: number): number {
+  return Math.ceil(wireBytes * 1.5) + 64 * 1024;
+}
+
+/**
  * encodeBatches: items to .asb batches, in order, calling `onBatch` with the records and
  * record bytes of each. With encoder threads, wire batches go to them a few jobs ahead;
- * without, they are encoded here. With `marks`, each batch carries its RecordMarks (a
- * resumable backup notes them as the records become durable).
+ * without, they are encoded here: straight into the sink's file buffer when `writeRoom`
+ * offers room for the frame's text (its consumer then copies nothing), else on the
+ * encoder's slab. With `marks`, each batch carries its RecordMarks (a resumable backup
+ * notes them as the records become durable).
  */
 export async function* encodeBatches(
   batches: AsyncIterable<StreamItem[] | WireBatch>, compact: boolean, counts: EncodeCounts,
-  pool: EncodePool | undefined, onBatch?: (records: number, bytes: number) => void, marks = false,
+  pool: EncodePool | undefined, onBatch?: (records: number, bytes: number) => void, marks = false, writeRoom?: WriteRoom,
 ): AsyncGenerator<AsbBatch> {
   const ahead: Array<AsbBatch | Promise<AsbBatch>> = [];
   const depth = 2 * (pool?.size ?? 0);
@@ -98,7 +109,9 @@ export async function* encodeBatches(
       job.catch(() => undefined); // a job nobody waits for any more (after a failure) is no crash
       ahead.push(job);
     } else {
-      ahead.push(marked(encodeWireRun(batch, compact), m)); // on the scratch slab: taken at once below
+      // In place or on the scratch slab: either way taken at once below (nothing else writes
+      // into the file's buffer before its consumer adds it).
+      ahead.push(marked(encodeWireRun(batch, compact, writeRoom?.room?.(textRoom(batch.body.length))), m));
       // Nothing refers to the frame once its records are text (the marks are copies): its
       // memory takes the next frame.
       recycleFrameBody(batch.body);

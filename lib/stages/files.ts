@@ -45,6 +45,15 @@ export function batchRecords(batch: AsbBatch): number {
   return n;
 }
 
+/**
+ * WriteRoom: where the next run may be encoded in place: the sink sets `room` to its
+ * current file's OutputFile.room, the encoder asks it for a frame's worth (asbackup's hot
+ * path: no copy of each run into the file's buffer).
+ */
+export interface WriteRoom {
+  room?: (bytes: number) => Buffer | undefined;
+}
+
 /** What a sink wrote. */
 export interface WriteResult {
   files: string[];
@@ -272,6 +281,8 @@ export interface DirectoryOptions {
   result?: WriteResult;
   /** A resumable backup: told of the records written and of each file closed. */
   checkpoints?: Checkpoints;
+  /** Set to the current file's room, for an encoder that writes runs in place. */
+  writeRoom?: WriteRoom;
   /**
    * A resumed backup: the files the interrupted run closed (names, in order, still .part
    * until the backup is whole): the numbering goes on after them, and they are made
@@ -355,7 +366,9 @@ export async function writeDirectory(batches: AsyncIterable<AsbBatch>, opts: Dir
   const next = async () => {
     if (file) await closeFile(file, true);
     const n = earlier.length + files.length;
-    file = new OutputFile(await place.create(fileName(prefix, n)), opts.codec, cp ? { hash: threadHash() } : {});
+    const f = new OutputFile(await place.create(fileName(prefix, n)), opts.codec, cp ? { hash: threadHash() } : {});
+    file = f;
+    if (opts.writeRoom !== undefined) opts.writeRoom.room = (bytes) => f.room(bytes);
     files.push(file);
     result.files.push(file.name);
     opts.onFile?.(file.name);
@@ -469,6 +482,8 @@ export interface FileOptions {
   result?: WriteResult;
   /** A resumable backup: told of the records written and of each durable point. */
   checkpoints?: Checkpoints;
+  /** Set to the file's room, for an encoder that writes runs in place. */
+  writeRoom?: WriteRoom;
   /**
    * A resumed backup: the file as the interrupted run left it at its last durable point
    * (cut back to it, opened for appending): its header and first records are there.
@@ -496,6 +511,7 @@ export async function writeSingleFile(batches: AsyncIterable<AsbBatch>, opts: Fi
     result.bytes += header.length;
   }
   opts.tail?.attach(file);
+  if (opts.writeRoom !== undefined) opts.writeRoom.room = (bytes) => file.room(bytes);
   result.files.push(opts.path);
   let durableAt = file.size;
   // A durable point: the frame ended, every byte synced, then the state that says so.

@@ -135,6 +135,17 @@ export class OutputFile {
     return this.shared ? Buffer.from(new SharedArrayBuffer(n)) : Buffer.allocUnsafeSlow(n);
   }
 
+  /**
+   * room: the free end of the write buffer, where the next add() copies its bytes, when at
+   * least `n` bytes are free there and bytes go in as they are (no codec): a writer may
+   * encode straight into it and add() what it wrote, which is then not copied. Valid until
+   * the next add() or flush().
+   */
+  room(n: number): Buffer | undefined {
+    if (this.encoder !== undefined || this.state !== 'open' || this.overflow.length > 0 || this.out.length - this.used < n) return undefined;
+    return this.out.subarray(this.used);
+  }
+
   /** size: bytes of the file so far as stored, after compression and encryption. */
   get size(): number {
     return this.stored;
@@ -155,7 +166,8 @@ export class OutputFile {
   private put(b: Buffer, owned: boolean): boolean {
     if (b.length > 0) {
       if (this.overflow.length === 0 && this.used + b.length <= this.out.length) {
-        b.copy(this.out, this.used);
+        // Bytes written in place (room()) are already where they go.
+        if (b.buffer !== this.out.buffer || b.byteOffset !== this.out.byteOffset + this.used) b.copy(this.out, this.used);
         this.used += b.length;
       } else {
         this.overflow.push(owned ? b : Buffer.from(b));

@@ -1,4 +1,5 @@
-// The wire-form fast path must write exactly what the object path writes.
+// The wire-form fast path must write exactly what the object path writes, and the same
+// whether a run is encoded on the slab or in place in the file's buffer.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -10,6 +11,12 @@ import { RecordParser } from '../../lib/protocol/record-parser.js';
 import type { RecordItem } from '../../lib/records/types.js';
 import { decodeAll, vectorsDir } from './helpers.js';
 import { wireFrames } from '../protocol/wire-fixtures.js';
+import { readdirSync } from 'node:fs';
+import { encodeBatches } from '../../lib/backup/encode.js';
+import { prepareDirectory, writeDirectory, type Checkpoints, type WriteResult, type WriteRoom } from '../../lib/stages/files.js';
+import { OutputFile, localFileTarget } from '../../lib/stages/output.js';
+import type { WireBatch } from '../../lib/records/types.js';
+import { tempDir } from '../helpers.js';
 
 /** A scan frame body holding the records as the server sends them. */
 function frameOf(records: RecordItem[]): Buffer {
@@ -65,4 +72,58 @@ test('positive: a real scan frame (asbackup 3.9.1, CE 8.1.2.0) encodes the same 
     // The GeoJSON bins carry the server's cells; the .asb keeps the text only.
     assert.match(Buffer.concat(blocks).toString('latin1'), /\n- G gidx \d+ \{"type":"Point"/);
   }
+});
+
+test('positive: runs encoded in place in the file buffer make the same files, hashes and counts as runs encoded on the slab', async () => {
+  const { items } = await decodeAll(readFileSync(path.join(vectorsDir, 'official-vec.asb')));
+  const records = items.map((d) => d.item).filter((i): i is RecordItem => i.kind === 'record');
+  const body = frameOf(records);
+  const offsets: number[] = [];
+  new RecordParser('test', { record() {}, partitionDone() {} }).offsets(body, offsets);
+  // 60 frames of the vectors' records, fresh copies each time (a frame's memory is recycled).
+  async function* frames(): AsyncGenerator<WireBatch> {
+    for (let i = 0; i < 60; i++) yield { kind: 'wire', namespace: 'test', body: Buffer.from(body), offsets: Uint32Array.from(offsets), length: offsets.length, digestAt: undefined, done: undefined };
+  }
+  const run = async (inPlace: boolean): Promise<{ dir: string; result: WriteResult; hashes: string[] }> => {
+    const dir = path.join(tempDir(), 'out');
+    prepareDirectory(dir, false);
+    const hashes: string[] = [];
+    // Checkpoints: the files then go through the hashing thread's shared buffers.
+    const checkpoints: Checkpoints = { interval: 0, wrote() {}, ended() {}, point: (f) => async () => { hashes.push(f.sha256); } };
+    const writeRoom: WriteRoom = {};
+    const batches = encodeBatches(frames(), false, { indexes: 0, udfs: 0 }, undefined, undefined, false, inPlace ? writeRoom : undefined);
+    const result = await writeDirectory(batches, { dir, namespace: 'test', fileLimit: 700_000, checkpoints, writeRoom: inPlace ? writeRoom : undefined });
+    return { dir, result, hashes };
+  };
+  const slab = await run(false);
+  const inPlace = await run(true);
+  const names = readdirSync(slab.dir).sort();
+  assert.ok(names.length >= 4, `${names.length} files`);
+  assert.deepEqual(readdirSync(inPlace.dir).sort(), names);
+  for (const n of names) assert.ok(readFileSync(path.join(inPlace.dir, n)).equals(readFileSync(path.join(slab.dir, n))), n);
+  assert.deepEqual(inPlace.hashes, slab.hashes);
+  assert.equal(inPlace.result.records, 60 * records.length);
+  assert.deepEqual({ ...inPlace.result, files: [] }, { ...slab.result, files: [] });
+});
+
+test('positive: OutputFile.room: bytes written in place and added land where they belong, between copied ones, across flushes', async () => {
+  const file = path.join(tempDir(), 'f.asb');
+  const f = new OutputFile(await localFileTarget(file));
+  const expected: Buffer[] = [];
+  for (let i = 0; i < 300; i++) {
+    const piece = Buffer.alloc(1 + ((i * 7919) % 20_000), 0x41 + (i % 26));
+    const room = i % 3 === 0 ? undefined : f.room(piece.length);
+    if (room !== undefined) {
+      piece.copy(room);
+      if (f.add(room.subarray(0, piece.length))) await f.flush();
+    } else if (f.add(piece)) await f.flush();
+    expected.push(piece);
+  }
+  assert.equal(f.room(3 << 20), undefined, 'no room larger than the buffer');
+  await f.close();
+  assert.equal(f.room(1), undefined, 'no room once closed');
+  assert.ok(readFileSync(file + '.part').equals(Buffer.concat(expected)));
+  const coded = new OutputFile(await localFileTarget(path.join(tempDir(), 'g.asb')), { compress: { level: 1 } });
+  assert.equal(coded.room(1), undefined, 'no room when bytes go through the codec');
+  await coded.abort();
 });
