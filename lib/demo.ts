@@ -57,7 +57,9 @@ async function main(): Promise<void> {
     const dir = join(work, 'backup');
     say('Back up namespace test');
     run('asbackup', ['-h', host, '-n', 'test', '-d', dir]);
-    const file = join(dir, readdirSync(dir)[0]!);
+    // The backup's .asb files in order (the directory also holds its manifest).
+    const files = readdirSync(dir).filter((f) => f.endsWith('.asb')).sort().map((f) => join(dir, f));
+    const file = files[0]!;
     say(`The first lines of ${file}`);
     process.stdout.write(readFileSync(file).subarray(0, 1200).toString('utf8').split('\n').slice(0, 24).join('\n') + '\n...\n');
     say('Restore it into namespace bar');
@@ -65,13 +67,15 @@ async function main(): Promise<void> {
     say('Compare every record of bar with test, bin by bin, particle type by particle type');
     let same = 0;
     let differ = 0;
-    for await (const item of decodeItems(readFileSync(file).length ? [readFileSync(file)] : [], file)) {
-      if (item.kind !== 'record') continue;
-      const a = await server.get('test', (item as RecordItem).digest);
-      const b = await server.get('bar', (item as RecordItem).digest);
-      const ok = a && b && JSON.stringify(a.bins) === JSON.stringify(b.bins) && JSON.stringify(a.key) === JSON.stringify(b.key) && a.set === b.set;
-      if (ok) same++;
-      else differ++;
+    for (const f of files) {
+      for await (const item of decodeItems([readFileSync(f)], f)) {
+        if (item.kind !== 'record') continue;
+        const a = await server.get('test', (item as RecordItem).digest);
+        const b = await server.get('bar', (item as RecordItem).digest);
+        const ok = a && b && JSON.stringify(a.bins) === JSON.stringify(b.bins) && JSON.stringify(a.key) === JSON.stringify(b.key) && a.set === b.set;
+        if (ok) same++;
+        else differ++;
+      }
     }
     process.stdout.write(`${same} record(s) identical, ${differ} different\n`);
     if (differ > 0) process.exitCode = 1;
