@@ -101,7 +101,6 @@ export class OutputFile {
   /** The last write: it ends after all before it (a failure fails every write after it). */
   private writing: Promise<void> | undefined;
   private readonly underWay: Promise<void>[] = []; // the writes not yet awaited, oldest first
-  private readonly writesAtOnce: number;
   private stored = 0;
   private aheadAt = 0; // `stored` when the target was last asked to sync ahead
   private pendingRecords = 0;
@@ -126,10 +125,14 @@ export class OutputFile {
     // A hash on its own thread reads the buffers in place: they are shared memory then.
     this.shared = o.hash?.shared === true;
     this.out = this.buffer(2 * this.flushAt);
-    this.writesAtOnce = this.shared && target.direct !== undefined ? FILE_WRITES_AT_ONCE : 1;
+    // A hashing thread that reads shared buffers in place writes a local file's bytes too.
+    this.direct = this.shared ? target.direct : undefined;
+    this.writesAtOnce = this.direct !== undefined ? FILE_WRITES_AT_ONCE : 1;
   }
 
   private readonly shared: boolean;
+  private readonly direct: Target['direct'];
+  private readonly writesAtOnce: number;
 
   private buffer(n: number): Buffer {
     return this.shared ? Buffer.from(new SharedArrayBuffer(n)) : Buffer.allocUnsafeSlow(n);
@@ -191,11 +194,11 @@ export class OutputFile {
     const bytes = this.pendingBytes;
     this.pendingRecords = 0;
     this.pendingBytes = 0;
-    // A buffer is reused once its bytes are both written and hashed. A hashing thread that
-    // reads shared buffers in place writes a local file's bytes too, then hashes them.
-    // Writes are in order: the hashing thread takes its messages so, and (with one write at
-    // once) any other write starts after the one before.
-    const direct = this.shared ? this.target.direct : undefined;
+    // A buffer is reused once its bytes are both written and hashed (`direct`: by the hashing
+    // thread, which writes them, then hashes them). Writes are in order: the hashing thread
+    // takes its messages so, and (with one write at once) any other write starts after the
+    // one before.
+    const direct = this.direct;
     let stored: Promise<unknown>;
     if (direct !== undefined) {
       stored = this.hash!.update(parts, direct.fd)!.catch((e: unknown) => { throw direct.error(e); });

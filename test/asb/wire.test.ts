@@ -2,7 +2,7 @@
 // whether a run is encoded on the slab or in place in the file's buffer.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { encodeItem, encodeWireRun } from '../../lib/asb/encode.js';
 import { writeMessage, messageSize } from '../../lib/protocol/message.js';
@@ -11,7 +11,6 @@ import { RecordParser } from '../../lib/protocol/record-parser.js';
 import type { RecordItem } from '../../lib/records/types.js';
 import { decodeAll, vectorsDir } from './helpers.js';
 import { wireFrames } from '../protocol/wire-fixtures.js';
-import { readdirSync } from 'node:fs';
 import { encodeBatches } from '../../lib/backup/encode.js';
 import { prepareDirectory, writeDirectory, type Checkpoints, type WriteResult, type WriteRoom } from '../../lib/stages/files.js';
 import { OutputFile, localFileTarget } from '../../lib/stages/output.js';
