@@ -9,6 +9,7 @@ import { batchBytes, writeDirectory, writeSingleFile, type AsbBatch, type Remove
 import { openDestination, removeDestination, type Destination, type DestinationSettings } from '../stages/destination.js';
 import type { StreamTail } from '../stages/output.js';
 import { EncodePool } from '../stages/encode-pool.js';
+import { startHashThread } from '../stages/file-hash.js';
 import { connectUnlessStopped, untilStopped } from '../stages/stop.js';
 import { encodeBatches } from './encode.js';
 import { backupSource, estimateRecordSize, type EstimateResult } from './source.js';
@@ -141,8 +142,10 @@ async function backupTo(dest: Destination | undefined, s: BackupSettings, ctx: B
     }
     throw e;
   }
-  // The encoder threads load while the cluster connects.
+  // The encoder threads load while the cluster connects, as does the hashing thread of the
+  // files of a resumable backup (their state records each file's SHA-256).
   const pool = s.encoderThreads > 0 ? new EncodePool(s.encoderThreads, s.compact) : undefined;
+  if (isResumable(s)) startHashThread();
   let cluster: Cluster;
   try {
     cluster = await connectUnlessStopped(() => ctx.connect(), ctx.signal);

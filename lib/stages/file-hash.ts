@@ -135,8 +135,18 @@ class HashThread {
 
 let thread: HashThread | undefined;
 
+/**
+ * startHashThread: starts the hashing thread ahead of its first file. Started with the first
+ * file, it came up ~130 ms later, in the scan's busiest moment (the JIT compiling, the
+ * server starting its scan), and the main thread waited for it at its third write; started
+ * while the cluster connects, it is up before the first record.
+ */
+export function startHashThread(): void {
+  thread ??= new HashThread();
+}
+
 /** threadHash: a FileHash computed on the hashing thread (started on first use). */
 export function threadHash(): FileHash {
-  thread ??= new HashThread();
-  return thread.open();
+  startHashThread();
+  return thread!.open();
 }
