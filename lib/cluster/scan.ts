@@ -3,7 +3,7 @@
 // retry rounds on the refreshed map, and backpressure from the consumer down to the sockets.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FieldType, Info1, Info3, OpType, PARTITIONS, ProtoType, ResultCode } from '../protocol/constants.js';
+import { DIGEST_SIZE, FieldType, Info1, Info3, OpType, PARTITIONS, ProtoType, ResultCode } from '../protocol/constants.js';
 import { decompressBody } from '../protocol/compress.js';
 import { recycleFrameBody } from '../protocol/frame.js';
 import { encodeMessage, Fields, type Field } from '../protocol/message.js';
@@ -289,34 +289,56 @@ async function* scanAny(cluster: Cluster, opts: ScanOptions, wire: boolean): Asy
 
 /** plannedPartitions: the partitions a scan reads, and the resume digest of those begun. */
 export function plannedPartitions(opts: ScanOptions): { partitions: number[]; resume: Map<number, Buffer> } {
-  const parts = planParts(opts);
-  return { partitions: parts.map((p) => p.pid), resume: new Map(parts.filter((p) => p.hasResume).map((p) => [p.pid, p.resume])) };
+  const { wanted, resume } = wantedPartitions(opts);
+  const partitions: number[] = [];
+  for (let pid = 0; pid < PARTITIONS; pid++) if (wanted[pid] === 1) partitions.push(pid);
+  return { partitions, resume };
 }
 
-// The partitions asked for, each with its resume digest.
-function planParts(opts: ScanOptions): Part[] {
-  const pids = new Set<number>();
+// The partitions asked for (a flag per partition id) and the resume digests of those begun.
+// Runs before the scan starts, still in the interpreter: flags, not a Set sorted by a
+// comparator (plannedPartitions and planParts took ~3-5 ms each at the start of a run).
+function wantedPartitions(opts: ScanOptions): { wanted: Uint8Array; resume: Map<number, Buffer> } {
+  const wanted = new Uint8Array(PARTITIONS);
   const resume = new Map<number, Buffer>();
   if (opts.afterDigest !== undefined) {
     if (opts.afterDigest.length !== 20) throw new UsageError('after-digest must be 20 bytes');
     const first = partitionId(opts.afterDigest);
     resume.set(first, opts.afterDigest);
     const allowed = opts.partitions === undefined ? undefined : new Set(opts.partitions);
-    for (let p = first; p < PARTITIONS; p++) if (allowed === undefined || allowed.has(p)) pids.add(p);
+    for (let p = first; p < PARTITIONS; p++) if (allowed === undefined || allowed.has(p)) wanted[p] = 1;
+  } else if (opts.partitions === undefined) {
+    wanted.fill(1);
   } else {
-    for (const p of opts.partitions ?? Array.from({ length: PARTITIONS }, (_, i) => i)) {
+    for (const p of opts.partitions) {
       if (!Number.isInteger(p) || p < 0 || p >= PARTITIONS) throw new UsageError(`partition ${p} is not in 0..4095`);
-      pids.add(p);
+      wanted[p] = 1;
     }
   }
   for (const [pid, d] of opts.resume ?? []) {
     if (d.length !== 20 || partitionId(d) !== pid) throw new UsageError(`resume digest of partition ${pid} is not a digest of that partition`);
-    if (pids.has(pid)) resume.set(pid, d);
+    if (wanted[pid] === 1) resume.set(pid, d);
   }
-  return [...pids].sort((a, b) => a - b).map((pid) => {
+  for (const pid of resume.keys()) if (wanted[pid] === 0) resume.delete(pid);
+  return { wanted, resume };
+}
+
+// The partitions asked for, in pid order, each with its resume digest (one slab holds them all).
+function planParts(opts: ScanOptions): Part[] {
+  const { wanted, resume } = wantedPartitions(opts);
+  let n = 0;
+  for (let pid = 0; pid < PARTITIONS; pid++) n += wanted[pid]!;
+  const digests = Buffer.alloc(n * DIGEST_SIZE);
+  const parts: Part[] = [];
+  for (let pid = 0; pid < PARTITIONS; pid++) {
+    if (wanted[pid] === 0) continue;
+    const at = parts.length * DIGEST_SIZE;
+    const own = digests.subarray(at, at + DIGEST_SIZE); // each part writes its own 20 bytes
     const r = resume.get(pid);
-    return { pid, resume: r ? Buffer.from(r) : Buffer.alloc(20), hasResume: r !== undefined, done: false, failedRound: 0, error: '' };
-  });
+    if (r !== undefined) r.copy(own);
+    parts.push({ pid, resume: own, hasResume: r !== undefined, done: false, failedRound: 0, error: '' });
+  }
+  return parts;
 }
 
 function incomplete(todo: Part[]): IncompleteError {

@@ -3,8 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { Cluster } from '../../lib/cluster/cluster.js';
-import { scanPartitions } from '../../lib/cluster/scan.js';
-import { ConnectError, IncompleteError, ServerError } from '../../lib/errors.js';
+import { plannedPartitions, scanPartitions } from '../../lib/cluster/scan.js';
+import { ConnectError, IncompleteError, ServerError, UsageError } from '../../lib/errors.js';
+import { partitionId } from '../../lib/protocol/digest.js';
 import type { RecordItem } from '../../lib/records/types.js';
 import { startFakeNode } from './fake-node.js';
 import { seededRng, withSeed } from '../helpers.js';
@@ -124,6 +125,38 @@ test('maxRecords is exact, partitions and afterDigest select', async () => {
     c.close();
     await node.close();
   }
+});
+
+test('plannedPartitions: the partitions a backup journals, in pid order, with the resume digests of those begun', () => {
+  const all = plannedPartitions({ namespace: 'test' });
+  assert.deepEqual(all.partitions, Array.from({ length: 4096 }, (_, i) => i));
+  assert.equal(all.resume.size, 0);
+  // A list in any order, with repeats: each partition once, in order.
+  assert.deepEqual(plannedPartitions({ namespace: 'test', partitions: [4000, 3, 1, 3] }).partitions, [1, 3, 4000]);
+  // A digest of a given partition: its first two bytes hold the partition id (low 12 bits).
+  const digestOf = (pid: number): Buffer => {
+    const d = randomBytes(20);
+    d[0] = pid & 0xff;
+    d[1] = (d[1]! & 0xf0) | (pid >> 8);
+    assert.equal(partitionId(d), pid);
+    return d;
+  };
+  const after = digestOf(4090);
+  const tail = plannedPartitions({ namespace: 'test', afterDigest: after });
+  assert.deepEqual(tail.partitions, [4090, 4091, 4092, 4093, 4094, 4095]);
+  assert.deepEqual([...tail.resume], [[4090, after]]);
+  // --after-digest within a partition list: the listed ones from its partition on; its own
+  // resume point only when its partition is listed.
+  assert.deepEqual(plannedPartitions({ namespace: 'test', afterDigest: after, partitions: [7, 4093, 4091] }), { partitions: [4091, 4093], resume: new Map() });
+  assert.deepEqual([...plannedPartitions({ namespace: 'test', afterDigest: after, partitions: [4090, 4095] }).resume.keys()], [4090]);
+  // A resumed backup's digests: kept for the partitions it reads, dropped for the others.
+  const d5 = digestOf(5);
+  const d9 = digestOf(9);
+  const resumed = plannedPartitions({ namespace: 'test', partitions: [5, 6], resume: new Map([[5, d5], [9, d9]]) });
+  assert.deepEqual(resumed, { partitions: [5, 6], resume: new Map([[5, d5]]) });
+  // What is not a partition, or not a digest of its partition, is refused.
+  assert.throws(() => plannedPartitions({ namespace: 'test', partitions: [4096] }), (e: unknown) => e instanceof UsageError && e.code === 'USAGE' && /4096/.test(e.message));
+  assert.throws(() => plannedPartitions({ namespace: 'test', resume: new Map([[6, d5]]) }), (e: unknown) => e instanceof UsageError && /partition 6/.test(e.message));
 });
 
 test('unknown namespace is a ServerError naming it', async () => {
