@@ -1,8 +1,8 @@
-// The registry of programs: every bin/ shim names one and calls start(). Modules load on
-// demand, so starting one program does not load the others.
+// The registry of programs: npm run build bundles each of them for its bin/ shim
+// (scripts/bundle.ts), the docs are made from their tables. Modules load on demand, so
+// loading one program does not load the others.
 import { UsageError } from '../errors.js';
 import type { Program } from './program.js';
-import { run } from './run.js';
 
 /** PROGRAMS: every program of the toolkit and where its module is, in the README's order. */
 export const PROGRAMS = {
@@ -31,9 +31,4 @@ export async function loadProgram(name: string): Promise<Program> {
 /** allPrograms: every program, loaded (for the docs). */
 export async function allPrograms(): Promise<Program[]> {
   return Promise.all(Object.keys(PROGRAMS).map(loadProgram));
-}
-
-/** start: runs the named program as this process (what every bin/ shim does). */
-export function start(name: ProgramName): void {
-  void loadProgram(name).then((p) => run(p));
 }

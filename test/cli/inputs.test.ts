@@ -122,7 +122,7 @@ const asNobody = process.getuid?.() === 0 ? { uid: NOBODY, gid: NOBODY } : {};
 // A checkout under a directory only root may enter (mktemp -d is 0700) cannot run the
 // programs as nobody at all: these tests then say so and skip, as they cannot test anything.
 const nobodyCannotRun = process.getuid?.() === 0
-  && spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(join(repoRoot, 'dist', 'bundle', 'programs.js'))})`], asNobody).status !== 0
+  && spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(join(repoRoot, 'dist', 'bundle', 'asbackup', 'main.js'))})`], asNobody).status !== 0
   ? `user nobody cannot reach ${repoRoot} (a parent directory is closed to others)` : undefined;
 
 /** A directory nobody may enter, under a fresh temp dir others may enter. */
