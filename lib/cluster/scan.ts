@@ -187,6 +187,8 @@ class FrameSink implements ParseSink {
   readonly digests = new U32List();
   readonly pids = new U32List();
   doneNow: number[] = [];
+  /** Whether the frame just parsed was the stream's last. */
+  ended = false;
 
   constructor(private readonly byPid: Array<Part | undefined>, private readonly round: number, private readonly node: Node) {}
 
@@ -410,6 +412,51 @@ class Round {
 
   // One scan command on one connection; on a retryable failure its unfinished
   // partitions keep their resume digests for the next round.
+  /**
+   * frameBatch: a frame's records as one batch (with the partitions the frame finished), its
+   * resume points recorded; `sink.ended` tells whether it was the stream's last. Apart from
+   * stream() so that V8 optimizes the per-frame work on its own: the end of a stream runs
+   * code no frame ran before, which throws away stream()'s optimized code, and with the
+   * frame's work inlined there the other streams' frames (30 % of a backup of 1 M records
+   * with 2 streams) ran unoptimized until V8 had compiled it all again.
+   */
+  private frameBatch(body: Buffer, parser: RecordParser, sink: FrameSink, offsetList: U32List): Batch {
+    const byPid = this.byPid;
+    let batch: Batch;
+    let digestAt: Uint32Array;
+    if (this.wire) {
+      sink.ended = parser.offsets(body, offsetList);
+      digestAt = sink.digests.take();
+      batch = wireBatch(this.ns, body, offsetList.take(), digestAt, undefined);
+    } else {
+      const records: RecordBatch = [];
+      sink.ended = parser.parse(body, records);
+      batch = records;
+      digestAt = sink.digests.take();
+    }
+    const pidsNow = sink.pids.take();
+    const doneNow = sink.doneNow;
+    if (doneNow.length > 0) {
+      batch.done = doneNow;
+      for (const pid of doneNow) byPid[pid]!.done = true;
+      sink.doneNow = [];
+    }
+    for (let i = 0; i < pidsNow.length; i++) {
+      // A partition's resume point is its last record in the frame: its records come
+      // together, so only where a run of them ends is copied.
+      const pid = pidsNow[i]!;
+      if (i + 1 < pidsNow.length && pidsNow[i + 1] === pid) continue;
+      const p = byPid[pid];
+      if (p === undefined) continue;
+      // 20 bytes: a loop costs a tenth of a Buffer.copy call.
+      const r = p.resume;
+      const at = digestAt[i]!;
+      for (let k = 0; k < 20; k++) r[k] = body[at + k]!;
+      p.hasResume = true;
+    }
+    return batch;
+  }
+
   private async stream(node: Node, parts: Part[]): Promise<void> {
     const what = `scanning partitions`;
     const byPid = this.byPid;
@@ -435,42 +482,12 @@ class Round {
           body = decompressBody(body);
           recycleFrameBody(f.body); // the records live in the inflated copy
         } else if (f.type !== ProtoType.MSG) throw new ProtocolError(`${node.address}: unexpected proto type ${f.type} while ${what}`);
-        let end: boolean;
-        let batch: Batch;
-        let digestAt: Uint32Array;
-        if (this.wire) {
-          end = parser.offsets(body, offsetList);
-          digestAt = sink.digests.take();
-          batch = wireBatch(this.ns, body, offsetList.take(), digestAt, undefined);
-        } else {
-          const records: RecordBatch = [];
-          end = parser.parse(body, records);
-          batch = records;
-          digestAt = sink.digests.take();
-        }
-        const pidsNow = sink.pids.take();
-        const doneNow = sink.doneNow;
-        if (doneNow.length > 0) batch.done = doneNow;
-        for (let i = 0; i < pidsNow.length; i++) {
-          // A partition's resume point is its last record in the frame: its records come
-          // together, so only where a run of them ends is copied.
-          const pid = pidsNow[i]!;
-          if (i + 1 < pidsNow.length && pidsNow[i + 1] === pid) continue;
-          const p = byPid[pid];
-          if (p === undefined) continue;
-          // 20 bytes: a loop costs a tenth of a Buffer.copy call.
-          const r = p.resume;
-          const at = digestAt[i]!;
-          for (let k = 0; k < 20; k++) r[k] = body[at + k]!;
-          p.hasResume = true;
-        }
-        for (const pid of doneNow) byPid[pid]!.done = true;
-        if (batch.length > 0 || doneNow.length > 0) {
+        const batch = this.frameBatch(body, parser, sink, offsetList);
+        if (batch.length > 0 || batch.done !== undefined) {
           this.queue.push(batch);
           if (this.queue.full) await this.queue.waitSpace();
         }
-        sink.doneNow = [];
-        if (end) break;
+        if (sink.ended) break;
       }
       // A stream that ended well finished its partitions, said or not: the consumer learns
       // it after the stream's last records.

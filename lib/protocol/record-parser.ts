@@ -73,8 +73,11 @@ export class RecordParser {
       const rc = body[at + MsgOffset.RESULT_CODE]!;
       const nFields = readU16(body, at + MsgOffset.N_FIELDS);
       const nOps = readU16(body, at + MsgOffset.N_OPS);
+      // Compared for every message: the LAST one (once per stream) then runs nothing V8's
+      // optimized walk has not seen, which would throw it away for the other streams.
+      const failed = rc !== ResultCode.OK;
       if (info3 & Info3.LAST) {
-        if (rc !== ResultCode.OK && rc !== ResultCode.KEY_NOT_FOUND) throw new ScanResultError(rc);
+        if (failed && rc !== ResultCode.KEY_NOT_FOUND) throw new ScanResultError(rc);
         return true;
       }
       if (info3 & Info3.PARTITION_DONE) {
@@ -83,7 +86,7 @@ export class RecordParser {
         at = p;
         continue;
       }
-      if (rc !== ResultCode.OK) {
+      if (failed) {
         if (rc === ResultCode.KEY_NOT_FOUND) return true;
         throw new ScanResultError(rc);
       }
