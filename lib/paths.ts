@@ -1,10 +1,26 @@
 // The paths a program is given, checked before anything starts (before a connection, before
 // the first byte of output), with errors that name the path, say what is wrong in words
 // rather than a bare errno, and name the option that fixes it. Also the one way a program
-// creates a directory (Node's recursive mkdir loops forever on procfs).
-import { accessSync, constants, mkdirSync, readdirSync, statSync, type Stats } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+// creates a directory (Node's recursive mkdir loops forever on procfs), and where the
+// toolkit itself is.
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, statSync, type Stats } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { AsError, type ErrorCode } from './errors.js';
+
+/**
+ * packageRoot: the toolkit's directory, the nearest above this file holding package.json
+ * (the compiled modules, dist/lib, and the bundles, dist/bundle/<program>, sit at different
+ * depths below it).
+ */
+export function packageRoot(): string {
+  let d = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(d, 'package.json'))) {
+    if (dirname(d) === d) throw new AsError('INTERNAL', `internal: no package.json above ${fileURLToPath(import.meta.url)}`);
+    d = dirname(d);
+  }
+  return d;
+}
 
 // What an errno means to a user.
 const REASONS: Record<string, string> = {

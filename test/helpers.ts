@@ -2,17 +2,13 @@
 // fill a dev server through the official client.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../lib/paths.js';
 
 /** repoRoot: the directory holding package.json. */
-export const repoRoot = (() => {
-  let d = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(d, 'package.json'))) d = dirname(d);
-  return d;
-})();
+export const repoRoot = packageRoot();
 
 /** officialDir: files written by the official tools (test/fixtures/official/README.md). */
 export const officialDir = join(repoRoot, 'test/fixtures/official');

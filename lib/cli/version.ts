@@ -1,12 +1,10 @@
 // The toolkit version, from package.json.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../paths.js';
 
 /** versionText: what --version prints. */
 export function versionText(program: string): string {
-  // The nearest package.json above this file: the compiled modules (dist/lib/cli) and the
-  // bundle (dist/bundle) sit at different depths.
-  let at = new URL('./package.json', import.meta.url);
-  while (!existsSync(at) && at.pathname !== '/package.json') at = new URL('../package.json', at);
-  const pkg = JSON.parse(readFileSync(at, 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
   return `${program} (asbackup-ts toolkit)\nVersion ${pkg.version}\n`;
 }

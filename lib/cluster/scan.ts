@@ -306,9 +306,9 @@ function wantedPartitions(opts: ScanOptions): { wanted: Uint8Array; resume: Map<
   if (opts.afterDigest !== undefined) {
     if (opts.afterDigest.length !== 20) throw new UsageError('after-digest must be 20 bytes');
     const first = partitionId(opts.afterDigest);
-    resume.set(first, opts.afterDigest);
     const allowed = opts.partitions === undefined ? undefined : new Set(opts.partitions);
     for (let p = first; p < PARTITIONS; p++) if (allowed === undefined || allowed.has(p)) wanted[p] = 1;
+    if (wanted[first] === 1) resume.set(first, opts.afterDigest);
   } else if (opts.partitions === undefined) {
     wanted.fill(1);
   } else {
@@ -321,7 +321,6 @@ function wantedPartitions(opts: ScanOptions): { wanted: Uint8Array; resume: Map<
     if (d.length !== 20 || partitionId(d) !== pid) throw new UsageError(`resume digest of partition ${pid} is not a digest of that partition`);
     if (wanted[pid] === 1) resume.set(pid, d);
   }
-  for (const pid of resume.keys()) if (wanted[pid] === 0) resume.delete(pid);
   return { wanted, resume };
 }
 
