@@ -5,6 +5,9 @@ import { AsError } from '../errors.js';
 import { BIN_LETTER, BYTES_TYPES } from './constants.js';
 import { writeDouble } from './double.js';
 import { escape } from './escape.js';
+import { putUint } from './digits.js';
+
+export { putUint };
 
 // Node's Buffer has latin1Write/utf8Write (the bodies behind buf.write(s, o, enc)); calling
 // them directly skips write()'s argument juggling. They are used for long strings only:
@@ -124,30 +127,6 @@ export function double(data: Buffer, at = 0, size = data.length): void {
 /** viewOf: a DataView of b's bytes, offsets as in b. */
 export function viewOf(b: Buffer): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
-}
-
-/** putUint: a non-negative safe integer in decimal (at most 16 bytes). */
-export function putUint(out: Buffer, p: number, v: number): number {
-  if (v < 10) {
-    out[p] = 48 + v;
-    return p + 1;
-  }
-  let digits = 2;
-  if (v <= 0x7fffffff) {
-    // Int32 arithmetic: the common case (lengths, counts, most values) and much cheaper.
-    for (let t = (v / 100) | 0; t !== 0; t = (t / 10) | 0) digits++;
-    let q = p + digits;
-    for (let t = v | 0; q > p; ) {
-      const d = (t / 10) | 0;
-      out[--q] = 48 + t - d * 10;
-      t = d;
-    }
-    return p + digits;
-  }
-  for (let t = Math.floor(v / 100); t !== 0; t = Math.floor(t / 10)) digits++;
-  let q = p + digits;
-  for (let t = v; q > p; t = Math.floor(t / 10)) out[--q] = 48 + (t % 10);
-  return p + digits;
 }
 
 const LONG = 192; // above this, a native copy beats 4-byte moves

@@ -89,6 +89,8 @@ int main(void) {
       }
     }
     for (let i = 1; i < 30000; i++) extra.push(i / 3, i / 7, i / 100, (i * 1e11) / 3, i / 3e6, 1e17 - i * 16, 1e16 + i * 2);
+    // Whole numbers (written as integers below 2^53), around 2^31 and 2^53.
+    for (let i = 1; i < 30000; i++) extra.push(i, i * 977, i * 1e9 + 1, 2 ** 31 - i, 2 ** 31 + i, 2 ** 53 - i, 2 ** 53 + 2 * i);
     const all = Buffer.concat([buf, Buffer.from(new Float64Array(extra).buffer).swap64()]);
     const n = all.length / 8;
     let input = '';
