@@ -8,7 +8,7 @@
 // checked before every piece; and every piece is written by the pure `put*` writers of
 // writer.ts, which V8 inlines here.
 import { AsError } from '../errors.js';
-import { DIGEST_SIZE, FieldType, MSG_HEADER_SIZE, ParticleType as P } from '../protocol/constants.js';
+import { FieldType, MSG_HEADER_SIZE, ParticleType as P } from '../protocol/constants.js';
 import { geojsonTextAt } from '../protocol/geojson.js';
 import {
   fieldDataAt, fieldEnd, fieldType, MsgOffset, opEnd, opNameAt, opNameEnd, opParticleType, opValueAt, readU16, readU32,
@@ -16,7 +16,7 @@ import {
 import { MAX_GENERATION } from './constants.js';
 import { escape } from './escape.js';
 import {
-  PREFIX, PREFIX_BANG, putBase64, putBytes, putDouble, putInt64, putNameBytes, putSized, putSizedBase64, putUint, viewOf, type AsbRun,
+  PREFIX, PREFIX_BANG, putBytes, putDigestBase64, putDouble, putInt64, putNameBytes, putSized, putSizedBase64, putUint, viewOf, type AsbRun,
 } from './writer.js';
 
 // A record's .asb text is at most this many bytes per byte of its AS_MSG, plus the escaped
@@ -81,7 +81,7 @@ function writeWireRecord(out: Buffer, ov: DataView, p: number, b: Buffer, bv: Da
     q = end;
   }
   p = putBytes(out, ov, p, head, headView, 0, head.length); // `+ n <ns>\n+ d `
-  p = putBase64(out, ov, p, b, bv, digestAt, digestAt + DIGEST_SIZE);
+  p = putDigestBase64(out, ov, p, b, bv, digestAt);
   if (setTo > setFrom) {
     out[p] = 0x0a; out[p + 1] = 0x2b; out[p + 2] = 0x20; out[p + 3] = 0x73; out[p + 4] = 0x20; // `\n+ s `
     p = putNameBytes(out, p + 5, b, setFrom, setTo);

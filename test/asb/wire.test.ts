@@ -56,6 +56,25 @@ test('positive: every record of the official vectors encodes the same from wire 
   }
 });
 
+test('positive: every digest byte value encodes as its base64, a digest ending the frame included', () => {
+  // Digests that walk every byte value through every position, in records without bins
+  // whose digest is their last field, so the last one ends the frame.
+  const records: RecordItem[] = Array.from({ length: 256 }, (_, i) => ({
+    kind: 'record', namespace: 'test', set: '', generation: 1, voidTime: 0, bins: [],
+    digest: Buffer.from(Array.from({ length: 20 }, (_, k) => (i * 7 + k * 13) & 0xff)),
+  }));
+  const specs = records.map((r) => ({ generation: 1, fields: [{ type: FieldType.NAMESPACE, data: Buffer.from('test') }, { type: FieldType.DIGEST, data: r.digest }] }));
+  const body = Buffer.alloc(specs.reduce((n, sp) => n + messageSize(sp), 0));
+  let at = 0;
+  for (const sp of specs) at = writeMessage(body, at, sp);
+  assert.equal(body.subarray(-20).compare(records[255]!.digest), 0);
+  const offsets: number[] = [];
+  new RecordParser('test', { record() {}, partitionDone() {} }).offsets(body, offsets);
+  const text = encodeWireRun({ namespace: 'test', body, offsets }).bytes.toString('latin1');
+  const digests = [...text.matchAll(/^\+ d (\S+)$/gm)].map((m) => m[1]);
+  assert.deepEqual(digests, records.map((r) => r.digest.toString('base64')));
+});
+
 test('positive: a real scan frame (asbackup 3.9.1, CE 8.1.2.0) encodes the same from wire form and from objects', () => {
   const body = wireFrames('asbackup-vec-scan.hex')[0]!.subarray(8);
   const sink = { record() {}, partitionDone() {} };
