@@ -109,6 +109,10 @@ async function main(): Promise<void> {
     const backups: Job[] = [];
     if (official) backups.push({ what: 'official asbackup -d -w 4', cmd: join(official, 'asbackup'), args: ['-h', host!, '-p', String(port), '-n', ns, '-d', dir, '-w', '4'], before: clean });
     backups.push({ what: 'ours asbackup -d', cmd: process.execPath, args: [...ours('asbackup'), '-h', `${host}:${port}`, '-n', ns, '-d', dir], before: clean });
+    // One scan per node: the server then runs up to single-query-threads (4) threads for it
+    // instead of twice that, which on a machine it shares with us takes fewer cores from our
+    // one encoding thread.
+    backups.push({ what: 'ours asbackup -d --scans-per-node 1', cmd: process.execPath, args: [...ours('asbackup'), '-h', `${host}:${port}`, '-n', ns, '-d', dir, '--scans-per-node', '1'], before: clean });
     backups.push({ what: 'ours asbackup -d --scans-per-node 4', cmd: process.execPath, args: [...ours('asbackup'), '-h', `${host}:${port}`, '-n', ns, '-d', dir, '--scans-per-node', '4'], before: clean });
 
     const best = new Map<string, Run>();
