@@ -1,5 +1,5 @@
 // Decimal digits of whole numbers, written into a buffer: shared by the .asb writer and the
-// double formatter (a whole-number double below 2^31 is its digits under %.17g).
+// double formatter (a whole-number double below 2^53 is its digits under %.17g).
 
 /** putUint: a non-negative safe integer in decimal (at most 16 bytes). */
 export function putUint(out: Buffer, p: number, v: number): number {
