@@ -15,8 +15,9 @@ import {
 } from '../protocol/layout.js';
 import { MAX_GENERATION } from './constants.js';
 import { escape } from './escape.js';
+import { putUint } from './digits.js';
 import {
-  PREFIX, PREFIX_BANG, putBytes, putDigestBase64, putDouble, putInt64, putNameBytes, putSized, putSizedBase64, putUint, viewOf, type AsbRun,
+  PREFIX, PREFIX_BANG, putBytes, putDigestBase64, putDouble, putInt64, putNameBytes, putSized, putSizedBase64, viewOf, type AsbRun,
 } from './writer.js';
 
 // A record's .asb text is at most this many bytes per byte of its AS_MSG, plus the escaped

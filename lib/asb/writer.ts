@@ -7,8 +7,6 @@ import { writeDouble } from './double.js';
 import { escape } from './escape.js';
 import { putUint } from './digits.js';
 
-export { putUint };
-
 // Node's Buffer has latin1Write/utf8Write (the bodies behind buf.write(s, o, enc)); calling
 // them directly skips write()'s argument juggling. They are used for long strings only:
 // for the many short ones (labels, names, numbers) a JS byte loop beats any native call.

@@ -409,8 +409,6 @@ class Round {
     return encodeMessage({ info1: Info1.READ | (o.noBins ? Info1.GET_NO_BINS : 0), info3: Info3.PARTITION_DONE, recordTtl: 0xffffffff, transactionTtl: this.totalMs, fields, ops });
   }
 
-  // One scan command on one connection; on a retryable failure its unfinished
-  // partitions keep their resume digests for the next round.
   /**
    * frameBatch: a frame's records as one batch (with the partitions the frame finished), its
    * resume points recorded; `sink.ended` tells whether it was the stream's last. Apart from
@@ -456,6 +454,8 @@ class Round {
     return batch;
   }
 
+  // One scan command on one connection; on a retryable failure its unfinished
+  // partitions keep their resume digests for the next round.
   private async stream(node: Node, parts: Part[]): Promise<void> {
     const what = `scanning partitions`;
     const byPid = this.byPid;
