@@ -105,7 +105,7 @@ export class S3ObjectWriter {
     this.check();
     let off = 0;
     while (off < chunk.length) {
-      this.buf ??= Buffer.allocUnsafe(partSizeOf(this.nextPart, this.store.settings.minPartSize, this.opts.expectedBytes));
+      this.buf ??= this.store.partBuffer(partSizeOf(this.nextPart, this.store.settings.minPartSize, this.opts.expectedBytes));
       const n = Math.min(this.buf.length - this.used, chunk.length - off);
       chunk.copy(this.buf, this.used, off, off + n);
       this.used += n;
@@ -128,7 +128,8 @@ export class S3ObjectWriter {
   }
 
   private async sendPart(): Promise<void> {
-    const body = this.buf!.subarray(0, this.used);
+    const part = this.buf!;
+    const body = part.subarray(0, this.used);
     const n = this.nextPart++;
     this.buf = undefined;
     this.used = 0;
@@ -145,6 +146,8 @@ export class S3ObjectWriter {
           Body: body, ContentLength: body.length, ContentMD5: digest,
         }), { abortSignal: signal }), this.stop.signal);
         this.parts.push({ PartNumber: n, ETag: r.ETag });
+        // A failed part's buffer is left to the GC: a cancelled request may still hold it.
+        this.store.sparePart(part);
       } catch (e) {
         if (this.failure === undefined && this.state !== 'aborted') {
           this.failure = e;

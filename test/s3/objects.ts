@@ -2,7 +2,7 @@
 // bounded uploads in flight, abort, and a read pinned to the ETag.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
+import { ListMultipartUploadsCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { MiB } from '../../lib/storage/options.js';
 import { readS3Object, statS3Object } from '../../lib/storage/s3-reader.js';
 import { S3ObjectWriter } from '../../lib/storage/s3-writer.js';
@@ -81,6 +81,31 @@ export function objectTests(ctx: S3TestContext): void {
       assert.ok(most >= 1);
       for (const w of writers) assert.equal(sha(await collect(readS3Object(store, w.location))), sha(data));
       assert.equal(store.openUploads, 0);
+    } finally {
+      store.close();
+    }
+  });
+
+  test('positive: part buffers are filled again once their uploads succeed: memory is the parts in flight, not the parts written', async () => {
+    const store = await openStore(ctx, { maxAsyncUploads: 2 });
+    try {
+      // The memory under each part sent, as the request carries it.
+      const memory = new Set<ArrayBufferLike>();
+      const send = store.client.send.bind(store.client) as (c: unknown, o?: unknown) => Promise<unknown>;
+      (store.client as { send: unknown }).send = (c: unknown, o?: unknown) => {
+        if (c instanceof UploadPartCommand) memory.add((c.input.Body as Buffer).buffer);
+        return send(c, o);
+      };
+      const data = seededBytes(ctx.seed, 'reused', 60 * MiB + 3);
+      const loc = { bucket, key: 'reused/test_00000.asb' };
+      const w = new S3ObjectWriter(store, loc);
+      await writeSeeded(ctx, w, data, 'reused');
+      const done = await w.complete();
+      assert.match(done.etag, /-13"$/);
+      // Two in flight, one waiting for a slot, one filling.
+      assert.ok(memory.size <= 4, `${memory.size} part buffers for 13 parts`);
+      // A buffer filled again too early would have changed a part on its way.
+      assert.equal(sha(await collect(readS3Object(store, loc))), sha(data), `seed ${ctx.seed}`);
     } finally {
       store.close();
     }
