@@ -95,9 +95,10 @@ export async function* readS3Object(store: S3Store, loc: S3Location, o: S3ReadOp
         if (info.etag && r.ETag && r.ETag !== info.etag) throw changed(`ETag ${r.ETag}, expected ${info.etag}`);
         const total = /\/(\d+)$/.exec(r.ContentRange ?? '')?.[1];
         if (total !== undefined && Number(total) !== info.size) throw changed(`size ${total}, expected ${info.size}`);
-        // Straight into one buffer of the range's size: no list of pieces to join.
+        // Straight into one buffer of the range's size: no list of pieces to join. A failed
+        // try's buffer is left to the GC (its answer may still be arriving into it).
         const want = end - start + 1;
-        const body = Buffer.allocUnsafe(want);
+        const body = store.buffer(want);
         let got = 0;
         for await (const piece of r.Body as AsyncIterable<Uint8Array>) {
           if (got + piece.length > want) throw new AsError('S3_REQUEST', `${url}: more than the ${want} bytes asked for at offset ${start}`, { value: url });
@@ -128,7 +129,10 @@ export async function* readS3Object(store: S3Store, loc: S3Location, o: S3ReadOp
       if (i + window < chunks) start(i + window);
       // In pieces the size a local file is read in: a decoder turns what it is given into one
       // batch of records, and a 5 MiB batch held at every stage at once costs 100s of MiB.
-      for (let off = 0; off < body.length; off += READ_PIECE) yield body.subarray(off, off + READ_PIECE);
+      // Copies, so the range's buffer is free for the next range once they are made (a view
+      // kept by a later stage would hold all 5 MiB).
+      for (let off = 0; off < body.length; off += READ_PIECE) yield Buffer.from(body.subarray(off, off + READ_PIECE));
+      store.spare(body);
     }
   } finally {
     o.signal?.removeEventListener('abort', onAbort);

@@ -91,10 +91,10 @@ export class S3Store {
   private readonly retries: number;
   private readonly retryDelayMs: number;
   private skewLogged = false;
-  // Part buffers whose uploads are done, to fill again: a backup otherwise allocated a new
-  // 5 MiB buffer per part, and V8 frees the old ones only at its next full GC, which a
-  // small JS heap runs rarely: 100 MiB and more of dead parts were held at the peak.
-  private readonly spareParts: Buffer[] = [];
+  // Buffers of parts uploaded and of ranges read, to fill again: a run otherwise allocated a
+  // new 5 MiB buffer for each, and V8 frees a dead one only at its next full GC, which a
+  // small JS heap runs rarely: 100 MiB and more of dead buffers were held at the peak.
+  private readonly spares: Buffer[] = [];
 
   private constructor(
     readonly client: S3Client,
@@ -200,21 +200,23 @@ export class S3Store {
     }
   }
 
-  /** partBuffer: a buffer of `size` bytes for a part, a spare one when there is one. */
-  partBuffer(size: number): Buffer {
-    const i = this.spareParts.findIndex((b) => b.length === size);
+  /** buffer: a buffer of `size` bytes for a part or a range, a spare one when there is one. */
+  buffer(size: number): Buffer {
+    const i = this.spares.findIndex((b) => b.length === size);
     if (i < 0) return Buffer.allocUnsafeSlow(size);
-    const b = this.spareParts[i]!;
-    this.spareParts.splice(i, 1);
+    const b = this.spares[i]!;
+    this.spares.splice(i, 1);
     return b;
   }
 
   /**
-   * sparePart: a part buffer whose upload has succeeded (every byte is stored, so no request
-   * reads it any more); kept for the next part, as many as can be in flight plus one.
+   * spare: a buffer from buffer() that nothing reads any more (a part whose upload
+   * succeeded, a range handed on), kept for the next one: the latest as many as can be in
+   * use at once (an odd size, such as an object's last range, gives way to later ones).
    */
-  sparePart(b: Buffer): void {
-    if (this.spareParts.length <= this.uploads.max) this.spareParts.push(b);
+  spare(b: Buffer): void {
+    this.spares.push(b);
+    if (this.spares.length > this.uploads.max + this.downloads.max) this.spares.shift();
   }
 
   /** track/untrack: uploads that abortAll must end if the run stops. */

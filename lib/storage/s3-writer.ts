@@ -105,7 +105,7 @@ export class S3ObjectWriter {
     this.check();
     let off = 0;
     while (off < chunk.length) {
-      this.buf ??= this.store.partBuffer(partSizeOf(this.nextPart, this.store.settings.minPartSize, this.opts.expectedBytes));
+      this.buf ??= this.store.buffer(partSizeOf(this.nextPart, this.store.settings.minPartSize, this.opts.expectedBytes));
       const n = Math.min(this.buf.length - this.used, chunk.length - off);
       chunk.copy(this.buf, this.used, off, off + n);
       this.used += n;
@@ -147,7 +147,7 @@ export class S3ObjectWriter {
         }), { abortSignal: signal }), this.stop.signal);
         this.parts.push({ PartNumber: n, ETag: r.ETag });
         // A failed part's buffer is left to the GC: a cancelled request may still hold it.
-        this.store.sparePart(part);
+        this.store.spare(part);
       } catch (e) {
         if (this.failure === undefined && this.state !== 'aborted') {
           this.failure = e;
