@@ -13,10 +13,19 @@ export const S3_MAX_PART_SIZE = 5 * 1024 * MiB;
 export const S3_MAX_PARTS = 10000;
 export const S3_MAX_OBJECT_SIZE = 5 * 1024 * 1024 * MiB;
 
-/** The C tool's defaults. */
+/** The C tool's defaults (one object's uploads and reads are narrower: UPLOAD_AHEAD_PARTS below, READ_AHEAD_CHUNKS of s3-reader.ts). */
 export const DEFAULT_MAX_ASYNC_UPLOADS = 16;
 export const DEFAULT_MAX_ASYNC_DOWNLOADS = 32;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 1000;
+
+/**
+ * Parts one object keeps in flight. The C tool sends up to --s3-max-async-uploads (16) parts
+ * of its one file at once: 80 MiB of parts, which alone breaks our flat-memory bound (a
+ * 1 M-record backup to a local radosgw peaked at ~195 MiB with 16, ~143 MiB with 6, at the
+ * same speed). Six 5 MiB parts keep ~300 MB/s going at ~50 MB/s a connection, more than a
+ * backup makes; the run-wide bound still applies across the files written at once.
+ */
+export const UPLOAD_AHEAD_PARTS = 6;
 
 /**
  * parseEndpoint: an endpoint URL; a bare `host:port` means http://, as in the C tool.
@@ -58,7 +67,7 @@ const minPartSize: OptionSpec = {
 };
 const maxAsyncUploads: OptionSpec = {
   long: 's3-max-async-uploads', type: 'number', default: DEFAULT_MAX_ASYNC_UPLOADS, group: 'Other', arg: '<n>',
-  describe: 'Most S3 upload parts in flight at once (memory: about this many parts).', validate: intRange(1),
+  describe: `Most S3 upload parts in flight at once over all files; one file sends at most ${UPLOAD_AHEAD_PARTS} (memory: about that many parts).`, validate: intRange(1),
 };
 const maxAsyncDownloads: OptionSpec = {
   long: 's3-max-async-downloads', type: 'number', default: DEFAULT_MAX_ASYNC_DOWNLOADS, group: 'Other', arg: '<n>',

@@ -5,8 +5,9 @@
 // its queue is per upload, while our bound is per run (--s3-max-async-uploads parts over
 // every file being written); and a backup's resume state needs the upload id and parts.
 //
-// Memory: the part being filled, plus the parts in flight, which the store's upload
-// limiter caps for the whole run. write() waits for a free slot (back-pressure).
+// Memory: the part being filled, plus the parts in flight: at most UPLOAD_AHEAD_PARTS of
+// one object, and --s3-max-async-uploads over every object of the run (the store's upload
+// limiter). write() waits for a free slot (back-pressure).
 // The object appears only at complete(); abort() leaves nothing under the key.
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
@@ -14,7 +15,7 @@ import {
   CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand, type CompletedPart,
 } from '@aws-sdk/client-s3';
 import { AsError } from '../errors.js';
-import { S3_MAX_OBJECT_SIZE, S3_MAX_PART_SIZE, S3_MAX_PARTS, S3_MIN_PART_SIZE } from './options.js';
+import { S3_MAX_OBJECT_SIZE, S3_MAX_PART_SIZE, S3_MAX_PARTS, S3_MIN_PART_SIZE, UPLOAD_AHEAD_PARTS } from './options.js';
 import type { S3Target } from './s3-errors.js';
 import { abortUploads } from './s3-prefix.js';
 import { statS3Object } from './s3-reader.js';
@@ -136,6 +137,7 @@ export class S3ObjectWriter {
     if (n > S3_MAX_PARTS) {
       throw (this.failure = new AsError('S3_TOO_LARGE', `${this.url}: more than ${S3_MAX_PARTS} parts; raise --s3-min-part-size or lower --file-limit`, { value: this.url }));
     }
+    while (this.inFlight.size >= UPLOAD_AHEAD_PARTS) await Promise.race(this.inFlight);
     await this.store.uploads.acquire(this.stop.signal);
     const sent = (async () => {
       try {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { ListMultipartUploadsCommand, UploadPartCommand } from '@aws-sdk/client-s3';
-import { MiB } from '../../lib/storage/options.js';
+import { MiB, UPLOAD_AHEAD_PARTS } from '../../lib/storage/options.js';
 import { readS3Object, statS3Object } from '../../lib/storage/s3-reader.js';
 import { S3ObjectWriter } from '../../lib/storage/s3-writer.js';
 import { collect, createBucket, openStore, putObject, rejectsWith, seededBytes, seededSizes, sha, writeInChunks, type S3TestContext } from './support.js';
@@ -99,6 +99,26 @@ export function objectTests(ctx: S3TestContext): void {
       assert.ok(most >= 1);
       for (const w of writers) assert.equal(sha(await collect(readS3Object(store, w.location))), sha(data));
       assert.equal(store.openUploads, 0);
+    } finally {
+      store.close();
+    }
+  });
+
+  test('positive: one object keeps at most UPLOAD_AHEAD_PARTS parts in flight, though the run allows more', async () => {
+    const store = await openStore(ctx, { maxAsyncUploads: 16 });
+    try {
+      const data = seededBytes(ctx.seed, 'ahead', 12 * 5 * MiB);
+      const loc = { bucket, key: 'ahead/test_00000.asb' };
+      const w = new S3ObjectWriter(store, loc);
+      let most = 0;
+      // Whole parts at once: each write() returns as soon as its part is on its way.
+      for (let off = 0; off < data.length; off += 5 * MiB) {
+        await w.write(data.subarray(off, off + 5 * MiB));
+        most = Math.max(most, store.uploads.inUse);
+      }
+      await w.complete();
+      assert.equal(most, UPLOAD_AHEAD_PARTS, `${most} parts in flight`);
+      assert.equal(sha(await collect(readS3Object(store, loc))), sha(data), `seed ${ctx.seed}`);
     } finally {
       store.close();
     }
