@@ -11,13 +11,13 @@ import { AsError } from '../errors.js';
 import { FieldType, MSG_HEADER_SIZE, ParticleType as P } from '../protocol/constants.js';
 import { geojsonTextAt } from '../protocol/geojson.js';
 import {
-  fieldDataAt, fieldEnd, fieldType, MsgOffset, opEnd, opNameAt, opNameEnd, opParticleType, opValueAt, readU16, readU32,
+  fieldDataAt, fieldEnd, fieldType, MsgOffset, opEnd, opNameAt, opNameEnd, opParticleType, opValueAt, viewOf,
 } from '../protocol/layout.js';
 import { MAX_GENERATION } from './constants.js';
 import { escape } from './escape.js';
 import { putUint } from './digits.js';
 import {
-  PREFIX, PREFIX_BANG, putBytes, putDigestBase64, putDouble, putInt64, putNameBytes, putSized, putSizedBase64, viewOf, type AsbRun,
+  PREFIX, PREFIX_BANG, putBytes, putDigestBase64, putDouble, putInt64, putNameBytes, putSized, putSizedBase64, type AsbRun,
 } from './writer.js';
 
 // A record's .asb text is at most this many bytes per byte of its AS_MSG, plus the escaped
@@ -63,15 +63,15 @@ const BANG = 0x21;
  * .asb block at out[p..] (`ov` views out, `bv` views b); returns where it ends.
  */
 function writeWireRecord(out: Buffer, ov: DataView, p: number, b: Buffer, bv: DataView, at: number, compact: boolean): number {
-  const nFields = readU16(b, at + MsgOffset.N_FIELDS);
-  const nOps = readU16(b, at + MsgOffset.N_OPS);
+  const nFields = bv.getUint16(at + MsgOffset.N_FIELDS);
+  const nOps = bv.getUint16(at + MsgOffset.N_OPS);
   let q = at + MSG_HEADER_SIZE;
   let digestAt = -1;
   let setFrom = -1;
   let setTo = -1;
   for (let i = 0; i < nFields; i++) {
     const type = fieldType(b, q);
-    const end = fieldEnd(b, q);
+    const end = fieldEnd(bv, q);
     if (type === FieldType.DIGEST) digestAt = fieldDataAt(q);
     else if (type === FieldType.SET) { setFrom = fieldDataAt(q); setTo = end; }
     else if (type === FieldType.KEY) {
@@ -97,12 +97,12 @@ function writeWireRecord(out: Buffer, ov: DataView, p: number, b: Buffer, bv: Da
     out[p] = 0x0a; out[p + 1] = 0x2b; out[p + 2] = 0x20; out[p + 3] = 0x73; out[p + 4] = 0x20; // `\n+ s `
     p = putNameBytes(out, p + 5, b, setFrom, setTo);
   }
-  const generation = readU32(b, at + MsgOffset.GENERATION);
+  const generation = bv.getUint32(at + MsgOffset.GENERATION);
   if (generation > MAX_GENERATION) throw new AsError('ASB_ENCODE', `generation ${generation} is not an integer in 0..${MAX_GENERATION}`, { value: generation });
   out[p] = 0x0a; out[p + 1] = 0x2b; out[p + 2] = 0x20; out[p + 3] = 0x67; out[p + 4] = 0x20; // `\n+ g `
   p = putSmallUint(out, p + 5, generation);
   out[p] = 0x0a; out[p + 1] = 0x2b; out[p + 2] = 0x20; out[p + 3] = 0x74; out[p + 4] = 0x20; // `\n+ t `
-  p = putSmallUint(out, p + 5, readU32(b, at + MsgOffset.RECORD_TTL)); // the void time
+  p = putSmallUint(out, p + 5, bv.getUint32(at + MsgOffset.RECORD_TTL)); // the void time
   out[p] = 0x0a; out[p + 1] = 0x2b; out[p + 2] = 0x20; out[p + 3] = 0x62; out[p + 4] = 0x20; // `\n+ b `
   p = putSmallUint(out, p + 5, nOps);
   out[p++] = 0x0a;
@@ -112,7 +112,7 @@ function writeWireRecord(out: Buffer, ov: DataView, p: number, b: Buffer, bv: Da
     const nameFrom = opNameAt(q);
     const nameTo = opNameEnd(b, q);
     const from = opValueAt(b, q); // after the LUT, when the op carries one
-    const to = opEnd(b, q);
+    const to = opEnd(bv, q);
     q = to;
     const word = words[t]!;
     if (word === 0) {

@@ -6,6 +6,7 @@ import { BIN_LETTER, BYTES_TYPES } from './constants.js';
 import { writeDouble } from './double.js';
 import { escape } from './escape.js';
 import { putUint } from './digits.js';
+import { viewOf } from '../protocol/layout.js';
 
 // Node's Buffer has latin1Write/utf8Write (the bodies behind buf.write(s, o, enc)); calling
 // them directly skips write()'s argument juggling. They are used for long strings only:
@@ -121,11 +122,6 @@ export function double(data: Buffer, at = 0, size = data.length): void {
 // at a time through DataViews of the same memory (`ov` of out, `bv` of b): V8 compiles
 // their unaligned 32-bit loads and stores to single instructions, 3 to 5 times faster than
 // a byte loop or a native copy for the short values records are made of.
-
-/** viewOf: a DataView of b's bytes, offsets as in b. */
-export function viewOf(b: Buffer): DataView {
-  return new DataView(b.buffer, b.byteOffset, b.byteLength);
-}
 
 const LONG = 192; // above this, a native copy beats 4-byte moves
 

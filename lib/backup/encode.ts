@@ -4,7 +4,7 @@ import { recycleFrameBody } from '../protocol/frame.js';
 import type { EncodePool } from '../stages/encode-pool.js';
 import { batchRecords, type AsbBatch, type AsbChunk, type WriteRoom } from '../stages/files.js';
 import { partitionId } from '../protocol/digest.js';
-import { viewOf } from '../asb/writer.js';
+import { viewOf } from '../protocol/layout.js';
 import type { RecordBatch, RecordMarks, StreamItem, WireBatch } from '../records/types.js';
 
 /** Counts of what was encoded besides records. */

@@ -4,7 +4,7 @@
 import { CITRUSLEAF_EPOCH, DIGEST_SIZE, FieldType, MSG_HEADER_SIZE, OpType, PARTITIONS } from '../protocol/constants.js';
 import { partitionId } from '../protocol/digest.js';
 import {
-  FIELD_HEADER_SIZE, fieldSize, MsgOffset, opEnd, opNameAt, opNameEnd, opParticleType, opSize, opValueAt, readU16, writeField, writeMsgHeader,
+  FIELD_HEADER_SIZE, fieldSize, MsgOffset, opEnd, opNameAt, opNameEnd, opParticleType, opSize, opValueAt, readU16, viewOf, writeField, writeMsgHeader,
   writeOpNamed, writeStringField,
 } from '../protocol/layout.js';
 
@@ -171,10 +171,12 @@ class StoredRec implements Rec {
     const w = this.wire;
     const n = readU16(w, MsgOffset.N_OPS);
     const out: StoredBin[] = new Array(n);
+    const v = viewOf(w);
     let at = this.opsAt;
     for (let i = 0; i < n; i++) {
-      out[i] = { name: w.toString('utf8', opNameAt(at), opNameEnd(w, at)), type: opParticleType(w, at), data: w.subarray(opValueAt(w, at), opEnd(w, at)) };
-      at = opEnd(w, at);
+      const end = opEnd(v, at);
+      out[i] = { name: w.toString('utf8', opNameAt(at), opNameEnd(w, at)), type: opParticleType(w, at), data: w.subarray(opValueAt(w, at), end) };
+      at = end;
     }
     return out;
   }

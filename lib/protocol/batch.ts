@@ -9,7 +9,7 @@ import { DIGEST_SIZE, FieldType, Info1, Info3, MSG_HEADER_SIZE, PROTO_HEADER_SIZ
 import { writeProtoHeader } from './frame.js';
 import {
   checkedFieldEnd, checkedMsgEnd, checkedOpEnd, fieldDataAt, fieldType, FIELD_HEADER_SIZE, MsgOffset, opCode, opNameAt, opNameEnd, opParticleType, opValueAt, readU16, readU32,
-  writeFieldHeader, writeMsgHeader,
+  viewOf, writeFieldHeader, writeMsgHeader,
 } from './layout.js';
 import type { Field, Op } from './message.js';
 import { ProtocolError } from '../errors.js';
@@ -145,9 +145,10 @@ export const BATCH_OPEN = -1;
  * does not fit in the body is a ProtocolError.
  */
 export function readBatchAnswers(body: Buffer, onRow: (index: number, resultCode: number) => void): number {
+  const v = viewOf(body);
   let at = 0;
   while (at < body.length) {
-    const end = checkedMsgEnd(body, at, body.length);
+    const end = checkedMsgEnd(v, at, body.length);
     const code = body[at + MsgOffset.RESULT_CODE]!;
     if (isLastMessage(body, at)) {
       if (end !== body.length) throw new ProtocolError('batch answer goes on after its LAST message', end);
@@ -250,15 +251,16 @@ function readRow(b: Buffer, at: number, limit: number, index: number, digest: Bu
   const nFields = Math.max(1, readU16(b, at));
   const nOps = readU16(b, at + 2);
   at += 4;
+  const v = viewOf(b);
   const fields: Field[] = [];
   for (let i = 0; i < nFields; i++) {
-    const end = checkedFieldEnd(b, at, limit);
+    const end = checkedFieldEnd(v, at, limit);
     fields.push({ type: fieldType(b, at), data: b.subarray(fieldDataAt(at), end) });
     at = end;
   }
   const ops: Op[] = [];
   for (let i = 0; i < nOps; i++) {
-    const end = checkedOpEnd(b, at, limit);
+    const end = checkedOpEnd(v, at, limit);
     ops.push({ op: opCode(b, at), type: opParticleType(b, at), name: b.toString('utf8', opNameAt(at), opNameEnd(b, at)), data: b.subarray(opValueAt(b, at), end) });
     at = end;
   }

@@ -4,7 +4,7 @@ import { MSG_HEADER_SIZE, PROTO_HEADER_SIZE, ProtoType } from './constants.js';
 import { writeProtoHeader } from './frame.js';
 import {
   checkedFieldEnd, checkedOpEnd, checkMsgHeader, fieldDataAt, fieldSize, fieldType, MsgOffset, opCode, opNameAt, opNameEnd, opParticleType,
-  opSize, opValueAt, readU16, readU32, writeField, writeMsgHeader, writeOpNamed,
+  opSize, opValueAt, readU16, readU32, viewOf, writeField, writeMsgHeader, writeOpNamed,
 } from './layout.js';
 
 /** The AS_MSG header fields. */
@@ -98,17 +98,18 @@ export function readHeader(buf: Buffer, offset: number): MsgHeader & { nFields: 
  * Every length is checked against the body: a lying length is a ProtocolError.
  */
 export function decodeMessage(body: Buffer, offset = 0): { msg: Message; end: number } {
-  let at = checkMsgHeader(body, offset, body.length);
+  const v = viewOf(body);
+  let at = checkMsgHeader(v, offset, body.length);
   const h = readHeader(body, offset);
   const fields: Field[] = [];
   for (let i = 0; i < h.nFields; i++) {
-    const end = checkedFieldEnd(body, at, body.length);
+    const end = checkedFieldEnd(v, at, body.length);
     fields.push({ type: fieldType(body, at), data: body.subarray(fieldDataAt(at), end) });
     at = end;
   }
   const ops: Op[] = [];
   for (let i = 0; i < h.nOps; i++) {
-    const end = checkedOpEnd(body, at, body.length);
+    const end = checkedOpEnd(v, at, body.length);
     ops.push({
       op: opCode(body, at),
       type: opParticleType(body, at),

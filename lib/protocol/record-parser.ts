@@ -4,7 +4,7 @@
 // alive, which is cheaper than copying). Pure: the scan (lib/cluster) feeds it frames.
 import { DIGEST_SIZE, FieldType, Info3, ResultCode } from './constants.js';
 import {
-  checkedFieldEnd, checkedOpEnd, checkMsgHeader, fieldDataAt, fieldType, MsgOffset, opNameAt, opNameEnd, opParticleType, opValueAt, readU16, readU32,
+  checkedFieldEnd, checkedOpEnd, checkMsgHeader, fieldDataAt, fieldType, MsgOffset, opNameAt, opNameEnd, opParticleType, opValueAt, readU32, viewOf,
 } from './layout.js';
 import { partitionId } from './digest.js';
 import { ProtocolError, ServerError } from '../errors.js';
@@ -66,13 +66,14 @@ export class RecordParser {
 
   private walk(body: Buffer, out: RecordItem[] | OffsetSink, wire: boolean): boolean {
     const len = body.length;
+    const v = viewOf(body);
     let at = 0;
     while (at < len) {
-      let p = checkMsgHeader(body, at, len);
+      let p = checkMsgHeader(v, at, len);
       const info3 = body[at + MsgOffset.INFO3]!;
       const rc = body[at + MsgOffset.RESULT_CODE]!;
-      const nFields = readU16(body, at + MsgOffset.N_FIELDS);
-      const nOps = readU16(body, at + MsgOffset.N_OPS);
+      const nFields = v.getUint16(at + MsgOffset.N_FIELDS);
+      const nOps = v.getUint16(at + MsgOffset.N_OPS);
       // Compared for every message: the LAST one (once per stream) then runs nothing V8's
       // optimized walk has not seen, which would throw it away for the other streams.
       const failed = rc !== ResultCode.OK;
@@ -94,7 +95,7 @@ export class RecordParser {
       let set = '';
       let key: { type: number; data: Buffer } | undefined;
       for (let i = 0; i < nFields; i++) {
-        const end = checkedFieldEnd(body, p, len);
+        const end = checkedFieldEnd(v, p, len);
         const type = fieldType(body, p);
         const data = fieldDataAt(p);
         if (type === FieldType.DIGEST) {
@@ -112,7 +113,7 @@ export class RecordParser {
       const bins: Bin[] = wire ? NO_BINS : [];
       const msgAt = at;
       for (let i = 0; i < nOps; i++) {
-        const end = checkedOpEnd(body, p, len);
+        const end = checkedOpEnd(v, p, len);
         if (!wire) bins.push({ name: this.binName(i, body, opNameAt(p), opNameEnd(body, p)), type: opParticleType(body, p), data: body.subarray(opValueAt(body, p), end) });
         p = end;
       }

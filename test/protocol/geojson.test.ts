@@ -6,7 +6,7 @@ import { MSG_HEADER_SIZE, ParticleType, PROTO_HEADER_SIZE } from '../../lib/prot
 import {
   clientGeojson, geojsonCell, geojsonCellCount, GeojsonFlag, geojsonFlags, geojsonParticle, geojsonText, geojsonTextAt,
 } from '../../lib/protocol/geojson.js';
-import { checkedFieldEnd, checkedOpEnd, MsgOffset, opNameAt, opNameEnd, opParticleType, opValueAt, readU16 } from '../../lib/protocol/layout.js';
+import { checkedFieldEnd, checkedOpEnd, MsgOffset, opNameAt, opNameEnd, opParticleType, opValueAt, readU16, viewOf } from '../../lib/protocol/layout.js';
 import { readGeojson } from '../../lib/protocol/particle.js';
 import { ProtocolError } from '../../lib/errors.js';
 import { wireFrames } from './wire-fixtures.js';
@@ -17,9 +17,10 @@ const JSON_TEXT = '{"type":"Point","coordinates":[103.913,1.308]}';
 function geoOp(frame: Buffer): { b: Buffer; from: number; to: number } {
   const m = PROTO_HEADER_SIZE;
   let p = m + MSG_HEADER_SIZE;
-  for (let i = 0; i < readU16(frame, m + MsgOffset.N_FIELDS); i++) p = checkedFieldEnd(frame, p, frame.length);
+  const v = viewOf(frame);
+  for (let i = 0; i < readU16(frame, m + MsgOffset.N_FIELDS); i++) p = checkedFieldEnd(v, p, frame.length);
   for (let i = 0; i < readU16(frame, m + MsgOffset.N_OPS); i++) {
-    const end = checkedOpEnd(frame, p, frame.length);
+    const end = checkedOpEnd(v, p, frame.length);
     if (frame.toString('utf8', opNameAt(p), opNameEnd(frame, p)) === 'geo') {
       assert.equal(opParticleType(frame, p), ParticleType.GEOJSON);
       return { b: frame, from: opValueAt(frame, p), to: end };

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { FieldType, MSG_HEADER_SIZE, OpType, PROTO_HEADER_SIZE } from '../../lib/protocol/constants.js';
 import {
   checkedFieldEnd, checkedOpEnd, checkMsgHeader, fieldDataAt, fieldSize, fieldType, keyFieldSize, MsgOffset, OP_FLAG_HAS_LUT, opCode, opHasLut,
-  opNameAt, opNameEnd, opParticleType, opSize, opValueAt, readU16, readU32, writeField, writeKeyField, writeMsgHeader, writeOp, writeOpNamed,
+  opNameAt, opNameEnd, opParticleType, opSize, opValueAt, readU16, readU32, viewOf, writeField, writeKeyField, writeMsgHeader, writeOp, writeOpNamed,
   writeStringField,
 } from '../../lib/protocol/layout.js';
 import { ProtocolError } from '../../lib/errors.js';
@@ -17,16 +17,17 @@ interface WalkedOp { op: number; type: number; name: string; value: Buffer; lut:
 
 /** walk: every field and op of the message at `at` with the checked walk. */
 function walk(b: Buffer, at: number, limit = b.length) {
-  let p = checkMsgHeader(b, at, limit);
+  const v = viewOf(b);
+  let p = checkMsgHeader(v, at, limit);
   const fields: Array<{ type: number; data: Buffer }> = [];
   for (let i = 0; i < readU16(b, at + MsgOffset.N_FIELDS); i++) {
-    const end = checkedFieldEnd(b, p, limit);
+    const end = checkedFieldEnd(v, p, limit);
     fields.push({ type: fieldType(b, p), data: b.subarray(fieldDataAt(p), end) });
     p = end;
   }
   const ops: WalkedOp[] = [];
   for (let i = 0; i < readU16(b, at + MsgOffset.N_OPS); i++) {
-    const end = checkedOpEnd(b, p, limit);
+    const end = checkedOpEnd(v, p, limit);
     ops.push({ op: opCode(b, p), type: opParticleType(b, p), name: b.toString('utf8', opNameAt(p), opNameEnd(b, p)), value: b.subarray(opValueAt(b, p), end), lut: opHasLut(b, p) });
     p = end;
   }
@@ -100,16 +101,16 @@ test('positive: with the LUT bit, the walker steps over the 8-byte last-update t
   op.writeUInt32BE(readU32(plain, 0) + 8, 0);
   op[6] = OP_FLAG_HAS_LUT;
   assert.ok(opHasLut(op, 0));
-  assert.equal(checkedOpEnd(op, 0, op.length), op.length);
+  assert.equal(checkedOpEnd(viewOf(op), 0, op.length), op.length);
   assert.equal(op.toString('utf8', opNameAt(0), opNameEnd(op, 0)), 'int');
   assert.equal(op.subarray(opValueAt(op, 0)).readBigInt64BE(0), 42n);
   assert.deepEqual(op.subarray(opNameEnd(op, 0), opValueAt(op, 0)), lut);
   // An op with the LUT bit but fewer than 8 bytes after its name lies about its size.
   const short = Buffer.alloc(opSize(1, 7));
   writeOp(short, 0, OpType.READ, 3, Buffer.from('s'), Buffer.from('1234567'));
-  assert.equal(checkedOpEnd(short, 0, short.length), short.length);
+  assert.equal(checkedOpEnd(viewOf(short), 0, short.length), short.length);
   short[6] = OP_FLAG_HAS_LUT;
-  assert.throws(() => checkedOpEnd(short, 0, short.length), (e: unknown) => e instanceof ProtocolError && e.code === 'PROTOCOL');
+  assert.throws(() => checkedOpEnd(viewOf(short), 0, short.length), (e: unknown) => e instanceof ProtocolError && e.code === 'PROTOCOL');
 });
 
 test('negative: every truncation of a real message, and every lying size, is a ProtocolError', () => {
