@@ -24,7 +24,10 @@ export function formatDouble(v: Buffer | number): string {
  * the end position. The encoder's hot path: no intermediate strings but toExponential's.
  */
 export function writeDouble(data: Buffer, out: Buffer, pos: number, at = 0): number {
-  const x = data.readDoubleBE(at);
+  // Two 4-byte reads into a DataView: cheaper than readDoubleBE's bounds checks and copies.
+  STEP.setUint32(0, ((data[at]! << 24) | (data[at + 1]! << 16) | (data[at + 2]! << 8) | data[at + 3]!) >>> 0);
+  STEP.setUint32(4, ((data[at + 4]! << 24) | (data[at + 5]! << 16) | (data[at + 6]! << 8) | data[at + 7]!) >>> 0);
+  const x = STEP.getFloat64(0);
   const negBit = (data[at]! & 0x80) !== 0;
   if (x !== x) return put(out, pos, negBit ? '-nan' : 'nan');
   if (x === Infinity) return put(out, pos, 'inf');
@@ -42,12 +45,14 @@ export function writeDouble(data: Buffer, out: Buffer, pos: number, at = 0): num
   let s = a.toExponential(16); // d.dddddddddddddddde[+-]X
   const tie = exactTie(a, expOf(s, 18));
   if (tie !== undefined) s = tie;
-  for (let i = 0; i < 17; i++) DIGITS[i] = s.charCodeAt(i === 0 ? 0 : i + 1);
+  let high = 0;
+  let low = 0;
+  for (let i = 0; i < 9; i++) if (i !== 1) high = high * 10 + s.charCodeAt(i) - 48;
+  for (let i = 9; i < 18; i++) low = low * 10 + s.charCodeAt(i) - 48;
+  HIGH = high;
+  LOW = low;
   return layout(expOf(s, 18), out, pos);
 }
-
-// The 17 significant digits (ASCII) of the double being written; layout() reads them.
-const DIGITS = new Uint8Array(17);
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k); // exact doubles up to 10^22
 const SPLIT = 134217729; // 2^27 + 1, Veltkamp's splitter
 
@@ -59,8 +64,8 @@ const TENS = Array.from({ length: 25 }, (_, i) => 10 ** (i - 7)); // 10^-7 .. 10
 
 /**
  * exactDigits: for 1e-6 <= a < 1e17, the 17 significant digits of a, rounded half to even
- * as glibc does, into DIGITS; returns the decimal exponent, or NaN to leave it to the slow
- * path. Several times faster than toExponential.
+ * as glibc does, into HIGH and LOW; returns the decimal exponent, or NaN to leave it to the
+ * slow path. Several times faster than toExponential.
  */
 function exactDigits(a: number): number {
   // The decimal exponent from the binary one, without a log10 call: one off at most, and
@@ -68,22 +73,7 @@ function exactDigits(a: number): number {
   STEP.setFloat64(0, a);
   let e = Math.floor(((STEP.getUint32(0) >>> 20) - 1023) * LOG10_2);
   if (e >= -7 && e <= 16 && a >= TENS[e + 8]!) e++;
-  e = scaled17(a, e);
-  if (e !== e) return NaN;
-  // Both halves fit an int32: integer division by 10 is a multiply, a double `%` a call.
-  let h = HIGH | 0;
-  let l = LOW | 0;
-  for (let i = 7; i >= 0; i--) {
-    const q = (h / 10) | 0;
-    DIGITS[i] = 48 + h - q * 10;
-    h = q;
-  }
-  for (let i = 16; i >= 8; i--) {
-    const q = (l / 10) | 0;
-    DIGITS[i] = 48 + l - q * 10;
-    l = q;
-  }
-  return e;
+  return scaled17(a, e);
 }
 
 // scaled17's result: the 17 significant digits as HIGH (the first 8) and LOW (the last 9).
@@ -172,41 +162,67 @@ function exactTie(a: number, e: number): string | undefined {
   return `${n[0]}.${n.slice(1, 17)}e${e2 < 0 ? '-' : '+'}${Math.abs(e2)}`;
 }
 
+// Two-digit groups as their ASCII tens and ones: half the divisions of a digit at a time.
+const TENS_CHAR = Uint8Array.from({ length: 100 }, (_, i) => 48 + ((i / 10) | 0));
+const ONES_CHAR = Uint8Array.from({ length: 100 }, (_, i) => 48 + (i % 10));
+
+/** putDigits17: the 17 digits of HIGH (8) and LOW (9) at out[at..at+17). */
+function putDigits17(out: Buffer, at: number): void {
+  // Both halves fit an int32: integer division is a multiply, a double `%` a call.
+  let h = HIGH | 0;
+  let l = LOW | 0;
+  for (let i = at + 6; i >= at; i -= 2) {
+    const q = (h / 100) | 0;
+    const r = h - q * 100;
+    out[i] = TENS_CHAR[r]!;
+    out[i + 1] = ONES_CHAR[r]!;
+    h = q;
+  }
+  for (let i = at + 15; i > at + 8; i -= 2) {
+    const q = (l / 100) | 0;
+    const r = l - q * 100;
+    out[i] = TENS_CHAR[r]!;
+    out[i + 1] = ONES_CHAR[r]!;
+    l = q;
+  }
+  out[at + 8] = 48 + l;
+}
+
 /**
- * layout: the %g form of the 17 significant digits in DIGITS with decimal exponent e:
- * exponent form when e < -4 or e >= 17; trailing zeros and a trailing dot cut; the
- * exponent signed, at least two digits.
+ * layout: the %g form of the 17 significant digits in HIGH and LOW with decimal exponent
+ * e, written at out[pos..]: exponent form when e < -4 or e >= 17; trailing zeros and a
+ * trailing dot cut; the exponent signed, at least two digits. The digits go straight to
+ * where they end up, one byte on when a point follows the first of them, which then moves
+ * back over it: no copy of the digits.
  */
 function layout(e: number, out: Buffer, pos: number): number {
-  let nd = 17;
-  while (nd > 1 && DIGITS[nd - 1] === 48) nd--;
-  if (e < -4 || e >= 17) {
-    out[pos++] = DIGITS[0]!;
-    if (nd > 1) {
-      out[pos++] = 0x2e;
-      for (let i = 1; i < nd; i++) out[pos++] = DIGITS[i]!;
-    }
-    out[pos++] = 0x65; // e
-    out[pos++] = e < 0 ? 0x2d : 0x2b;
-    const ae = e < 0 ? -e : e;
-    if (ae >= 100) out[pos++] = 48 + ((ae / 100) | 0);
-    out[pos++] = 48 + (((ae / 10) | 0) % 10);
-    out[pos++] = 48 + (ae % 10);
-    return pos;
-  }
-  if (e < 0) {
+  const exponent = e < -4 || e >= 17;
+  if (!exponent && e < 0) { // 0.000ddd
     out[pos++] = 0x30;
     out[pos++] = 0x2e;
     for (let i = -1; i > e; i--) out[pos++] = 0x30;
-    for (let i = 0; i < nd; i++) out[pos++] = DIGITS[i]!;
-    return pos;
+    putDigits17(out, pos);
+    let end = pos + 17;
+    while (out[end - 1] === 0x30) end--; // the first digit is not 0
+    return end;
   }
-  for (let i = 0; i <= e; i++) out[pos++] = i < nd ? DIGITS[i]! : 0x30;
-  if (nd > e + 1) {
-    out[pos++] = 0x2e;
-    for (let i = e + 1; i < nd; i++) out[pos++] = DIGITS[i]!;
-  }
-  return pos;
+  // The digits before the point: all of the integer part, or the first one.
+  const lead = exponent ? 1 : e + 1;
+  const at = pos + 1;
+  putDigits17(out, at);
+  let end = at + 17;
+  while (end > at + lead && out[end - 1] === 0x30) end--;
+  for (let i = at; i < at + lead; i++) out[i - 1] = out[i]!;
+  if (end > at + lead) out[at + lead - 1] = 0x2e;
+  else end = at + lead - 1;
+  if (!exponent) return end;
+  out[end++] = 0x65; // e
+  out[end++] = e < 0 ? 0x2d : 0x2b;
+  const ae = e < 0 ? -e : e;
+  if (ae >= 100) out[end++] = 48 + ((ae / 100) | 0);
+  out[end++] = 48 + (((ae / 10) | 0) % 10);
+  out[end++] = 48 + (ae % 10);
+  return end;
 }
 
 /** nextAfter: the double `ulps` units in the last place above a finite positive a (below when negative). */
