@@ -2,9 +2,9 @@
 // RecordItems, or only validated (offsets of records left in the frame). No intermediate
 // message objects; digests, keys and bin values are subarrays of the frame (they keep it
 // alive, which is cheaper than copying). Pure: the scan (lib/cluster) feeds it frames.
-import { DIGEST_SIZE, FieldType, Info3, ResultCode } from './constants.js';
+import { DIGEST_SIZE, FieldType, Info3, MSG_HEADER_SIZE, ResultCode } from './constants.js';
 import {
-  checkedFieldEnd, checkedOpEnd, checkMsgHeader, fieldDataAt, fieldType, MsgOffset, opNameAt, opNameEnd, opParticleType, opValueAt, readU32, viewOf,
+  checkedFieldEnd, checkedOpEnd, checkMsgHeader, fieldDataAt, fieldEnd, fieldType, MsgOffset, opEnd, opNameAt, opNameEnd, opParticleType, opValueAt, viewOf,
 } from './layout.js';
 import { partitionId } from './digest.js';
 import { ProtocolError, ServerError } from '../errors.js';
@@ -31,9 +31,6 @@ export class ScanResultError extends ServerError {
   }
 }
 
-// The wire path builds no bins: one shared empty array instead of one per record.
-const NO_BINS: Bin[] = [];
-
 interface NameCache { bytes: Buffer; name: string }
 
 /**
@@ -45,6 +42,8 @@ export class RecordParser {
   private setBytes: Buffer = Buffer.alloc(0);
   private setName = '';
   private names: NameCache[] = [];
+  // parse()'s offsets of the frame's records, reused.
+  private readonly found: number[] = [];
 
   constructor(private readonly namespace: string, private readonly sink: ParseSink) {}
 
@@ -53,20 +52,23 @@ export class RecordParser {
    * (LAST, or result 2). Error results throw ScanResultError; bad bytes ProtocolError.
    */
   parse(body: Buffer, out: RecordItem[]): boolean {
-    return this.walk(body, out, false);
+    const at = this.found;
+    at.length = 0;
+    const ended = this.offsets(body, at);
+    const v = viewOf(body);
+    for (let i = 0; i < at.length; i++) out.push(this.item(body, v, at[i]!));
+    return ended;
   }
 
   /**
-   * offsets: like parse, but records stay in the frame: pushes the offset of each record's
-   * AS_MSG (validated) instead of building RecordItems (the backup fast path).
+   * offsets: the checked walk of a frame: pushes the offset of each record's AS_MSG
+   * (validated) and tells the sink of it; records stay in the frame (the backup's path;
+   * parse() builds RecordItems of them).
    */
   offsets(body: Buffer, out: OffsetSink): boolean {
-    return this.walk(body, out, true);
-  }
-
-  private walk(body: Buffer, out: RecordItem[] | OffsetSink, wire: boolean): boolean {
     const len = body.length;
     const v = viewOf(body);
+    const sink = this.sink;
     let at = 0;
     while (at < len) {
       let p = checkMsgHeader(v, at, len);
@@ -83,7 +85,7 @@ export class RecordParser {
       }
       if (info3 & Info3.PARTITION_DONE) {
         if (nFields !== 0 || nOps !== 0) throw new ProtocolError('partition-done message with fields or ops');
-        this.sink.partitionDone(readU32(body, at + MsgOffset.GENERATION), rc); // the generation carries the partition id
+        sink.partitionDone(v.getUint32(at + MsgOffset.GENERATION), rc); // the generation carries the partition id
         at = p;
         continue;
       }
@@ -92,8 +94,6 @@ export class RecordParser {
         throw new ScanResultError(rc);
       }
       let digestAt = -1;
-      let set = '';
-      let key: { type: number; data: Buffer } | undefined;
       for (let i = 0; i < nFields; i++) {
         const end = checkedFieldEnd(v, p, len);
         const type = fieldType(body, p);
@@ -101,41 +101,52 @@ export class RecordParser {
         if (type === FieldType.DIGEST) {
           if (end - data !== DIGEST_SIZE) throw new ProtocolError(`bad digest size ${end - data}`);
           digestAt = data;
-        } else if (type === FieldType.SET) {
-          if (!wire) set = this.set(body, data, end);
-        } else if (type === FieldType.KEY) {
-          if (end === data) throw new ProtocolError('empty key field');
-          if (!wire) key = { type: body[data]!, data: body.subarray(data + 1, end) };
-        }
+        } else if (type === FieldType.KEY && end === data) throw new ProtocolError('empty key field');
         p = end;
       }
       if (digestAt < 0) throw new ProtocolError('record without digest');
-      const bins: Bin[] = wire ? NO_BINS : [];
-      const msgAt = at;
-      for (let i = 0; i < nOps; i++) {
-        const end = checkedOpEnd(v, p, len);
-        if (!wire) bins.push({ name: this.binName(i, body, opNameAt(p), opNameEnd(body, p)), type: opParticleType(body, p), data: body.subarray(opValueAt(body, p), end) });
-        p = end;
-      }
-      this.sink.record(partitionId(body, digestAt), body, digestAt);
+      for (let i = 0; i < nOps; i++) p = checkedOpEnd(v, p, len);
+      sink.record(partitionId(body, digestAt), body, digestAt);
+      out.push(at);
       at = p;
-      if (wire) {
-        (out as OffsetSink).push(msgAt);
-        continue;
-      }
-      const rec: RecordItem = {
-        kind: 'record',
-        namespace: this.namespace,
-        set,
-        digest: body.subarray(digestAt, digestAt + DIGEST_SIZE),
-        generation: readU32(body, msgAt + MsgOffset.GENERATION),
-        voidTime: readU32(body, msgAt + MsgOffset.RECORD_TTL),
-        bins,
-      };
-      if (key !== undefined) rec.key = key;
-      (out as RecordItem[]).push(rec);
     }
     return false;
+  }
+
+  /** item: the record whose AS_MSG starts at `at` (walked by offsets()) as a RecordItem. */
+  private item(body: Buffer, v: DataView, at: number): RecordItem {
+    const nFields = v.getUint16(at + MsgOffset.N_FIELDS);
+    const nOps = v.getUint16(at + MsgOffset.N_OPS);
+    let p = at + MSG_HEADER_SIZE;
+    let digestAt = 0;
+    let set = '';
+    let key: { type: number; data: Buffer } | undefined;
+    for (let i = 0; i < nFields; i++) {
+      const end = fieldEnd(v, p);
+      const type = fieldType(body, p);
+      const data = fieldDataAt(p);
+      if (type === FieldType.DIGEST) digestAt = data;
+      else if (type === FieldType.SET) set = this.set(body, data, end);
+      else if (type === FieldType.KEY) key = { type: body[data]!, data: body.subarray(data + 1, end) };
+      p = end;
+    }
+    const bins: Bin[] = [];
+    for (let i = 0; i < nOps; i++) {
+      const end = opEnd(v, p);
+      bins.push({ name: this.binName(i, body, opNameAt(p), opNameEnd(body, p)), type: opParticleType(body, p), data: body.subarray(opValueAt(body, p), end) });
+      p = end;
+    }
+    const rec: RecordItem = {
+      kind: 'record',
+      namespace: this.namespace,
+      set,
+      digest: body.subarray(digestAt, digestAt + DIGEST_SIZE),
+      generation: v.getUint32(at + MsgOffset.GENERATION),
+      voidTime: v.getUint32(at + MsgOffset.RECORD_TTL),
+      bins,
+    };
+    if (key !== undefined) rec.key = key;
+    return rec;
   }
 
   private set(body: Buffer, from: number, to: number): string {
