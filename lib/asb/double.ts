@@ -1,6 +1,7 @@
 // Doubles as the C tool writes and reads them: printf("%.17g") and a strict strtod.
 // JavaScript has neither, so both are built here from toExponential() and Number().
 import { putUint } from './digits.js';
+import { readU32 } from '../protocol/layout.js';
 
 const scratch = Buffer.alloc(8);
 const text = Buffer.alloc(32); // formatDouble's output, longest is 24 bytes
@@ -25,8 +26,8 @@ export function formatDouble(v: Buffer | number): string {
  */
 export function writeDouble(data: Buffer, out: Buffer, pos: number, at = 0): number {
   // Two 4-byte reads into a DataView: cheaper than readDoubleBE's bounds checks and copies.
-  STEP.setUint32(0, ((data[at]! << 24) | (data[at + 1]! << 16) | (data[at + 2]! << 8) | data[at + 3]!) >>> 0);
-  STEP.setUint32(4, ((data[at + 4]! << 24) | (data[at + 5]! << 16) | (data[at + 6]! << 8) | data[at + 7]!) >>> 0);
+  STEP.setUint32(0, readU32(data, at));
+  STEP.setUint32(4, readU32(data, at + 4));
   const x = STEP.getFloat64(0);
   const negBit = (data[at]! & 0x80) !== 0;
   if (x !== x) return put(out, pos, negBit ? '-nan' : 'nan');

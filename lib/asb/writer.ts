@@ -155,12 +155,10 @@ export function putBase64(out: Buffer, ov: DataView, p: number, b: Buffer, bv: D
   // Three bytes in by one 4-byte load (while a fourth byte exists), four characters out by one store.
   const loads = Math.min(to, b.length - 1);
   for (; i + 3 <= loads; i += 3, p += 4) {
-    const v = bv.getUint32(i) >>> 8;
-    ov.setUint32(p, (B64_PAIR[v >> 12]! << 16) | B64_PAIR[v & 4095]!);
+    putGroup(ov, p, bv.getUint32(i) >>> 8);
   }
   for (; i + 3 <= to; i += 3, p += 4) {
-    const v = (b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!;
-    ov.setUint32(p, (B64_PAIR[v >> 12]! << 16) | B64_PAIR[v & 4095]!);
+    putGroup(ov, p, (b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!);
   }
   if (i < to) {
     const two = i + 1 < to;
