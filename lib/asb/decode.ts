@@ -43,6 +43,9 @@ type Source = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 /** Blocks per batch of decodeAsbBatches. */
 const BATCH_EVENTS = 256;
 
+/** Bytes of the next chunk a block cut by a chunk's end is finished in (decodeBatches). */
+const BRIDGE = 16 * 1024;
+
 /**
  * decodeAsb: decodes one `.asb` file from its chunks, strictly as asrestore reads it. Yields
  * the AsbHeader, then a DecodedItem per block. Any violation throws ParseError with `file`,
@@ -81,12 +84,32 @@ async function* decodeBatches(chunks: Source, fileName: string, ops: OpsArena | 
     : (chunks as Iterable<Uint8Array>)[Symbol.iterator]();
   const c = new AsbCursor(fileName);
 
+  // A block cut by a chunk's end is finished in a small bridge (its start and the next
+  // chunk's first BRIDGE bytes); then the chunk itself is read where it is. Joining the two
+  // instead copied every chunk once more, and that garbage was a third of a restore's
+  // external memory. `rest` is the chunk the bridge leads into, `restAt` where it begins.
+  let rest: Buffer | undefined;
+  let restAt = 0;
+  const toRest = (): void => {
+    c.base += restAt;
+    c.p -= restAt;
+    c.blockStart -= restAt;
+    c.b = rest!;
+    rest = undefined;
+  };
+
   // fill: keeps the current block's bytes and appends input until `need` bytes from the
-  // block start are there (or the input ends). One concat per refill.
-  const fill = async (need: number): Promise<void> => {
+  // block start are there (or the input ends). One concat per refill; with `bridge`, a
+  // chunk longer than BRIDGE is bridged to (above) when its first bytes are enough.
+  const fill = async (need: number, bridge = false): Promise<void> => {
+    if (rest !== undefined && c.blockStart >= restAt) toRest();
     const parts: Buffer[] = [];
     let total = c.b.length - c.blockStart;
-    if (total > 0) parts.push(c.b.subarray(c.blockStart));
+    if (rest !== undefined) { // the bridge was too short for the block: join after all
+      parts.push(c.b.subarray(c.blockStart, restAt), rest);
+      total = restAt - c.blockStart + rest.length;
+      rest = undefined;
+    } else if (total > 0) parts.push(c.b.subarray(c.blockStart));
     while (total < need) {
       const r = await it.next();
       if (r.done) {
@@ -95,6 +118,13 @@ async function* decodeBatches(chunks: Source, fileName: string, ops: OpsArena | 
       }
       const chunk = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
       if (chunk.length === 0) continue;
+      if (bridge && parts.length === 1 && chunk.length > BRIDGE && total + BRIDGE >= need) {
+        rest = chunk;
+        restAt = total;
+        parts.push(chunk.subarray(0, BRIDGE));
+        total += BRIDGE;
+        break;
+      }
       parts.push(chunk);
       total += chunk.length;
     }
@@ -127,13 +157,14 @@ async function* decodeBatches(chunks: Source, fileName: string, ops: OpsArena | 
           yield batch;
           batch = [];
         }
-        await fill(NEED.need);
+        await fill(NEED.need, true);
         continue;
       }
       batch.push({ kind: 'item', item, start: c.base + start, end: c.base + c.p, line: c.line });
       c.line += c.nl;
       c.nl = 0;
       c.blockStart = c.p;
+      if (rest !== undefined && c.p >= restAt) toRest();
       if (batch.length >= BATCH_EVENTS) {
         yield batch;
         batch = [];

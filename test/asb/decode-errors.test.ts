@@ -62,6 +62,47 @@ for (const [name, input, message, line, column] of BAD) {
   });
 }
 
+// The same faults in a block cut by a chunk's end, where the decoder finishes the block in
+// a short bridge to the next chunk (decode.ts): a record of filler before the fault puts
+// the faulty block's start a few bytes before the cut.
+const filler = (bytes: number): string => {
+  const head = `${REC}+ b 1\n- S s `;
+  for (let len = bytes - head.length - 3; len > 0; len--) {
+    const text = `${head}${len} ${'x'.repeat(len)}\n`;
+    if (text.length === bytes) return text;
+  }
+  throw new Error(`no filler of ${bytes} bytes`);
+};
+test('negative: a fault in a block cut by a chunk\'s end is found where it is', async () => {
+  for (const [name, input, message, line, column] of BAD.filter(([, input]) => input.startsWith(H) && input.length > H.length)) {
+    for (const chunk of [16 * 1024 + 1, 20000, 65536]) {
+      for (const before of [1, 7, 40]) {
+        const padded = H + filler(chunk - before - H.length) + input.slice(H.length);
+        const err = await decodeError(padded, chunk);
+        assert.ok(err, `${name} must fail`);
+        if (typeof message === 'string') assert.equal(err.message, message);
+        else assert.match(err.message, message);
+        assert.deepEqual([err.line, err.column], [line + 6, column], `${name}: ${err.message} (chunk ${chunk}, ${before} bytes before the cut)`);
+      }
+    }
+  }
+});
+
+test('positive: a block cut just before a value longer than the bridge decodes whole', async () => {
+  const big = 'v'.repeat(40_000);
+  for (const chunk of [16 * 1024 + 1, 65536]) {
+    for (const before of [1, 7, 40]) {
+      const input = Buffer.from(H + filler(chunk - before - H.length) + rec(`- S s ${big.length} ${big}\n- I i 7\n`, 2).slice(H.length) + REC + '+ b 0\n', 'latin1');
+      const { items } = await decodeAll(input, 'ok.asb', chunk);
+      const whole = await decodeAll(input, 'ok.asb', input.length);
+      assert.deepEqual(items, whole.items);
+      const r = items[1]!.item as { bins: { data: Buffer }[] };
+      assert.equal(r.bins[0]!.data.toString('latin1'), big);
+      assert.equal(items.length, 3);
+    }
+  }
+});
+
 const GOOD: [string, string, (items: unknown[]) => void][] = [
   ['3.0 file, no unescape', 'Version 3.0\n+ n test\n+ d AAAAAAAAAAAAAAAAAAAAAAAAAAA=\n+ s a\\b\n+ g 1\n+ t 0\n+ b 0\n', (i) => assert.equal((i[0] as { set: string }).set, 'a\\b')],
   ['no meta lines', `Version 3.1\n${REC}+ b 0\n`, (i) => assert.equal(i.length, 1)],

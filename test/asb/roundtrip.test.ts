@@ -18,8 +18,8 @@ const pick = <T>(xs: readonly T[]): T => xs[rnd(xs.length)]!;
 const NAMES = ['a', 'bin', 'sp ace', 'back\\slash', 'new\nline', '  ', '', 'ünï', '\\', 'x'.repeat(15), 'tab\tx', '日本'];
 const BYTES_TYPES: number[] = [P.BLOB, P.JAVA_BLOB, P.CSHARP_BLOB, P.PYTHON_BLOB, P.RUBY_BLOB, P.PHP_BLOB, P.ERLANG_BLOB, P.HLL, P.MAP, P.LIST];
 
-function value(type: number, big: boolean): Buffer {
-  const len = big ? 3 * 1024 * 1024 + rnd(1000) : pick([0, 1, 2, 3, 4, 10, 100, 1000]);
+function value(type: number, big: boolean, medium = false): Buffer {
+  const len = big ? 3 * 1024 * 1024 + rnd(1000) : medium ? 10_000 + rnd(60_000) : pick([0, 1, 2, 3, 4, 10, 100, 1000]);
   switch (type) {
     case P.NULL: return Buffer.alloc(0);
     case P.BOOL: return Buffer.from([rnd(2)]);
@@ -44,7 +44,7 @@ function value(type: number, big: boolean): Buffer {
   }
 }
 
-function record(big: boolean): RecordItem {
+function record(big: boolean, medium = false): RecordItem {
   const types = [P.NULL, P.BOOL, P.INTEGER, P.FLOAT, P.STRING, P.GEOJSON, ...BYTES_TYPES];
   const n = rnd(8);
   const used = new Set<string>();
@@ -54,7 +54,7 @@ function record(big: boolean): RecordItem {
     if (used.has(name)) continue; // a repeated name would be merged by the reader
     used.add(name);
     const type = pick(types);
-    bins.push({ name, type, data: value(type, false) });
+    bins.push({ name, type, data: value(type, false, medium && i === 0) });
   }
   // Multi-MB values: a string with LFs and a blob, far larger than any input chunk.
   if (big) bins.push({ name: 'bigS', type: P.STRING, data: value(P.STRING, true) }, { name: 'bigB', type: P.LIST, data: value(P.LIST, true) });
@@ -78,11 +78,12 @@ for (const compact of [false, true]) {
       { kind: 'sindex', namespace: 'test', set: 'a b', name: 'i\\x', indexType: 'K', bin: 'b n', binType: 'S', context: '' },
       { kind: 'udf', name: 'u.lua', udfType: 'L', content: Buffer.from('* i x\n+ n y\n- ') },
     ];
-    for (let i = 0; i < 400; i++) items.push(record(i % 100 === 7));
+    // Some records of 10-70 kB: longer and shorter than the bridge over a chunk's end (decode.ts).
+    for (let i = 0; i < 400; i++) items.push(record(i % 100 === 7, i % 10 === 3));
     const parts: Buffer[] = [];
     for await (const { bytes: b } of encodeStream(iter(items), { compact })) parts.push(b);
     const file = Buffer.concat(parts);
-    for (const chunk of [1 << 20, 65536, 997]) {
+    for (const chunk of [1 << 20, 65536, 20000, 997]) {
       const { header, items: decoded } = await decodeAll(file, 'rt.asb', chunk);
       assert.equal(header.namespace, 'test');
       assert.equal(header.firstFile, true);
