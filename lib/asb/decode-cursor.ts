@@ -135,29 +135,6 @@ export class AsbCursor {
     return str;
   }
 
-  /**
-   * nameInto: a bin name as token(true) reads it, written as its bytes into out[at..] (room
-   * for `room` bytes) instead of made a string: the restore's way for the plain names most
-   * records have. Returns the length; -1 when the name is not plain (a backslash to undo,
-   * a byte above 0x7f, longer than `room`), having consumed nothing: read it with token().
-   */
-  nameInto(out: Buffer, at: number, room: number): number {
-    const b = this.b;
-    const e = b.length;
-    const s = this.p;
-    let p = s;
-    for (;;) {
-      if (p >= e) this.short(p);
-      const c = b[p]!;
-      if (c === LF || c === SP) break;
-      if ((c === BACKSLASH && !this.legacy) || c >= 0x80 || p - s === room) return -1;
-      out[at + p - s] = c;
-      p++;
-    }
-    this.p = p;
-    return p - s;
-  }
-
   /** The token cache: per slot, the last name's bytes and string. */
   private names: ({ bytes: Buffer; str: string } | undefined)[] = [];
 

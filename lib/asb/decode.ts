@@ -71,8 +71,9 @@ export function decodeAsbBatches(chunks: Source, fileName: string): AsyncGenerat
 
 /**
  * decodeAsbOpsBatches: decodeAsbBatches for a restore: each record is decoded straight into
- * the WRITE ops of its bins (OpsRecordItem), but for the rare one that repeats a bin name or
- * has over 64 bins (a RecordItem). Same checks and errors.
+ * the WRITE ops of its bins (OpsRecordItem), but for the rare one in another form (a repeated
+ * bin name, over 64 bins, escaped or non-ASCII names, signed or empty numbers: a RecordItem).
+ * Same checks and errors.
  */
 export function decodeAsbOpsBatches(chunks: Source, fileName: string): AsyncGenerator<AsbOpsEvent[]> {
   return decodeBatches(chunks, fileName, new OpsArena());

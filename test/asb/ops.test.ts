@@ -40,10 +40,23 @@ describe('records decoded as ops', () => {
     assert.deepEqual(dup.bins.map((b) => [b.name, b.data.readBigInt64BE().toString()]), [['a', '2']]);
   });
 
-  it('escaped, non-ASCII and not-UTF-8 bin names write the bytes their names as objects write', async () => {
+  it('every form writers give comes as ops, the bytes its bins as objects write', async () => {
+    const forms = [
+      '- N nil\n', '- Z t T\n', '- Z f F\n', '- I i 42\n', '- I neg -9007199254740991\n', '- I zero -0\n', '- D d 0.33333333333333331\n',
+      '- D e -1.5e-300\n', '- S s 7 a\nb\nc d\n', '- S empty 0 \n', '- X x 4 YWJj\n', '- G g 2 {}\n', '- B b 4 AAEC\n', '- B! c 3 a\nb\n',
+      '- L l 8 kwECAw==\n', '- M m 8 gaFhAQ==\n', '- I! lenient 7\n', `- S long 100 ${'y'.repeat(99)}\n\n`, '- I abcdefghijklmno 1\n',
+    ];
+    const keys = ['', '+ k S 3 a b\n', '+ k I -5\n', '+ k B 4 AAEC\n', '+ k D 2.5\n'];
+    const text = HEAD + keys.map((k, i) => k + record(i % 2 ? D1 : D2, forms)).join('') + record(D1, []);
+    for (const chunk of [1 << 20, 64, 7]) assert.deepEqual(await kinds(text, chunk), [...keys.map(() => 'record-ops'), 'record-ops']);
+    const { items } = await decodeAll(Buffer.from(text)); // the two decoders' bytes, line numbers and positions
+    assert.equal(items[1]!.line, 4 + 6 + forms.length + 4); // and the 4 LFs inside values
+  });
+
+  it('records with escaped, non-ASCII or not-UTF-8 bin names come as objects, and write the bytes the ops path would', async () => {
     const latin1 = Buffer.concat([Buffer.from(HEAD + record(D1, ['- I sp\\ ace 1\n', '- I ünï 2\n'])), Buffer.from('- I x'), Buffer.from([0xff, 0xfe]), Buffer.from(' 3\n')]);
     const text = Buffer.from(latin1.toString('latin1').replace('+ b 2', '+ b 3'), 'latin1');
-    assert.deepEqual(await kinds(text), ['record-ops']);
+    assert.deepEqual(await kinds(text), ['record']);
     await decodeAll(text); // compares the two decoders' bytes
   });
 
