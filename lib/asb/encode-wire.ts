@@ -17,7 +17,7 @@ import { MAX_GENERATION } from './constants.js';
 import { escape } from './escape.js';
 import { putUint } from './digits.js';
 import {
-  PREFIX, PREFIX_BANG, putBytes, putDigestBase64, putDouble, putInt64, putNameBytes, putSized, putSizedBase64, type AsbRun,
+  PREFIX, PREFIX_BANG, putBytes, putDigestBase64, putDouble, putInt64, putNameWords, putSized, putSizedBase64, type AsbRun,
 } from './writer.js';
 
 // A record's .asb text is at most this many bytes per byte of its AS_MSG, plus the escaped
@@ -95,7 +95,7 @@ function writeWireRecord(out: Buffer, ov: DataView, p: number, b: Buffer, bv: Da
   p = putDigestBase64(out, ov, p, b, bv, digestAt);
   if (setTo > setFrom) {
     out[p] = 0x0a; out[p + 1] = 0x2b; out[p + 2] = 0x20; out[p + 3] = 0x73; out[p + 4] = 0x20; // `\n+ s `
-    p = putNameBytes(out, p + 5, b, setFrom, setTo);
+    p = putNameWords(out, ov, p + 5, b, bv, setFrom, setTo);
   }
   const generation = bv.getUint32(at + MsgOffset.GENERATION);
   if (generation > MAX_GENERATION) throw new AsError('ASB_ENCODE', `generation ${generation} is not an integer in 0..${MAX_GENERATION}`, { value: generation });
@@ -121,7 +121,7 @@ function writeWireRecord(out: Buffer, ov: DataView, p: number, b: Buffer, bv: Da
     ov.setInt32(p, word);
     if ((word & 0xff) === BANG) out[(p += 5) - 1] = 0x20;
     else p += 4;
-    p = putNameBytes(out, p, b, nameFrom, nameTo);
+    p = putNameWords(out, ov, p, b, bv, nameFrom, nameTo);
     switch (t) {
       case P.NULL: break;
       case P.BOOL: out[p] = 0x20; out[p + 1] = b[from] ? 0x54 : 0x46; p += 2; break;

@@ -231,6 +231,30 @@ export function putNameBytes(out: Buffer, p: number, b: Buffer, from: number, to
   return p;
 }
 
+/**
+ * putNameWords: putNameBytes for a record's names (bin and set names, every record): four
+ * bytes at a time through the DataViews while none of them needs a backslash (one test of
+ * the word for any of the three bytes), byte by byte otherwise and for the last 0-3.
+ */
+export function putNameWords(out: Buffer, ov: DataView, p: number, b: Buffer, bv: DataView, from: number, to: number): number {
+  let i = from;
+  for (; i + 4 <= to; i += 4) {
+    const w = bv.getUint32(i);
+    if (hasEscaped(w)) return putNameBytes(out, p, b, i, to);
+    ov.setUint32(p, w);
+    p += 4;
+  }
+  return putNameBytes(out, p, b, i, to);
+}
+
+/** hasEscaped: whether any byte of the 32-bit word is `\`, SP or LF (a byte equal to c is a zero byte of w ^ c). */
+function hasEscaped(w: number): boolean {
+  const x = w ^ 0x5c5c5c5c;
+  const y = w ^ 0x20202020;
+  const z = w ^ 0x0a0a0a0a;
+  return (((((x - 0x01010101) | 0) & ~x) | (((y - 0x01010101) | 0) & ~y) | (((z - 0x01010101) | 0) & ~z)) & 0x80808080) !== 0;
+}
+
 // Bin line prefixes `- X ` and `- X! ` per particle type, built once.
 export const PREFIX: Buffer[] = [];
 export const PREFIX_BANG: Buffer[] = [];
