@@ -301,7 +301,7 @@ function parseRecordOps(c: AsbCursor, a: OpsArena): OpsRecordItem | undefined {
 function recordOps(c: AsbCursor, a: OpsArena): OpsRecordItem | undefined {
   const b = c.b;
   let p = c.p; // after the block's `+`
-  let nl = 0; // LFs read here (the cursor's readers count their own)
+  let nl = 0; // line ends read here (the cursor's readers count theirs, and LFs inside raw values)
   let key: UserKey | undefined;
   let first = true;
   if (recordLineAt(b, p, LETTER[0]!, true)) {
@@ -348,7 +348,7 @@ function recordOps(c: AsbCursor, a: OpsArena): OpsRecordItem | undefined {
   for (let j = 0; j < binCount; j++) {
     p = binOpAt(c, b, p, a, j);
     if (p < 0) return undefined;
-    nl += LINE_LFS;
+    nl++;
   }
   c.p = p;
   c.nl += nl;
@@ -362,8 +362,6 @@ function recordOps(c: AsbCursor, a: OpsArena): OpsRecordItem | undefined {
 // find a repeated one.
 const nameAts = new Int32Array(64);
 const nameLengths = new Int32Array(64);
-// LFs of the last bin line binOpAt read (its end and those inside a raw value).
-let LINE_LFS = 0;
 
 /**
  * binOpAt: bin line j of a record at b[p..], written as a WRITE op at the arena's end;
@@ -427,7 +425,6 @@ function binOpAt(c: AsbCursor, b: Buffer, p: number, a: OpsArena, j: number): nu
   nameAts[j] = nameAt - a.start;
   nameLengths[j] = n;
   let at = nameAt + n; // the value's end so far
-  let lfs = 1;
   switch (type) {
     case P.NULL:
       p--; // the LF after the name
@@ -438,7 +435,7 @@ function binOpAt(c: AsbCursor, b: Buffer, p: number, a: OpsArena, j: number): nu
       break;
     case P.INTEGER: { // -?digits, below 2^53 (larger: parseRecord's BigInt)
       const neg = b[p] === MINUS;
-      const v = digitsAt(b, neg ? p + 1 : p, LF, 2 ** 53 - 1);
+      const v = digitsAt(b, neg ? p + 1 : p, LF, Number.MAX_SAFE_INTEGER);
       if (v < 0) return -1;
       writeInt64(out, at, neg ? 0 - v : v);
       at += 8;
@@ -455,16 +452,8 @@ function binOpAt(c: AsbCursor, b: Buffer, p: number, a: OpsArena, j: number): nu
       if (raw) {
         if (p + size >= e) return -1;
         for (let z = 0; z < zeros; z++) out[at++] = 0;
-        if (size > 64) {
-          b.copy(out, at, p, p + size);
-          for (let i = b.indexOf(LF, p); i >= 0 && i < p + size; i = b.indexOf(LF, i + 1)) lfs++;
-        } else {
-          for (let i = 0; i < size; i++) {
-            const ch = b[p + i]!;
-            if (ch === LF) lfs++;
-            out[at + i] = ch;
-          }
-        }
+        c.p = p;
+        c.rawInto(out, at, size); // counts the LFs inside the value
         at += size;
         p += size;
       } else {
@@ -476,7 +465,6 @@ function binOpAt(c: AsbCursor, b: Buffer, p: number, a: OpsArena, j: number): nu
   if (p >= e || b[p] !== LF) return -1;
   writeOpHeader(out, head, OpType.WRITE, type, n, at - nameAt - n);
   a.used = at;
-  LINE_LFS = lfs;
   return p + 1;
 }
 
