@@ -16,6 +16,7 @@ import {
 import { MAX_GENERATION } from './constants.js';
 import { escape } from './escape.js';
 import { putUint } from './digits.js';
+import { wasmWireWriter } from './wire-wasm.js';
 import {
   PREFIX, PREFIX_BANG, putBytes, putDigestBase64, putDouble, putInt64, putNameWords, putSized, putSizedBase64, type AsbRun,
 } from './writer.js';
@@ -157,12 +158,24 @@ const SLAB_SIZE = 1024 * 1024;
 let slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
 let slabView = viewOf(slab);
 
+/** grown: a buffer of at least `need` bytes holding out's first p (the slab from then on, when out is it). */
+function grown(out: Buffer, p: number, need: number, isSlab: boolean): Buffer {
+  const bigger = Buffer.allocUnsafeSlow(Math.max(2 * out.length, need));
+  out.copy(bigger, 0, 0, p);
+  if (isSlab) {
+    slab = bigger;
+    slabView = viewOf(bigger);
+  }
+  return bigger;
+}
+
 /**
  * encodeWireRun: the .asb blocks of records still in their wire form, back to back in one
  * run, byte for byte what encodeItem gives for each record. The run is a view of a reused
  * slab: valid only until the next run, so a consumer copies it at once. With `into`, the
  * run is written there instead (a bigger buffer of its own when it does not fit), for a
- * caller that keeps it.
+ * caller that keeps it. The WebAssembly writer (wire-wasm.ts) writes the records it can,
+ * writeWireRecord the others and all of them where it is not built.
  */
 export function encodeWireRun(batch: { namespace: string; body: Buffer; offsets: ArrayLike<number> }, compact = false, into?: Buffer): AsbRun {
   headOf(batch.namespace);
@@ -173,7 +186,24 @@ export function encodeWireRun(batch: { namespace: string; body: Buffer; offsets:
   let out = into ?? slab;
   let ov = into === undefined ? slabView : viewOf(into);
   let p = 0;
+  const wasm = n > 0 ? wasmWireWriter() : undefined;
+  const loaded = wasm !== undefined && wasm.load(body, offsets, head);
   for (let i = 0; i < n; i++) {
+    if (loaded) {
+      const next = wasm.run(i, compact);
+      if (next > i) {
+        if (p + wasm.textLength > out.length) {
+          out = grown(out, p, p + wasm.textLength, into === undefined);
+          ov = viewOf(out);
+        }
+        out.set(wasm.text(), p);
+        const done = wasm.ends(i, next);
+        for (let k = 0; k < done.length; k++) ends[i + k] = p + done[k]!;
+        p += wasm.textLength;
+        i = next;
+        if (i === n) break;
+      }
+    }
     const at = offsets[i]!;
     // Records follow each other (partition-done messages may sit between them): the next
     // record's offset bounds this one's wire size.
@@ -181,14 +211,8 @@ export function encodeWireRun(batch: { namespace: string; body: Buffer; offsets:
     const size = (next > at ? next : body.length) - at;
     const need = p + BOUND_PER_WIRE_BYTE * size + head.length + BOUND_EXTRA;
     if (need > out.length) {
-      const bigger = Buffer.allocUnsafeSlow(Math.max(2 * out.length, need));
-      out.copy(bigger, 0, 0, p);
-      out = bigger;
-      ov = viewOf(bigger);
-      if (into === undefined) {
-        slab = bigger;
-        slabView = ov;
-      }
+      out = grown(out, p, need, into === undefined);
+      ov = viewOf(out);
     }
     p = writeWireRecord(out, ov, p, body, bv, at, compact);
     // A typed array drops writes past its end: a wrong bound must fail, never cut text.

@@ -1,11 +1,14 @@
-// Shared helpers of the .asb tests: where the repo and the shared vectors are, and decoding
-// a whole buffer (optionally cut into small chunks) into its events.
+// Shared helpers of the .asb tests: where the repo and the shared vectors are, decoding
+// a whole buffer (optionally cut into small chunks) into its events, and records as a scan
+// frame.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { decodeAsb, decodeAsbOpsBatches, type AsbEvent, type AsbHeader, type AsbOpsEvent, type DecodedItem } from '../../lib/asb/decode.js';
-import type { OpsRecordItem, StreamItem, WriteItem } from '../../lib/records/types.js';
+import type { OpsRecordItem, RecordItem, StreamItem, WriteItem } from '../../lib/records/types.js';
+import { messageSize, writeMessage } from '../../lib/protocol/message.js';
+import { FieldType, OpType } from '../../lib/protocol/constants.js';
 import { digestBuffer, digestOffset, recordParts, writeRecordParts } from '../../lib/restore/writer.js';
 
 /** repoRoot: the nearest directory above this (compiled) file that holds package.json. */
@@ -97,4 +100,23 @@ export async function decodeError(data: Buffer | string, chunk = 1 << 20): Promi
   assert.deepEqual(ops, objects, 'the ops decoder fails as the object decoder does');
   if (objects === undefined) await decodeAll(bytes, 'bad.asb', chunk);
   return objects;
+}
+
+/** A scan frame body holding the records as the server sends them. */
+export function frameOf(records: RecordItem[]): Buffer {
+  const specs = records.map((r) => ({
+    generation: r.generation,
+    recordTtl: r.voidTime,
+    fields: [
+      { type: FieldType.NAMESPACE, data: Buffer.from(r.namespace) },
+      { type: FieldType.DIGEST, data: r.digest },
+      ...(r.set !== '' ? [{ type: FieldType.SET, data: Buffer.from(r.set) }] : []),
+      ...(r.key ? [{ type: FieldType.KEY, data: Buffer.concat([Buffer.from([r.key.type]), r.key.data]) }] : []),
+    ],
+    ops: r.bins.map((b) => ({ op: OpType.READ, type: b.type, name: b.name, data: b.data })),
+  }));
+  const body = Buffer.alloc(specs.reduce((n, s) => n + messageSize(s), 0));
+  let at = 0;
+  for (const s of specs) at = writeMessage(body, at, s);
+  return body;
 }

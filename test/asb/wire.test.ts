@@ -6,35 +6,16 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { encodeItem, encodeWireRun } from '../../lib/asb/encode.js';
 import { writeMessage, messageSize } from '../../lib/protocol/message.js';
-import { FieldType, OpType } from '../../lib/protocol/constants.js';
+import { FieldType } from '../../lib/protocol/constants.js';
 import { RecordParser } from '../../lib/protocol/record-parser.js';
 import type { RecordItem } from '../../lib/records/types.js';
-import { decodeAll, vectorsDir } from './helpers.js';
+import { decodeAll, frameOf, vectorsDir } from './helpers.js';
 import { wireFrames } from '../protocol/wire-fixtures.js';
 import { encodeBatches } from '../../lib/backup/encode.js';
 import { prepareDirectory, writeDirectory, type Checkpoints, type WriteResult, type WriteRoom } from '../../lib/stages/files.js';
 import { OutputFile, localFileTarget } from '../../lib/stages/output.js';
 import type { WireBatch } from '../../lib/records/types.js';
 import { tempDir } from '../helpers.js';
-
-/** A scan frame body holding the records as the server sends them. */
-function frameOf(records: RecordItem[]): Buffer {
-  const specs = records.map((r) => ({
-    generation: r.generation,
-    recordTtl: r.voidTime,
-    fields: [
-      { type: FieldType.NAMESPACE, data: Buffer.from(r.namespace) },
-      { type: FieldType.DIGEST, data: r.digest },
-      ...(r.set !== '' ? [{ type: FieldType.SET, data: Buffer.from(r.set) }] : []),
-      ...(r.key ? [{ type: FieldType.KEY, data: Buffer.concat([Buffer.from([r.key.type]), r.key.data]) }] : []),
-    ],
-    ops: r.bins.map((b) => ({ op: OpType.READ, type: b.type, name: b.name, data: b.data })),
-  }));
-  const body = Buffer.alloc(specs.reduce((n, s) => n + messageSize(s), 0));
-  let at = 0;
-  for (const s of specs) at = writeMessage(body, at, s);
-  return body;
-}
 
 test('positive: every record of the official vectors encodes the same from wire form', async () => {
   for (const compact of [false, true]) {
