@@ -202,6 +202,21 @@ test('positive: a bin with a last-update time (XDR) is written from after it', (
   assert.ok(wasm.bytes.equals(js.bytes));
 });
 
+test('positive: records whose bounds pass the room made for the frame: the writer stops for room, and goes on after it', () => {
+  // Offsets that do not ascend bound each record by the rest of the frame (3 bytes of text
+  // per byte): 40 times a record of 256 KiB is ~30 MiB of bounds for ~13 MiB of text.
+  const r: RecordItem = { kind: 'record', namespace: 'test', set: '', digest: Buffer.alloc(20, 3), generation: 1, voidTime: 0, bins: [{ name: 'b', ...particle.blob(Buffer.alloc(256 << 10, 9)) }] };
+  const body = frameOf([r]);
+  const again = Array.from({ length: 40 }, () => 0);
+  const { js, wasm } = bothRuns(body, again, false);
+  assert.ok(wasm.bytes.equals(js.bytes));
+  assert.ok(wasm.bytes.equals(Buffer.concat(again.map(() => encodeItem(r)))));
+  const w = wasmWireWriter()!;
+  assert.ok(w.load(body, again, Buffer.from('+ n test\n+ d ')));
+  assert.equal(w.run(0, false), again.length, 'all written by the WebAssembly writer, none left to JS for room');
+  assert.ok(Buffer.from(w.text()).equals(wasm.bytes));
+});
+
 test('positive: a frame bigger than the WebAssembly memory grows it, and a run bigger than `into` moves to a buffer of its own', () => {
   const records: RecordItem[] = [4 << 20, 10, 3 << 20].map((n, i) => ({
     kind: 'record', namespace: 'test', set: '', digest: Buffer.alloc(20, i), generation: 1, voidTime: 0, bins: [{ name: 'big', ...particle.blob(Buffer.alloc(n, i + 1)) }, { name: 's', ...particle.string('x'.repeat(n >> 1)) }],
