@@ -174,14 +174,15 @@ function grown(out: Buffer, p: number, need: number, isSlab: boolean): Buffer {
  * run, byte for byte what encodeItem gives for each record. The run is a view of a reused
  * slab: valid only until the next run, so a consumer copies it at once. With `into`, the
  * run is written there instead (a bigger buffer of its own when it does not fit), for a
- * caller that keeps it. The WebAssembly writer (wire-wasm.ts) writes the records it can,
+ * caller that keeps it; with `endsInto` (of one element a record), the records' ends are
+ * written there. The WebAssembly writer (wire-wasm.ts) writes the records it can,
  * writeWireRecord the others and all of them where it is not built.
  */
-export function encodeWireRun(batch: { namespace: string; body: Buffer; offsets: ArrayLike<number> }, compact = false, into?: Buffer): AsbRun {
+export function encodeWireRun(batch: { namespace: string; body: Buffer; offsets: ArrayLike<number> }, compact = false, into?: Buffer, endsInto?: Uint32Array): AsbRun {
   headOf(batch.namespace);
   const { body, offsets } = batch;
   const n = offsets.length;
-  const ends = new Uint32Array(n);
+  const ends = endsInto?.length === n ? endsInto : new Uint32Array(n);
   const bv = viewOf(body);
   let out = into ?? slab;
   let ov = into === undefined ? slabView : viewOf(into);

@@ -6,6 +6,12 @@ import { batchRecords, type AsbBatch, type AsbChunk, type WriteRoom } from '../s
 import { partitionId } from '../protocol/digest.js';
 import { viewOf } from '../protocol/layout.js';
 import type { RecordBatch, RecordMarks, StreamItem, WireBatch } from '../records/types.js';
+import { Spares } from '../stages/spares.js';
+
+// The per-frame arrays of wire batches, given back once the batch is in its file.
+const sparePids = new Spares((ab, n) => new Uint16Array(ab, 0, n), 2);
+const spareDigests = new Spares((ab, n) => Buffer.from(ab, 0, 20 * n), 20);
+const spareEnds = new Spares((ab, n) => new Uint32Array(ab, 0, n), 4);
 
 /** Counts of what was encoded besides records. */
 export interface EncodeCounts {
@@ -37,8 +43,8 @@ function recordBytes(b: AsbBatch): number {
 function marksOf(batch: StreamItem[] | WireBatch): RecordMarks {
   if (!Array.isArray(batch)) {
     const at = batch.digestAt ?? [];
-    const pids = new Uint16Array(at.length);
-    const digests = Buffer.allocUnsafe(at.length * 20);
+    const pids = sparePids.take(at.length);
+    const digests = spareDigests.take(at.length);
     const body = batch.body;
     // 20 bytes per record as five 4-byte moves: a fraction of a Buffer.copy call, and of a byte loop.
     const from = viewOf(body);
@@ -80,7 +86,8 @@ function textRoom(wireBytes: number): number {
  * without, they are encoded here: straight into the sink's file buffer when `writeRoom`
  * offers room for the frame's text (its consumer then copies nothing), else on the
  * encoder's slab. With `marks`, each batch carries its RecordMarks (a resumable backup
- * notes them as the records become durable).
+ * notes them as the records become durable). A batch's run, marks and ends are valid until
+ * the next batch is asked for: their memory is then taken for later batches.
  */
 export async function* encodeBatches(
   batches: AsyncIterable<StreamItem[] | WireBatch>, compact: boolean, counts: EncodeCounts,
@@ -96,10 +103,17 @@ export async function* encodeBatches(
     if (m !== undefined) b.marks = m;
     return b;
   };
-  // A consumer has copied a run once it asks for the next batch: a thread's run then goes
-  // back to the pool, whose threads write later runs into its memory.
+  // A consumer has copied a run and noted its marks once it asks for the next batch: a
+  // thread's run then goes back to the pool, whose threads write later runs into its
+  // memory, and the batch's arrays are taken for later batches.
   const release = (b: AsbBatch): void => {
-    if (pool && !Array.isArray(b)) pool.reuse(b);
+    if (Array.isArray(b)) return;
+    if (pool) pool.reuse(b);
+    else spareEnds.give(b.ends);
+    if (b.marks !== undefined) {
+      sparePids.give(b.marks.pids);
+      spareDigests.give(b.marks.digests);
+    }
   };
   for await (const batch of batches) {
     const m = marks ? marksOf(batch) : undefined;
@@ -111,7 +125,7 @@ export async function* encodeBatches(
     } else {
       // In place or on the scratch slab: either way taken at once below (nothing else writes
       // into the file's buffer before its consumer adds it).
-      ahead.push(marked(encodeWireRun(batch, compact, writeRoom?.room?.(textRoom(batch.body.length))), m));
+      ahead.push(marked(encodeWireRun(batch, compact, writeRoom?.room?.(textRoom(batch.body.length)), spareEnds.take(batch.offsets.length)), m));
       // Nothing refers to the frame once its records are text (the marks are copies): its
       // memory takes the next frame.
       recycleFrameBody(batch.body);
