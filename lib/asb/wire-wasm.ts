@@ -126,13 +126,17 @@ let writer: WasmWireWriter | null | undefined;
 let enabled = true;
 
 /**
- * wasmWireWriter: this thread's WebAssembly writer, or undefined where the module was not
- * built (tsc alone, without `npm run build`: the JS writer does the work, slower) or it is
- * switched off.
+ * wasmWireWriter: this thread's WebAssembly writer, or undefined where there is none: the
+ * module was not built (tsc alone, without `npm run build`), Node runs without WebAssembly
+ * (`--jitless`), or it is switched off. The JS writer then does the work, slower.
  */
 export function wasmWireWriter(): WasmWireWriter | undefined {
   if (!enabled) return undefined;
   if (writer === undefined) {
+    if (typeof WebAssembly !== 'object') {
+      writer = null;
+      return undefined;
+    }
     let bytes: Buffer<ArrayBuffer>;
     try {
       bytes = readFileSync(MODULE);

@@ -77,6 +77,15 @@ test('positive: -d backs up every record bit for bit, with the index and UDF in 
   }
 });
 
+test('positive: under node --jitless (no WebAssembly) the JS writer makes the same backup', async () => {
+  const dir = tempDir();
+  const a = await runProgram('asbackup', ['-h', host, '-n', 'test', '-o', join(dir, 'a.asb'), '-w', '1', '-f', '1']);
+  assert.equal(a.code, 0, a.stderr);
+  const b = await runProgram('asbackup', ['-h', host, '-n', 'test', '-o', join(dir, 'b.asb'), '-w', '1', '-f', '1'], { env: { NODE_OPTIONS: '--jitless' } });
+  assert.equal(b.code, 0, b.stderr);
+  assert.ok(readFileSync(join(dir, 'b.asb')).equals(readFileSync(join(dir, 'a.asb'))));
+});
+
 test('positive: -o - writes the same backup to stdout as -o file', async () => {
   const dir = tempDir();
   const file = join(dir, 'one.asb');
