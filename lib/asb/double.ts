@@ -54,7 +54,8 @@ export function writeDouble(data: Buffer, out: Buffer, pos: number, at = 0): num
   LOW = low;
   return layout(expOf(s, 18), out, pos);
 }
-const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k); // exact doubles up to 10^22
+/** 10^0..10^22: the powers of ten that are exact doubles (the WebAssembly writer's table too). */
+export const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 const SPLIT = 134217729; // 2^27 + 1, Veltkamp's splitter
 
 // A double's bits (its binary exponent; one ulp up or down), and the decimal exponent from

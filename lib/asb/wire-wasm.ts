@@ -1,10 +1,11 @@
 // The WebAssembly .asb writer (wasm/wire-writer.ts, compiled by `npm run build` into
-// dist/wasm/): its module loaded once per thread, its tables filled from the JS writer's, a
-// frame copied in and its text copied out. encode-wire.ts drives it and writes the records
-// it leaves with its own JS writer.
+// dist/wasm/): its module loaded once per thread, its tables filled from the JS writer's
+// (the base64 alphabet, the bin prefixes, the powers of ten), a frame copied in and its text
+// copied out. encode-wire.ts drives it and writes the records it leaves with its own JS writer.
 import { readFileSync } from 'node:fs';
 import { AsError } from '../errors.js';
-import { PREFIX, PREFIX_BANG } from './writer.js';
+import { POW10 } from './double.js';
+import { B64, PREFIX, PREFIX_BANG } from './writer.js';
 
 interface WireWriterExports {
   memory: WebAssembly.Memory;
@@ -27,7 +28,6 @@ const LEFT_TO_JS = 2;
 const OUT_OF_ROOM = 1;
 const PAGE = 65536;
 const MAX_HEAD = 1024;
-const B64 = Buffer.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/');
 
 /** WasmWireWriter: one instance of the module and the frame loaded into its memory (state, hence a class). */
 export class WasmWireWriter {
@@ -53,7 +53,7 @@ export class WasmWireWriter {
     PREFIX.forEach((b, t) => v.setUint32(at(this.x.T_PREFIX) + 4 * t, b.readUInt32LE(0), true));
     PREFIX_BANG.forEach((b, t) => v.setUint32(at(this.x.T_PREFIX_BANG) + 4 * t, b.readUInt32LE(0), true));
     for (let i = 0; i < 100; i++) v.setUint16(at(this.x.T_DIGITS) + 2 * i, (48 + ((i / 10) | 0)) | ((48 + (i % 10)) << 8), true);
-    for (let k = 0; k <= 22; k++) v.setFloat64(at(this.x.T_POW10) + 8 * k, 10 ** k, true);
+    POW10.forEach((x, k) => v.setFloat64(at(this.x.T_POW10) + 8 * k, x, true));
   }
 
   /** load: a frame (its body and record offsets) and the records' head line into memory; false when the head is too long for it. */

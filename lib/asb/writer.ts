@@ -144,7 +144,8 @@ export function putSized(out: Buffer, ov: DataView, p: number, b: Buffer, bv: Da
   return putBytes(out, ov, p + 1, b, bv, from, to);
 }
 
-const B64 = Uint8Array.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/', (c) => c.charCodeAt(0));
+/** The base64 alphabet (standard, as bytes); the WebAssembly writer's table is filled from it. */
+export const B64 = Uint8Array.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/', (c) => c.charCodeAt(0));
 // Two base64 characters per 12 bits: half the lookups of a 6-bit table.
 const B64_PAIR = Uint16Array.from({ length: 4096 }, (_, v) => (B64[v >> 6]! << 8) | B64[v & 63]!);
 
